@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The project's test command (the README's and CI's): installs what the tests
+# need, then runs the format check, clippy with warnings denied, and every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_redis() {
+    command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1
+}
+
+if ! need_redis; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "test.sh: installing redis-server (needed by the Redis tests)" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq redis-server >/dev/null
+        # The tests start their own servers; the packaged service is not needed.
+        (service redis-server stop || true) >/dev/null 2>&1
+    else
+        echo "test.sh: redis-server and redis-cli are required by the tests." >&2
+        echo "         Install them (Debian/Ubuntu: sudo apt-get install redis-server;" >&2
+        echo "         macOS: brew install redis) or set REDIS_SERVER_BIN/REDIS_CLI_BIN." >&2
+        exit 1
+    fi
+fi
+
+echo "==> cargo fmt --check" >&2
+cargo fmt --all --check
+
+echo "==> cargo clippy (warnings are errors)" >&2
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+
+echo "==> cargo test" >&2
+cargo test --workspace --all-features --locked

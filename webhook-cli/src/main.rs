@@ -1,0 +1,3 @@
+//! The `webhook` command line tool.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! axum extractors (placeholder while the layer lands).

@@ -1,0 +1,2 @@
+pub struct Verify;
+pub struct VerifyLayer;

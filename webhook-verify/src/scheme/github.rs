@@ -1,0 +1,68 @@
+//! GitHub.
+//!
+//! ```text
+//! X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>
+//! X-GitHub-Delivery: 72d3162e-cc78-11e3-81ab-4c9367dc0958   (event id, not covered by the MAC)
+//! ```
+//!
+//! GitHub signs no timestamp, so a captured delivery can be replayed forever:
+//! pair this scheme with the idempotency layer keyed on `X-GitHub-Delivery`.
+
+use http::{HeaderMap, HeaderName};
+
+use super::{
+    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, hex_tag,
+    optional_header, required_header,
+};
+use crate::error::{Error, ErrorKind};
+
+pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-hub-signature-256");
+pub(crate) const DELIVERY: HeaderName = HeaderName::from_static("x-github-delivery");
+
+#[derive(Debug)]
+pub(crate) struct GitHub;
+
+impl SignatureScheme for GitHub {
+    fn name(&self) -> &'static str {
+        "github"
+    }
+
+    fn parse(
+        &self,
+        headers: &HeaderMap,
+        _max_signatures: usize,
+    ) -> Result<SignatureHeaders, Error> {
+        let signature = required_header(headers, &SIGNATURE)?;
+        let Some(hex) = signature.strip_prefix("sha256=") else {
+            return Err(Error::new(ErrorKind::MalformedHeader)
+                .with_header(SIGNATURE)
+                .with_detail("expected sha256=<hex>"));
+        };
+        let event_id = optional_header(headers, &DELIVERY)?.map(str::to_owned);
+        Ok(SignatureHeaders::new(
+            None,
+            event_id,
+            hex_tag(hex).into_iter().collect(),
+        ))
+    }
+
+    fn write_signed_payload(&self, _parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
+        mac.update(body);
+    }
+
+    fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error> {
+        // GitHub sends exactly one signature; during a rotation the first secret signs.
+        let tag = tags
+            .first()
+            .ok_or_else(|| Error::new(ErrorKind::InvalidConfig).with_detail("no secret"))?;
+        let mut headers = HeaderMap::new();
+        if let Some(id) = parts.event_id {
+            headers.insert(DELIVERY, header_value(id)?);
+        }
+        headers.insert(
+            SIGNATURE,
+            header_value(&format!("sha256={}", hex::encode(tag)))?,
+        );
+        Ok(headers)
+    }
+}

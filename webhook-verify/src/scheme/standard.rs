@@ -1,0 +1,138 @@
+//! Standard Webhooks (Svix).
+//!
+//! ```text
+//! webhook-id: msg_p5jXN8AQM9LWM0D4loKWxJek
+//! webhook-timestamp: 1614265330
+//! webhook-signature: v1,<base64 HMAC-SHA256(key, "{id}.{ts}.{body}")>[ v1,<base64>…]
+//! ```
+//!
+//! The `svix-id`, `svix-timestamp` and `svix-signature` names are accepted
+//! too (the `webhook-*` set wins when both are present). The secret is
+//! `whsec_<base64 key>`; padded and unpadded base64 are both accepted. Entries
+//! of other versions (`v1a,` asymmetric signatures) are ignored.
+
+use base64::Engine as _;
+use base64::alphabet::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use http::{HeaderMap, HeaderName};
+
+use super::{
+    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, parse_timestamp,
+    require_timestamp, required_header,
+};
+use crate::error::{Error, ErrorKind};
+use crate::secret::Secret;
+
+pub(crate) const ID: HeaderName = HeaderName::from_static("webhook-id");
+pub(crate) const TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
+pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("webhook-signature");
+const SVIX_ID: HeaderName = HeaderName::from_static("svix-id");
+const SVIX_TIMESTAMP: HeaderName = HeaderName::from_static("svix-timestamp");
+const SVIX_SIGNATURE: HeaderName = HeaderName::from_static("svix-signature");
+
+/// Standard base64 that decodes with or without padding.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+#[derive(Debug)]
+pub(crate) struct Standard;
+
+impl SignatureScheme for Standard {
+    fn name(&self) -> &'static str {
+        "standard"
+    }
+
+    fn decode_secret(&self, secret: &str) -> Result<Secret, Error> {
+        let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
+        LENIENT.decode(encoded).map(Secret::from).map_err(|_| {
+            Error::new(ErrorKind::InvalidSecret)
+                .with_detail("a Standard Webhooks secret is whsec_ followed by base64")
+        })
+    }
+
+    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
+        let (id, ts, sig) =
+            if headers.contains_key(SIGNATURE) || !headers.contains_key(SVIX_SIGNATURE) {
+                (ID, TIMESTAMP, SIGNATURE)
+            } else {
+                (SVIX_ID, SVIX_TIMESTAMP, SVIX_SIGNATURE)
+            };
+        let event_id = required_header(headers, &id)?.to_owned();
+        let timestamp = parse_timestamp(required_header(headers, &ts)?, &ts)?;
+        let signature = required_header(headers, &sig)?;
+        let mut tags = Vec::new();
+        for (count, entry) in signature
+            .split([' ', '\t'])
+            .filter(|e| !e.is_empty())
+            .enumerate()
+        {
+            if count == max_signatures {
+                return Err(Error::new(ErrorKind::TooManySignatures)
+                    .with_header(sig)
+                    .with_detail(format!("more than {max_signatures} entries")));
+            }
+            let Some((version, encoded)) = entry.split_once(',') else {
+                return Err(Error::new(ErrorKind::MalformedHeader)
+                    .with_header(sig)
+                    .with_detail("entry without ','"));
+            };
+            if version != "v1" {
+                continue;
+            }
+            if let Some(tag) = decode_tag(encoded) {
+                tags.push(tag);
+            }
+        }
+        Ok(SignatureHeaders::new(Some(timestamp), Some(event_id), tags))
+    }
+
+    fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
+        mac.update(parts.event_id.unwrap_or_default().as_bytes());
+        mac.update(b".");
+        mac.update_decimal(parts.timestamp.unwrap_or_default());
+        mac.update(b".");
+        mac.update(body);
+    }
+
+    fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error> {
+        let timestamp = require_timestamp(parts)?;
+        let id = parts
+            .event_id
+            .ok_or_else(|| Error::new(ErrorKind::MissingEventId).with_header(ID))?;
+        let signature = tags
+            .iter()
+            .map(|tag| {
+                format!(
+                    "v1,{}",
+                    base64::engine::general_purpose::STANDARD.encode(tag)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut headers = HeaderMap::new();
+        headers.insert(ID, header_value(id)?);
+        headers.insert(
+            TIMESTAMP,
+            header_value(itoa::Buffer::new().format(timestamp))?,
+        );
+        headers.insert(SIGNATURE, header_value(&signature)?);
+        Ok(headers)
+    }
+}
+
+/// Decodes a base64 tag; anything that is not exactly 32 bytes is `None`.
+fn decode_tag(encoded: &str) -> Option<Tag> {
+    // 32 bytes are 43 base64 characters unpadded, 44 padded.
+    if !(43..=44).contains(&encoded.len()) {
+        return None;
+    }
+    let mut buf = [0u8; 33];
+    let len = LENIENT.decode_slice(encoded, &mut buf).ok()?;
+    (len == 32).then(|| {
+        let mut tag = [0u8; 32];
+        tag.copy_from_slice(&buf[..32]);
+        tag
+    })
+}

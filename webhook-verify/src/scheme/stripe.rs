@@ -1,0 +1,72 @@
+//! Stripe.
+//!
+//! ```text
+//! Stripe-Signature: t=1700000000,v1=<hex HMAC-SHA256(secret, "{t}.{body}")>[,v1=…][,v0=…]
+//! ```
+//!
+//! The `whsec_…` endpoint secret is used as-is (its bytes are the key; it is
+//! not base64-decoded). Every `v1` entry is tried; `v0` (test-mode SHA-1
+//! legacy) and unknown entries are ignored. The event id lives in the body
+//! (`/id`), not in a header.
+
+use http::{HeaderMap, HeaderName};
+
+use super::{
+    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, hex_tags_of,
+    key_value_entries, parse_timestamp, require_timestamp, required_header,
+};
+use crate::error::{Error, ErrorKind};
+
+pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("stripe-signature");
+
+#[derive(Debug)]
+pub(crate) struct Stripe;
+
+impl SignatureScheme for Stripe {
+    fn name(&self) -> &'static str {
+        "stripe"
+    }
+
+    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
+        let signature = required_header(headers, &SIGNATURE)?;
+        // `t=` plus the signature entries share the cap.
+        let entries = key_value_entries(signature, &SIGNATURE, max_signatures.saturating_add(1))?;
+        let mut timestamps = entries.iter().filter(|(key, _)| *key == "t");
+        let timestamp = match (timestamps.next(), timestamps.next()) {
+            (Some((_, text)), None) => parse_timestamp(text, &SIGNATURE)?,
+            (None, _) => {
+                return Err(Error::new(ErrorKind::MalformedHeader)
+                    .with_header(SIGNATURE)
+                    .with_detail("no t= timestamp"));
+            }
+            (Some(_), Some(_)) => {
+                return Err(Error::new(ErrorKind::MalformedHeader)
+                    .with_header(SIGNATURE)
+                    .with_detail("more than one t= timestamp"));
+            }
+        };
+        Ok(SignatureHeaders::new(
+            Some(timestamp),
+            None,
+            hex_tags_of(&entries, "v1"),
+        ))
+    }
+
+    fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
+        mac.update_decimal(parts.timestamp.unwrap_or_default());
+        mac.update(b".");
+        mac.update(body);
+    }
+
+    fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error> {
+        let timestamp = require_timestamp(parts)?;
+        let mut value = format!("t={timestamp}");
+        for tag in tags {
+            value.push_str(",v1=");
+            value.push_str(&hex::encode(tag));
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(SIGNATURE, header_value(&value)?);
+        Ok(headers)
+    }
+}

@@ -1,0 +1,65 @@
+//! The default scheme.
+//!
+//! ```text
+//! X-Webhook-Timestamp: 1700000000
+//! X-Webhook-Signature: v1=<hex HMAC-SHA256(secret, "{ts}.{body}")>[,v1=<hex>…]
+//! X-Webhook-Id: evt_123            (optional, not covered by the MAC)
+//! ```
+
+use http::{HeaderMap, HeaderName};
+
+use super::{
+    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, hex_tags_of,
+    key_value_entries, optional_header, parse_timestamp, require_timestamp, required_header,
+};
+use crate::error::Error;
+
+pub(crate) const TIMESTAMP: HeaderName = HeaderName::from_static("x-webhook-timestamp");
+pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-webhook-signature");
+pub(crate) const ID: HeaderName = HeaderName::from_static("x-webhook-id");
+
+#[derive(Debug)]
+pub(crate) struct Webhook;
+
+impl SignatureScheme for Webhook {
+    fn name(&self) -> &'static str {
+        "webhook"
+    }
+
+    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
+        let timestamp = parse_timestamp(required_header(headers, &TIMESTAMP)?, &TIMESTAMP)?;
+        let signature = required_header(headers, &SIGNATURE)?;
+        let event_id = optional_header(headers, &ID)?.map(str::to_owned);
+        let entries = key_value_entries(signature, &SIGNATURE, max_signatures)?;
+        Ok(SignatureHeaders::new(
+            Some(timestamp),
+            event_id,
+            hex_tags_of(&entries, "v1"),
+        ))
+    }
+
+    fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
+        mac.update_decimal(parts.timestamp.unwrap_or_default());
+        mac.update(b".");
+        mac.update(body);
+    }
+
+    fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error> {
+        let timestamp = require_timestamp(parts)?;
+        let signature = tags
+            .iter()
+            .map(|tag| format!("v1={}", hex::encode(tag)))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut headers = HeaderMap::new();
+        if let Some(id) = parts.event_id {
+            headers.insert(ID, header_value(id)?);
+        }
+        headers.insert(
+            TIMESTAMP,
+            header_value(itoa::Buffer::new().format(timestamp))?,
+        );
+        headers.insert(SIGNATURE, header_value(&signature)?);
+        Ok(headers)
+    }
+}
