@@ -1,0 +1,122 @@
+//! The bodies the layer hands on: the verified request bytes inward, and the
+//! inner response or a rejection outward.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::Full;
+use pin_project_lite::pin_project;
+
+/// The request body the inner service receives: exactly the bytes that were
+/// verified, already in memory.
+///
+/// It is an ordinary [`http_body::Body`] (so axum extractors such as `Bytes`,
+/// `String` or `Json` work on it), and [`into_bytes`](Self::into_bytes) gets
+/// the bytes without polling.
+#[derive(Debug, Default, Clone)]
+pub struct VerifiedBody {
+    bytes: Option<Bytes>,
+}
+
+impl VerifiedBody {
+    pub(crate) fn new(bytes: Bytes) -> Self {
+        Self { bytes: Some(bytes) }
+    }
+
+    /// The verified bytes (empty if the body was already read).
+    pub fn into_bytes(self) -> Bytes {
+        self.bytes.unwrap_or_default()
+    }
+}
+
+impl Body for VerifiedBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let bytes = self.get_mut().bytes.take().filter(|b| !b.is_empty());
+        Poll::Ready(bytes.map(|b| Ok(Frame::data(b))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.bytes.as_ref().is_none_or(Bytes::is_empty)
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.bytes.as_ref().map_or(0, |b| b.len() as u64))
+    }
+}
+
+pin_project! {
+    /// The layer's response body: the inner service's body, or the small
+    /// body of a rejection.
+    #[derive(Debug)]
+    pub struct ResponseBody<B> {
+        #[pin]
+        kind: Kind<B>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    #[derive(Debug)]
+    enum Kind<B> {
+        Inner { #[pin] body: B },
+        Rejection { body: Full<Bytes> },
+    }
+}
+
+impl<B> ResponseBody<B> {
+    pub(crate) fn inner(body: B) -> Self {
+        Self {
+            kind: Kind::Inner { body },
+        }
+    }
+
+    pub(crate) fn rejection(bytes: Bytes) -> Self {
+        Self {
+            kind: Kind::Rejection {
+                body: Full::new(bytes),
+            },
+        }
+    }
+}
+
+impl<B> Body for ResponseBody<B>
+where
+    B: Body<Data = Bytes>,
+{
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        match self.project().kind.project() {
+            KindProj::Inner { body } => body.poll_frame(cx),
+            KindProj::Rejection { body } => Pin::new(body)
+                .poll_frame(cx)
+                .map_err(|never| match never {}),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Inner { body } => body.is_end_stream(),
+            Kind::Rejection { body } => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Inner { body } => body.size_hint(),
+            Kind::Rejection { body } => body.size_hint(),
+        }
+    }
+}
