@@ -1,0 +1,372 @@
+//! Property tests of the pure API: sign → verify round trips for every
+//! scheme on random bodies (binary, non-UTF-8, empty), timestamps, ids and
+//! secrets, and the ways a request can be altered after signing.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use proptest::prelude::*;
+use webhook_verify::{ErrorKind, Scheme, Signer, Verified, Verifier};
+
+/// A secret as the provider shows it, built from random key bytes: Standard
+/// Webhooks secrets are `whsec_<base64>`, the others are text used as-is.
+fn display_secret(scheme: Scheme, key: &[u8]) -> String {
+    match scheme {
+        Scheme::Standard => format!("whsec_{}", BASE64.encode(key)),
+        // Any text works; hex keeps it printable and makes distinct keys
+        // distinct secrets.
+        _ => hex::encode(key),
+    }
+}
+
+fn verifier(scheme: Scheme, secrets: &[String], now: i64) -> Verifier {
+    secrets
+        .iter()
+        .fold(Verifier::builder(scheme), |b, s| b.secret(s))
+        .clock(move || now)
+        .build()
+        .expect("generated secrets are valid")
+}
+
+fn sign(
+    scheme: Scheme,
+    secrets: &[String],
+    body: &[u8],
+    timestamp: i64,
+    id: Option<&str>,
+) -> HeaderMap {
+    Signer::with_secrets(scheme, secrets)
+        .expect("generated secrets are valid")
+        .sign(body, timestamp, id)
+        .expect("signing with a non-negative timestamp and an id")
+}
+
+/// The event id our signer must be given: Standard Webhooks requires one.
+fn id_for(scheme: Scheme, id: &Option<String>) -> Option<String> {
+    match scheme {
+        Scheme::Standard => Some(id.clone().unwrap_or_else(|| "msg_default".to_owned())),
+        _ => id.clone(),
+    }
+}
+
+/// The header that carries the signed timestamp, for schemes with one in a
+/// header of its own.
+fn timestamp_header(scheme: Scheme) -> Option<HeaderName> {
+    match scheme {
+        Scheme::Webhook => Some(HeaderName::from_static("x-webhook-timestamp")),
+        Scheme::Standard => Some(HeaderName::from_static("webhook-timestamp")),
+        Scheme::Slack => Some(HeaderName::from_static("x-slack-request-timestamp")),
+        _ => None,
+    }
+}
+
+/// Rewrites the signed timestamp in `headers` to `to`, keeping the MACs.
+fn set_timestamp(scheme: Scheme, headers: &mut HeaderMap, from: i64, to: i64) {
+    if let Some(name) = timestamp_header(scheme) {
+        headers.insert(name, HeaderValue::from(to));
+        return;
+    }
+    assert_eq!(scheme, Scheme::Stripe, "{scheme} signs no timestamp");
+    let value = headers["stripe-signature"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    let prefix = format!("t={from},");
+    let rest = value
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{value:?} starts with {prefix:?}"));
+    let changed = format!("t={to},{rest}");
+    headers.insert(
+        "stripe-signature",
+        HeaderValue::from_str(&changed).expect("ASCII"),
+    );
+}
+
+fn expected_event_id(scheme: Scheme, id: Option<&str>) -> Option<String> {
+    match scheme {
+        // These schemes carry an id header; Stripe's and Slack's id is in the body.
+        Scheme::Webhook | Scheme::Standard | Scheme::GitHub => id.map(str::to_owned),
+        _ => None,
+    }
+}
+
+fn assert_metadata(verified: &Verified, scheme: Scheme, timestamp: i64, id: Option<&str>) {
+    assert_eq!(verified.scheme, scheme.to_string());
+    assert_eq!(
+        verified.timestamp,
+        scheme.has_timestamp().then_some(timestamp)
+    );
+    assert_eq!(verified.event_id, expected_event_id(scheme, id));
+}
+
+fn scheme() -> impl Strategy<Value = Scheme> {
+    prop::sample::select(Scheme::ALL.to_vec())
+}
+
+/// Bodies: often empty, often tiny, sometimes several KiB; arbitrary bytes,
+/// so mostly not UTF-8.
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        1 => Just(Vec::new()),
+        3 => prop::collection::vec(any::<u8>(), 1..64),
+        2 => prop::collection::vec(any::<u8>(), 64..8192),
+    ]
+}
+
+/// Any timestamp a sender may sign: small, current, and near `i64::MAX`.
+fn timestamp() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        0i64..1_000,
+        1_500_000_000i64..2_500_000_000,
+        (i64::MAX - 1_000)..=i64::MAX,
+        0i64..=i64::MAX,
+    ]
+}
+
+/// Event ids: visible ASCII (what a header can carry), including `.`, `,`
+/// and `=`, which are separators elsewhere in the formats.
+fn event_id() -> impl Strategy<Value = Option<String>> {
+    prop::option::of("[!-~]{1,64}")
+}
+
+fn key() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(any::<u8>(), 1..64)
+}
+
+/// `n` distinct keys (a leading index byte keeps them apart).
+fn keys(n: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Vec<u8>>> {
+    prop::collection::vec(key(), n).prop_map(|keys| {
+        keys.into_iter()
+            .enumerate()
+            .map(|(i, mut k)| {
+                k.insert(0, u8::try_from(i).expect("fewer than 256 keys"));
+                k
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn round_trip(
+        scheme in scheme(),
+        body in body(),
+        ts in timestamp(),
+        id in event_id(),
+        key in key(),
+    ) {
+        let secret = vec![display_secret(scheme, &key)];
+        let id = id_for(scheme, &id);
+        let headers = sign(scheme, &secret, &body, ts, id.as_deref());
+        let verified = verifier(scheme, &secret, ts)
+            .verify(&headers, &body)
+            .unwrap_or_else(|err| panic!("{scheme} rejected its own signature: {err}"));
+        assert_metadata(&verified, scheme, ts, id.as_deref());
+        prop_assert_eq!(verified.secret_index, 0);
+    }
+
+    #[test]
+    fn round_trip_with_unicode_text_secret(
+        scheme in scheme().prop_filter("uses the secret text as-is", |s| *s != Scheme::Standard),
+        body in body(),
+        ts in timestamp(),
+        secret in "\\PC{1,32}",
+    ) {
+        // Secrets that are not ASCII are keyed by their UTF-8 bytes.
+        let secret = vec![secret];
+        let headers = sign(scheme, &secret, &body, ts, None);
+        let verified = verifier(scheme, &secret, ts)
+            .verify(&headers, &body)
+            .unwrap_or_else(|err| panic!("{scheme}: {err}"));
+        prop_assert_eq!(verified.secret_index, 0);
+    }
+
+    #[test]
+    fn round_trip_with_raw_key_bytes(
+        scheme in scheme(),
+        body in body(),
+        ts in timestamp(),
+        key in key(),
+    ) {
+        // The byte-level API skips the scheme's decoding, on both sides.
+        let id = id_for(scheme, &None);
+        let headers = Signer::from_secrets(scheme, &[key.clone().into()])
+            .expect("non-empty key")
+            .sign(&body, ts, id.as_deref())
+            .expect("signing");
+        let verified = Verifier::builder(scheme)
+            .secret_bytes(key)
+            .build()
+            .expect("non-empty key")
+            .verify_at(&headers, &body, ts)
+            .unwrap_or_else(|err| panic!("{scheme}: {err}"));
+        assert_metadata(&verified, scheme, ts, id.as_deref());
+    }
+
+    #[test]
+    fn flipped_body_bit_is_rejected(
+        scheme in scheme(),
+        body in prop::collection::vec(any::<u8>(), 1..4096),
+        index in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+        ts in timestamp(),
+        key in key(),
+    ) {
+        let secret = vec![display_secret(scheme, &key)];
+        let id = id_for(scheme, &None);
+        let headers = sign(scheme, &secret, &body, ts, id.as_deref());
+        let mut tampered = body.clone();
+        tampered[index.index(body.len())] ^= 1 << bit;
+        let err = verifier(scheme, &secret, ts).verify(&headers, &tampered).unwrap_err();
+        prop_assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+        prop_assert_eq!(err.status(), 401);
+    }
+
+    #[test]
+    fn added_or_removed_byte_is_rejected(
+        scheme in scheme(),
+        body in body(),
+        extra in any::<u8>(),
+        ts in timestamp(),
+        key in key(),
+    ) {
+        let secret = vec![display_secret(scheme, &key)];
+        let id = id_for(scheme, &None);
+        let headers = sign(scheme, &secret, &body, ts, id.as_deref());
+        let verifier = verifier(scheme, &secret, ts);
+
+        let mut longer = body.clone();
+        longer.push(extra);
+        let err = verifier.verify(&headers, &longer).unwrap_err();
+        prop_assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+
+        if let Some((_, shorter)) = body.split_last() {
+            let err = verifier.verify(&headers, shorter).unwrap_err();
+            prop_assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+        }
+    }
+
+    #[test]
+    fn tampered_timestamp_is_rejected(
+        scheme in scheme().prop_filter("signs a timestamp", |s| s.has_timestamp()),
+        body in body(),
+        ts in 0i64..4_000_000_000,
+        delta in prop_oneof![-300i64..0, 1i64..=300],
+        key in key(),
+    ) {
+        // Within the tolerance, so only the MAC can catch it.
+        let moved = (ts + delta).max(0);
+        prop_assume!(moved != ts);
+        let secret = vec![display_secret(scheme, &key)];
+        let id = id_for(scheme, &None);
+        let mut headers = sign(scheme, &secret, &body, ts, id.as_deref());
+        set_timestamp(scheme, &mut headers, ts, moved);
+        let err = verifier(scheme, &secret, ts).verify(&headers, &body).unwrap_err();
+        prop_assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+    }
+
+    #[test]
+    fn wrong_secret_is_rejected(
+        scheme in scheme(),
+        body in body(),
+        ts in timestamp(),
+        keys in keys(2..3),
+    ) {
+        let signer_secret = vec![display_secret(scheme, &keys[0])];
+        let receiver_secret = vec![display_secret(scheme, &keys[1])];
+        let id = id_for(scheme, &None);
+        let headers = sign(scheme, &signer_secret, &body, ts, id.as_deref());
+        let err = verifier(scheme, &receiver_secret, ts).verify(&headers, &body).unwrap_err();
+        prop_assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+        prop_assert_eq!(err.status(), 401);
+    }
+
+    #[test]
+    fn standard_event_id_is_signed(
+        body in body(),
+        ts in timestamp(),
+        id in "[!-~]{1,64}",
+        other in "[!-~]{1,64}",
+        key in key(),
+    ) {
+        prop_assume!(id != other);
+        let secret = vec![display_secret(Scheme::Standard, &key)];
+        let mut headers = sign(Scheme::Standard, &secret, &body, ts, Some(&id));
+        headers.insert("webhook-id", HeaderValue::from_str(&other).expect("visible ASCII"));
+        let err = verifier(Scheme::Standard, &secret, ts).verify(&headers, &body).unwrap_err();
+        prop_assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+    }
+
+    #[test]
+    fn receiver_rotation_reports_the_matching_secret(
+        scheme in scheme(),
+        body in body(),
+        ts in timestamp(),
+        keys in keys(1..6),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        // The receiver knows several secrets; the sender uses one of them.
+        let secrets: Vec<String> = keys.iter().map(|k| display_secret(scheme, k)).collect();
+        let k = pick.index(secrets.len());
+        let id = id_for(scheme, &None);
+        let headers = sign(scheme, &secrets[k..=k], &body, ts, id.as_deref());
+        let verified = verifier(scheme, &secrets, ts)
+            .verify(&headers, &body)
+            .unwrap_or_else(|err| panic!("{scheme}: {err}"));
+        prop_assert_eq!(verified.secret_index, k);
+    }
+
+    #[test]
+    fn sender_rotation_is_accepted_by_a_receiver_with_either_secret(
+        scheme in scheme().prop_filter("carries several signatures", |s| {
+            matches!(s, Scheme::Webhook | Scheme::Stripe | Scheme::Standard)
+        }),
+        body in body(),
+        ts in timestamp(),
+        keys in keys(4..5),
+    ) {
+        // Sender mid-rotation signs with old and new; receivers that know
+        // only one of them, or neither, or both in some order.
+        let s: Vec<String> = keys.iter().map(|k| display_secret(scheme, k)).collect();
+        let (old, new, unrelated, other) = (&s[0], &s[1], &s[2], &s[3]);
+        let id = id_for(scheme, &None);
+        let headers = sign(scheme, &[old.clone(), new.clone()], &body, ts, id.as_deref());
+
+        for (receiver, expected) in [
+            (vec![old.clone()], Some(0)),
+            (vec![new.clone()], Some(0)),
+            (vec![unrelated.clone(), new.clone()], Some(1)),
+            (vec![unrelated.clone(), other.clone(), old.clone()], Some(2)),
+            (vec![new.clone(), old.clone()], Some(0)),
+            (vec![unrelated.clone(), other.clone()], None),
+        ] {
+            let result = verifier(scheme, &receiver, ts).verify(&headers, &body);
+            match expected {
+                Some(index) => {
+                    let verified = result.unwrap_or_else(|err| panic!("{scheme}: {err}"));
+                    prop_assert_eq!(verified.secret_index, index);
+                }
+                None => prop_assert_eq!(result.unwrap_err().kind(), ErrorKind::SignatureMismatch),
+            }
+        }
+    }
+
+    #[test]
+    fn single_signature_schemes_sign_with_the_first_secret(
+        scheme in prop::sample::select(vec![Scheme::GitHub, Scheme::Slack]),
+        body in body(),
+        ts in timestamp(),
+        keys in keys(2..3),
+    ) {
+        // GitHub and Slack carry one signature: during a rotation the first
+        // secret given to the signer is the one that signs.
+        let s: Vec<String> = keys.iter().map(|k| display_secret(scheme, k)).collect();
+        let headers = sign(scheme, &s, &body, ts, None);
+        let first = verifier(scheme, &s[..1], ts).verify(&headers, &body);
+        prop_assert!(first.is_ok(), "{:?}", first);
+        let second = verifier(scheme, &s[1..], ts).verify(&headers, &body).unwrap_err();
+        prop_assert_eq!(second.kind(), ErrorKind::SignatureMismatch);
+    }
+}
