@@ -1,0 +1,486 @@
+//! Command-line definitions (clap derive). Nothing here does any work.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use webhook_verify::Scheme;
+
+use crate::secret::SecretArg;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  failure: invalid signature (verify), non-2xx response (send),
+     undelivered events (deliver, replay), exactly-once violated (roundtrip),
+     or any other error
+  2  usage error (bad arguments, no secret given)";
+
+/// Sign, verify, send, capture, replay and load-test webhooks.
+#[derive(Debug, Parser)]
+#[command(name = "webhook", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+
+    /// More diagnostics on stderr (-v debug, -vv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+
+    /// No progress bar and no diagnostics below errors.
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Print the signature headers for a body.
+    #[command(after_help = EXIT_CODES)]
+    Sign(SignArgs),
+    /// Check a signature: exit 0 when valid, 1 when not (reason on stderr).
+    #[command(after_help = EXIT_CODES)]
+    Verify(VerifyArgs),
+    /// Sign and POST one event; prints status, latency and response body.
+    #[command(after_help = EXIT_CODES)]
+    Send(SendArgs),
+    /// Run a local receiver that verifies, dedupes, captures and misbehaves on request.
+    #[command(after_help = EXIT_CODES)]
+    Listen(ListenArgs),
+    /// Resend captured requests byte-exact (re-signed, or verbatim).
+    #[command(after_help = EXIT_CODES)]
+    Replay(ReplayArgs),
+    /// Deliver many events like a production sender: retries, backoff, dead letters.
+    #[command(after_help = EXIT_CODES)]
+    Deliver(DeliverArgs),
+    /// Self-test: deliver through faults and duplicates, check every event ran exactly once.
+    #[command(after_help = EXIT_CODES)]
+    Roundtrip(RoundtripArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+/// The signature scheme, as a clap value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum SchemeArg {
+    /// X-Webhook-Signature / X-Webhook-Timestamp / X-Webhook-Id (this toolkit).
+    #[default]
+    Webhook,
+    /// Stripe-Signature.
+    Stripe,
+    /// Standard Webhooks (Svix): webhook-id / webhook-timestamp / webhook-signature.
+    Standard,
+    /// GitHub X-Hub-Signature-256.
+    Github,
+    /// Slack X-Slack-Signature / X-Slack-Request-Timestamp.
+    Slack,
+}
+
+impl From<SchemeArg> for Scheme {
+    fn from(value: SchemeArg) -> Self {
+        match value {
+            SchemeArg::Webhook => Scheme::Webhook,
+            SchemeArg::Stripe => Scheme::Stripe,
+            SchemeArg::Standard => Scheme::Standard,
+            SchemeArg::Github => Scheme::GitHub,
+            SchemeArg::Slack => Scheme::Slack,
+        }
+    }
+}
+
+/// Scheme and secrets, shared by every command that signs or verifies.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct SigningArgs {
+    /// Signature scheme.
+    #[arg(long, value_enum, default_value_t = SchemeArg::Webhook)]
+    pub(crate) scheme: SchemeArg,
+
+    /// Signing secret (repeat to rotate: signs with all, verifies with any).
+    #[arg(long = "secret", env = "WEBHOOK_SECRET", hide_env_values = true, value_name = "SECRET")]
+    pub(crate) secrets: Vec<SecretArg>,
+
+    /// Read secrets from a file, one per line.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) secret_file: Option<PathBuf>,
+}
+
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 250ms, 30s, 5m, 1h)"))
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        _ => Err("expected a positive number".to_owned()),
+    }
+}
+
+fn parse_probability(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err("expected a number between 0 and 1".to_owned()),
+    }
+}
+
+fn parse_jitter(text: &str) -> Result<f64, String> {
+    parse_probability(text)
+}
+
+/// Output format for commands with structured output.
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct JsonFlag {
+    /// Print JSON on stdout instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    #[command(flatten)]
+    pub(crate) signing: SigningArgs,
+
+    /// Signing time in Unix seconds (default: now). Makes the output deterministic.
+    #[arg(long, value_name = "UNIX")]
+    pub(crate) timestamp: Option<i64>,
+
+    /// Event id to sign (generated for schemes that require one).
+    #[arg(long)]
+    pub(crate) id: Option<String>,
+
+    /// Print a JSON object of the headers.
+    #[arg(long, conflicts_with = "curl")]
+    pub(crate) json: bool,
+
+    /// Print a ready-to-run curl command that POSTs the body to URL.
+    #[arg(long, value_name = "URL")]
+    pub(crate) curl: Option<String>,
+
+    /// The body: a file, or - for stdin.
+    #[arg(value_name = "FILE", default_value = "-")]
+    pub(crate) input: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    #[command(flatten)]
+    pub(crate) signing: SigningArgs,
+
+    /// A request header, 'Name: value' (repeat).
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub(crate) headers: Vec<String>,
+
+    /// Verify as if it were this Unix time.
+    #[arg(long, value_name = "UNIX")]
+    pub(crate) now: Option<i64>,
+
+    /// How far the signed timestamp may be from now.
+    #[arg(long, value_parser = parse_duration, default_value = "5m")]
+    pub(crate) tolerance: Duration,
+
+    /// Verify captured requests instead (every line, or the one given by --line).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["headers", "input"])]
+    pub(crate) capture: Option<PathBuf>,
+
+    /// With --capture: only the request on this line (1-based).
+    #[arg(long, requires = "capture")]
+    pub(crate) line: Option<usize>,
+
+    /// The body: a file, or - for stdin.
+    #[arg(value_name = "FILE")]
+    pub(crate) input: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SendArgs {
+    #[command(flatten)]
+    pub(crate) signing: SigningArgs,
+
+    /// Where to POST.
+    pub(crate) url: String,
+
+    /// The body, given inline (sent byte-exact).
+    #[arg(short, long, group = "body")]
+    pub(crate) data: Option<String>,
+
+    /// The body, read from a file (sent byte-exact).
+    #[arg(short, long, group = "body")]
+    pub(crate) file: Option<PathBuf>,
+
+    /// A built-in event template (ping, invoice.paid, payment_intent.succeeded,
+    /// customer.created, checkout.session.completed, order.created, push).
+    #[arg(short, long, group = "body", value_name = "TYPE")]
+    pub(crate) event: Option<String>,
+
+    /// Edit the JSON body: dotted path = JSON value or text (repeat), e.g. data.object.amount=4200.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub(crate) sets: Vec<String>,
+
+    /// Event id (default: the body's "id", else generated).
+    #[arg(long)]
+    pub(crate) id: Option<String>,
+
+    /// An extra header, 'Name: value' (repeat).
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub(crate) headers: Vec<String>,
+
+    /// Request timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub(crate) timeout: Duration,
+
+    #[command(flatten)]
+    pub(crate) output: JsonFlag,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListenArgs {
+    #[command(flatten)]
+    pub(crate) signing: SigningArgs,
+
+    /// Port to listen on (0 picks a free one; the readiness line tells which).
+    #[arg(short, long, default_value_t = 0)]
+    pub(crate) port: u16,
+
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) host: std::net::IpAddr,
+
+    /// Only answer on this path (others get 404).
+    #[arg(long, default_value = "/")]
+    pub(crate) path: String,
+
+    /// Verify signatures (needs a secret); failures are answered 400/401 by the verify layer.
+    #[arg(long)]
+    pub(crate) verify: bool,
+
+    /// Process each event id once: duplicates get the cached response.
+    #[arg(long)]
+    pub(crate) dedupe: bool,
+
+    /// Redis URL for --dedupe (default: an in-memory store).
+    #[arg(long, requires = "dedupe", value_name = "URL")]
+    pub(crate) redis: Option<String>,
+
+    /// Append every request (including rejected ones) to this capture file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) capture: Option<PathBuf>,
+
+    /// Forward each accepted request byte-exact to URL and answer with its response.
+    #[arg(long, value_name = "URL")]
+    pub(crate) forward_to: Option<String>,
+
+    /// Status to answer accepted requests with.
+    #[arg(long, default_value_t = 200, value_name = "CODE")]
+    pub(crate) respond: u16,
+
+    /// Fraction of accepted requests to fail (0..1).
+    #[arg(long, value_parser = parse_probability, default_value_t = 0.0, value_name = "P")]
+    pub(crate) fail_rate: f64,
+
+    /// Status for the simulated failures.
+    #[arg(long, default_value_t = 503, value_name = "CODE")]
+    pub(crate) fail_status: u16,
+
+    /// Make simulated failures 429 with this Retry-After (seconds).
+    #[arg(long, value_name = "SECS")]
+    pub(crate) retry_after: Option<u64>,
+
+    /// Delay every answer by this long.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) delay: Option<Duration>,
+
+    /// Tolerance for --verify.
+    #[arg(long, value_parser = parse_duration, default_value = "5m")]
+    pub(crate) tolerance: Duration,
+
+    /// Print one JSON object per request instead of a text line.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Sender options shared by deliver and replay.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct SenderArgs {
+    /// Requests in flight at once.
+    #[arg(short, long, default_value_t = 64)]
+    pub(crate) concurrency: usize,
+
+    /// Requests per second (default: unlimited).
+    #[arg(long, value_parser = parse_rate, value_name = "R")]
+    pub(crate) rate: Option<f64>,
+
+    /// Token-bucket size for --rate.
+    #[arg(long, default_value_t = 1, value_name = "B", requires = "rate")]
+    pub(crate) burst: u32,
+
+    /// Per-request timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub(crate) timeout: Duration,
+
+    /// Write events that could not be delivered here (capture format).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) dead_letter: Option<PathBuf>,
+
+    /// Write one JSON line per event: id, attempts, final status, latency.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) results: Option<PathBuf>,
+
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Retry policy options.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct RetryArgs {
+    /// Attempts per event, including the first.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_attempts: u32,
+
+    /// Backoff strategy.
+    #[arg(long, value_enum, default_value_t = BackoffKind::Exponential)]
+    pub(crate) backoff: BackoffKind,
+
+    /// First retry delay.
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    pub(crate) initial: Duration,
+
+    /// Longest computed retry delay (a Retry-After may ask for more).
+    #[arg(long, value_parser = parse_duration, default_value = "1h")]
+    pub(crate) max: Duration,
+
+    /// Relative jitter on each delay (0..1).
+    #[arg(long, value_parser = parse_jitter, default_value_t = 0.25)]
+    pub(crate) jitter: f64,
+}
+
+/// Backoff strategies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BackoffKind {
+    /// initial × 2^(attempt−1), capped at --max, with jitter.
+    Exponential,
+    /// Always --initial, with jitter.
+    Constant,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReplayArgs {
+    #[command(flatten)]
+    pub(crate) signing: SigningArgs,
+
+    /// The capture (or dead-letter) file.
+    pub(crate) capture: PathBuf,
+
+    /// Base URL to send to (the captured path and query are appended);
+    /// default: http:// + the captured Host header.
+    #[arg(long, value_name = "URL")]
+    pub(crate) to: Option<String>,
+
+    /// Send the captured headers unchanged (tests the receiver's replay protection).
+    #[arg(long)]
+    pub(crate) verbatim: bool,
+
+    /// Which requests: N or N-M (line numbers), id=ID, path=PATH, failed, ok (repeat: any matches).
+    #[arg(long = "select", value_name = "FILTER")]
+    pub(crate) select: Vec<String>,
+
+    /// Attempts per request (1 = no retries).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_attempts: u32,
+
+    #[command(flatten)]
+    pub(crate) sender: SenderArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeliverArgs {
+    #[command(flatten)]
+    pub(crate) signing: SigningArgs,
+
+    /// Where to deliver.
+    pub(crate) url: String,
+
+    /// Generate this many events [default: 1000].
+    #[arg(short = 'n', long, group = "events")]
+    pub(crate) count: Option<u64>,
+
+    /// Read events from an NDJSON file: one JSON event per line (sent
+    /// byte-exact; id from its "id"), or capture records.
+    #[arg(long, group = "events", value_name = "FILE")]
+    pub(crate) from: Option<PathBuf>,
+
+    /// Event type of generated events (a send --event template).
+    #[arg(long, default_value = "ping", value_name = "TYPE")]
+    pub(crate) event: String,
+
+    #[command(flatten)]
+    pub(crate) retry: RetryArgs,
+
+    #[command(flatten)]
+    pub(crate) sender: SenderArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RoundtripArgs {
+    /// Events to deliver.
+    #[arg(short = 'n', long, default_value_t = 10_000)]
+    pub(crate) count: u64,
+
+    /// Fraction of first attempts the handler fails (503) before processing.
+    #[arg(long, value_parser = parse_probability, default_value_t = 0.1, value_name = "P")]
+    pub(crate) fail_rate: f64,
+
+    /// Fraction of events that are processed but whose 200 is replaced by a 503
+    /// (a lost acknowledgement: the sender retries, dedupe must catch it).
+    #[arg(long, value_parser = parse_probability, default_value_t = 0.05, value_name = "P")]
+    pub(crate) lost_ack_rate: f64,
+
+    /// Fraction of events delivered a second time, concurrently.
+    #[arg(long, value_parser = parse_probability, default_value_t = 0.1, value_name = "P")]
+    pub(crate) duplicate_rate: f64,
+
+    /// Use this Redis for dedupe instead of the in-memory store.
+    #[arg(long, value_name = "URL")]
+    pub(crate) redis: Option<String>,
+
+    /// Signature scheme used end to end.
+    #[arg(long, value_enum, default_value_t = SchemeArg::Webhook)]
+    pub(crate) scheme: SchemeArg,
+
+    /// Requests in flight at once.
+    #[arg(short, long, default_value_t = 64)]
+    pub(crate) concurrency: usize,
+
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn schemes_map_to_the_library() {
+        for (arg, scheme) in [
+            (SchemeArg::Webhook, Scheme::Webhook),
+            (SchemeArg::Stripe, Scheme::Stripe),
+            (SchemeArg::Standard, Scheme::Standard),
+            (SchemeArg::Github, Scheme::GitHub),
+            (SchemeArg::Slack, Scheme::Slack),
+        ] {
+            assert_eq!(Scheme::from(arg), scheme);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! `webhook deliver`: the full sender, over generated or file-read events.
+
+use std::fs::File;
+use std::io::{BufRead as _, BufReader};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use webhook_cli::capture::{CaptureWriter, CapturedRequest};
+use webhook_cli::sender::{self, Backoff, Hooks, Outgoing, ResultsWriter, Sender, SenderConfig, Summary};
+
+use crate::cli::{BackoffKind, DeliverArgs, RetryArgs, SenderArgs};
+use crate::output::{Failure, UsageError, print_json, println_flush, random_id};
+use crate::progress;
+use crate::sign::unix_now;
+use crate::templates::template;
+use crate::{Context, Run};
+
+impl RetryArgs {
+    pub(crate) fn backoff(&self) -> Backoff {
+        Backoff {
+            kind: match self.backoff {
+                BackoffKind::Exponential => sender::BackoffKind::Exponential,
+                BackoffKind::Constant => sender::BackoffKind::Constant,
+            },
+            initial: self.initial,
+            max: self.max,
+            jitter: self.jitter,
+        }
+    }
+}
+
+impl SenderArgs {
+    pub(crate) fn config(&self) -> SenderConfig {
+        SenderConfig {
+            concurrency: self.concurrency.max(1),
+            rate: self.rate,
+            burst: self.burst,
+            timeout: self.timeout,
+            ..SenderConfig::default()
+        }
+    }
+
+    /// Runs the engine with this command's outputs (dead letters, results,
+    /// progress), prints the summary, and fails when events were not delivered.
+    pub(crate) async fn run_engine<I, E>(
+        &self,
+        sender: &Sender,
+        events: I,
+        total: Option<u64>,
+        ctx: &Context,
+    ) -> anyhow::Result<Summary>
+    where
+        I: IntoIterator<Item = Result<Outgoing, E>>,
+        I::IntoIter: Send + 'static,
+        E: std::fmt::Display,
+    {
+        let dead_letter = match &self.dead_letter {
+            Some(path) => Some(Arc::new(
+                CaptureWriter::append(path).context("opening the dead-letter file")?,
+            )),
+            None => None,
+        };
+        let results = match &self.results {
+            Some(path) => Some(ResultsWriter::create(path).context("creating the results file")?),
+            None => None,
+        };
+        let bar = progress::bar(total, ctx.quiet);
+        let on_event = {
+            let bar = bar.clone();
+            Arc::new(move |_: &sender::EventReport| bar.inc(1))
+        };
+        let hooks = Hooks {
+            dead_letter,
+            results,
+            on_event: Some(on_event),
+        };
+        let summary = sender.run(events, hooks).await?;
+        bar.finish_and_clear();
+        if self.json {
+            print_json(&summary)?;
+        } else {
+            println_flush(&summary.to_string()).context("writing to stdout")?;
+        }
+        if summary.dead_lettered > 0 {
+            let whereto = self
+                .dead_letter
+                .as_ref()
+                .map(|p| format!(" (written to {})", p.display()))
+                .unwrap_or_default();
+            return Err(Failure(format!(
+                "{} of {} event(s) not delivered{whereto}",
+                summary.dead_lettered, summary.sent
+            ))
+            .into());
+        }
+        Ok(summary)
+    }
+}
+
+/// The events of `--from FILE`: capture records are resent (re-signed),
+/// other lines are event bodies sent byte-exact.
+fn events_from_file(
+    file: File,
+    url: reqwest::Url,
+    run: String,
+) -> impl Iterator<Item = anyhow::Result<Outgoing>> + Send + 'static {
+    BufReader::new(file)
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !matches!(line, Ok(l) if l.trim().is_empty()))
+        .map(move |(index, line)| {
+            let number = index + 1;
+            let line = line.with_context(|| format!("reading line {number}"))?;
+            let fallback = || format!("evt_{run}_{number}");
+            if line.contains("\"body_b64\"") {
+                let record = CapturedRequest::from_line(&line).with_context(|| format!("line {number}"))?;
+                return Outgoing::from_capture(&record, url.clone(), true, fallback)
+                    .with_context(|| format!("line {number}"));
+            }
+            let id = webhook_cli::capture::event_id(&http::HeaderMap::new(), line.as_bytes())
+                .unwrap_or_else(fallback);
+            Ok(Outgoing::json(&url, id, line))
+        })
+}
+
+impl Run for DeliverArgs {
+    async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let url: reqwest::Url = self
+            .url
+            .parse()
+            .map_err(|e| UsageError(format!("invalid URL {:?}: {e}", self.url)))?;
+        // Check the template name before starting.
+        template(&self.event, "evt", 0)?;
+        let config = SenderConfig {
+            signer: Some(self.signing.signer()?),
+            max_attempts: self.retry.max_attempts,
+            backoff: self.retry.backoff(),
+            ..self.sender.config()
+        };
+        let sender = Sender::new(config)?;
+        let run = random_id("")[..8].to_owned();
+        let summary = if let Some(path) = &self.from {
+            let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            let events = events_from_file(file, url, run);
+            self.sender.run_engine(&sender, events, None, ctx).await
+        } else {
+            let count = self.count.unwrap_or(1000);
+            let kind = self.event.clone();
+            let created = unix_now();
+            let events = (1..=count).map(move |n| {
+                let id = format!("evt_{run}_{n}");
+                let value = template(&kind, &id, created)?;
+                // A serde_json::Value always serializes.
+                let body = serde_json::to_vec(&value).expect("JSON values serialize");
+                Ok::<_, UsageError>(Outgoing::json(&url, id, body))
+            });
+            self.sender.run_engine(&sender, events, Some(count), ctx).await
+        }?;
+        tracing::debug!(?summary, "deliver finished");
+        Ok(())
+    }
+}

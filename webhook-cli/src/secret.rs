@@ -1,0 +1,94 @@
+//! Secrets from `--secret`, `--secret-file` or `WEBHOOK_SECRET`, never printed.
+
+use std::fmt;
+use std::str::FromStr;
+
+use anyhow::Context as _;
+use webhook_verify::{Scheme, Signer, Verifier};
+
+use crate::cli::SigningArgs;
+use crate::output::UsageError;
+
+/// A secret given on the command line. `Debug` prints `(redacted)`; there is
+/// no `Display`.
+#[derive(Clone)]
+pub(crate) struct SecretArg(String);
+
+impl SecretArg {
+    /// The secret text, for handing to the signer or verifier only.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(redacted)")
+    }
+}
+
+impl FromStr for SecretArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Err("the secret is empty".to_owned());
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl SigningArgs {
+    pub(crate) fn scheme(&self) -> Scheme {
+        self.scheme.into()
+    }
+
+    /// Every secret: `--secret` values (or `WEBHOOK_SECRET`) first, then
+    /// the lines of `--secret-file`. None at all is a usage error.
+    pub(crate) fn secrets(&self) -> anyhow::Result<Vec<SecretArg>> {
+        let mut secrets = self.secrets.clone();
+        if let Some(path) = &self.secret_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading secret file {}", path.display()))?;
+            secrets.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|line| !line.is_empty())
+                    .map(|line| SecretArg(line.to_owned())),
+            );
+        }
+        if secrets.is_empty() {
+            return Err(UsageError(
+                "no secret: pass --secret, --secret-file or set WEBHOOK_SECRET".to_owned(),
+            )
+            .into());
+        }
+        Ok(secrets)
+    }
+
+    pub(crate) fn signer(&self) -> anyhow::Result<Signer> {
+        let secrets = self.secrets()?;
+        Signer::with_secrets(self.scheme(), secrets.iter().map(SecretArg::expose))
+            .context("building the signer")
+    }
+
+    pub(crate) fn verifier(&self, tolerance: std::time::Duration) -> anyhow::Result<Verifier> {
+        let mut builder = Verifier::builder(self.scheme()).tolerance(tolerance);
+        for secret in self.secrets()? {
+            builder = builder.secret(secret.expose());
+        }
+        builder.build().context("building the verifier")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_redacted() {
+        let secret: SecretArg = "hunter2".parse().unwrap();
+        assert_eq!(format!("{secret:?}"), "(redacted)");
+        assert!(!format!("{:?}", vec![secret]).contains("hunter2"));
+    }
+}

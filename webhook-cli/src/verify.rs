@@ -1,0 +1,68 @@
+//! `webhook verify`: check a signature, exit 0 when valid, 1 when not.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use webhook_cli::capture;
+
+use crate::cli::VerifyArgs;
+use crate::output::{Failure, UsageError, parse_headers, println_flush, read_input};
+use crate::{Context, Run};
+
+impl Run for VerifyArgs {
+    async fn run(self, _ctx: &Context) -> anyhow::Result<()> {
+        let verifier = self.signing.verifier(self.tolerance)?;
+        let check = |headers: &http::HeaderMap, body: &[u8]| match self.now {
+            Some(now) => verifier.verify_at(headers, body, now),
+            None => verifier.verify(headers, body),
+        };
+
+        let Some(path) = &self.capture else {
+            if self.headers.is_empty() {
+                return Err(UsageError("give the signature headers with -H 'Name: value'".to_owned()).into());
+            }
+            let headers = parse_headers(&self.headers)?;
+            let input = self.input.as_deref().unwrap_or(Path::new("-"));
+            let body = read_input(input)?;
+            return match check(&headers, &body) {
+                Ok(verified) => {
+                    let id = verified.event_id.as_deref().unwrap_or("-");
+                    println_flush(&format!("valid ({}, id {id})", verified.scheme)).context("writing to stdout")
+                }
+                Err(err) => Err(Failure(format!("invalid signature: {err}")).into()),
+            };
+        };
+
+        let mut checked = 0usize;
+        let mut invalid = 0usize;
+        for record in capture::read_file(path)? {
+            let (line, record) = record?;
+            if self.line.is_some_and(|wanted| wanted != line) {
+                continue;
+            }
+            checked += 1;
+            let headers = record
+                .header_map()
+                .with_context(|| format!("{}:{line}", path.display()))?;
+            let body = record.body()?;
+            match check(&headers, &body) {
+                Ok(verified) => {
+                    let id = verified.event_id.as_deref().unwrap_or("-");
+                    println_flush(&format!("line {line}: valid ({}, id {id})", verified.scheme))
+                        .context("writing to stdout")?;
+                }
+                Err(err) => {
+                    invalid += 1;
+                    eprintln!("line {line}: invalid signature: {err}");
+                }
+            }
+        }
+        if checked == 0 {
+            return Err(Failure(format!("no captured request to verify in {}", path.display())).into());
+        }
+        if invalid > 0 {
+            return Err(Failure(format!("{invalid} of {checked} captured request(s) failed verification")).into());
+        }
+        Ok(())
+    }
+}
