@@ -1,0 +1,357 @@
+//! The bad-input corpus: well over a hundred malformed requests across every
+//! scheme. Each must get a 4xx from our layers — never a 5xx, never a panic —
+//! and the handler must never run.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::post;
+use bytes::Bytes;
+use futures_util::stream;
+use http::{HeaderMap, HeaderName, HeaderValue, Request};
+use http_body_util::StreamBody;
+use tower::ServiceExt;
+use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
+
+const NOW: i64 = 1_700_000_000;
+const LIMIT: usize = 16 * 1024;
+const STANDARD_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const BODY: &[u8] = br#"{"id":"evt_1","type":"invoice.paid"}"#;
+
+fn secret(scheme: Scheme) -> &'static str {
+    if scheme == Scheme::Standard {
+        STANDARD_SECRET
+    } else {
+        "corpus-secret"
+    }
+}
+
+fn app(scheme: Scheme, calls: Arc<AtomicUsize>) -> Router {
+    let verifier = Verifier::builder(scheme)
+        .secret(secret(scheme))
+        .clock(|| NOW)
+        .build()
+        .expect("valid verifier");
+    Router::new()
+        .route(
+            "/hook",
+            post(move || async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                "processed"
+            }),
+        )
+        .layer(VerifyLayer::new(verifier).body_limit(LIMIT))
+}
+
+fn signed(scheme: Scheme, body: &[u8], ts: i64) -> HeaderMap {
+    Signer::new(scheme, secret(scheme))
+        .expect("valid signer")
+        .sign(body, ts, Some("evt_1"))
+        .expect("signable")
+}
+
+/// The headers that carry the signature material for a scheme.
+fn signature_header(scheme: Scheme) -> HeaderName {
+    HeaderName::from_static(match scheme {
+        Scheme::Stripe => "stripe-signature",
+        Scheme::Standard => "webhook-signature",
+        Scheme::GitHub => "x-hub-signature-256",
+        Scheme::Slack => "x-slack-signature",
+        _ => "x-webhook-signature",
+    })
+}
+
+fn timestamp_header(scheme: Scheme) -> Option<HeaderName> {
+    match scheme {
+        Scheme::Webhook => Some(HeaderName::from_static("x-webhook-timestamp")),
+        Scheme::Standard => Some(HeaderName::from_static("webhook-timestamp")),
+        Scheme::Slack => Some(HeaderName::from_static("x-slack-request-timestamp")),
+        _ => None,
+    }
+}
+
+/// Renders a signature header value carrying `sig` in the scheme's syntax.
+fn sig_value(scheme: Scheme, sig: &str) -> String {
+    match scheme {
+        Scheme::Stripe => format!("t={NOW},v1={sig}"),
+        Scheme::Standard => format!("v1,{sig}"),
+        Scheme::GitHub => format!("sha256={sig}"),
+        Scheme::Slack => format!("v0={sig}"),
+        _ => format!("v1={sig}"),
+    }
+}
+
+/// Renders a timestamp in the scheme's place: its own header, or Stripe's `t=`.
+fn with_timestamp(scheme: Scheme, headers: &mut HeaderMap, ts: &[u8]) {
+    if scheme == Scheme::Stripe {
+        let value = headers["stripe-signature"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let rest = value.split_once(',').map_or("", |(_, rest)| rest);
+        let mut raw = b"t=".to_vec();
+        raw.extend_from_slice(ts);
+        raw.push(b',');
+        raw.extend_from_slice(rest.as_bytes());
+        headers.insert("stripe-signature", header(&raw));
+    } else if let Some(name) = timestamp_header(scheme) {
+        headers.insert(name, header(ts));
+    }
+}
+
+fn header(raw: &[u8]) -> HeaderValue {
+    HeaderValue::from_bytes(raw).expect("the corpus only uses bytes HeaderValue accepts")
+}
+
+struct Case {
+    name: String,
+    scheme: Scheme,
+    headers: HeaderMap,
+    body: Body,
+    content_length: Option<usize>,
+}
+
+fn case(name: impl Into<String>, scheme: Scheme, headers: HeaderMap, body: &[u8]) -> Case {
+    Case {
+        name: name.into(),
+        scheme,
+        headers,
+        body: Body::from(Bytes::copy_from_slice(body)),
+        content_length: Some(body.len()),
+    }
+}
+
+fn corpus() -> Vec<Case> {
+    let mut cases = Vec::new();
+    let bad_timestamps: &[(&str, &[u8])] = &[
+        ("i64::MAX", b"9223372036854775807"),
+        ("i64::MAX + 1", b"9223372036854775808"),
+        ("negative", b"-5"),
+        ("30 digits", b"123456789012345678901234567890"),
+        ("plus sign", b"+1700000000"),
+        ("leading space", b" 1700000000"),
+        ("decimal", b"1700000000.0"),
+        ("exponent", b"1.7e9"),
+        ("hex", b"0x6553f100"),
+        ("empty", b""),
+        ("non-ASCII digits", "١٧٠٠٠٠٠٠٠٠".as_bytes()),
+        ("latin-1 byte", b"17000\xff0000"),
+        ("stale by a day", b"1699913600"),
+        ("a day ahead", b"1700086400"),
+    ];
+    let hex64 = "ab".repeat(32);
+    let bad_signatures: Vec<(&str, String)> = vec![
+        ("truncated", hex64[..63].to_owned()),
+        ("one byte short", hex64[..62].to_owned()),
+        ("overlong", format!("{hex64}00")),
+        ("non-hex", "zz".repeat(32)),
+        (
+            "base64 where hex is due",
+            "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=".to_owned(),
+        ),
+        ("empty", String::new()),
+        ("all zero", "00".repeat(32)),
+        ("unicode", "é".repeat(32)),
+        ("right length wrong MAC", "cd".repeat(32)),
+    ];
+
+    for scheme in Scheme::ALL {
+        let good = signed(scheme, BODY, NOW);
+
+        // Every header the scheme reads: missing, duplicated, empty, non-ASCII.
+        for name in good.keys() {
+            let mut h = good.clone();
+            h.remove(name);
+            // Ids that are optional in the scheme don't make a request invalid.
+            let optional = matches!(name.as_str(), "x-webhook-id" | "x-github-delivery");
+            if !optional {
+                cases.push(case(format!("{scheme}: missing {name}"), scheme, h, BODY));
+            }
+            let mut h = good.clone();
+            let value = h[name].clone();
+            h.append(name.clone(), value);
+            cases.push(case(
+                format!("{scheme}: duplicated {name}"),
+                scheme,
+                h,
+                BODY,
+            ));
+            let mut h = good.clone();
+            h.insert(name.clone(), header(b""));
+            cases.push(case(format!("{scheme}: empty {name}"), scheme, h, BODY));
+            let mut h = good.clone();
+            h.insert(name.clone(), header(b"\xff\xfe\x80 caf\xc3\xa9"));
+            cases.push(case(format!("{scheme}: non-ASCII {name}"), scheme, h, BODY));
+        }
+        cases.push(case(
+            format!("{scheme}: no headers at all"),
+            scheme,
+            HeaderMap::new(),
+            BODY,
+        ));
+
+        // Timestamps that overflow, carry signs, decimals or whitespace.
+        if scheme.has_timestamp() {
+            for (what, ts) in bad_timestamps {
+                let mut h = good.clone();
+                with_timestamp(scheme, &mut h, ts);
+                cases.push(case(format!("{scheme}: timestamp {what}"), scheme, h, BODY));
+            }
+            // Correctly signed, but outside the tolerance.
+            for (what, ts) in [("stale", NOW - 301), ("future", NOW + 301)] {
+                let h = signed(scheme, BODY, ts);
+                cases.push(case(format!("{scheme}: signed {what}"), scheme, h, BODY));
+            }
+        }
+
+        // Signatures of the wrong length or alphabet.
+        for (what, sig) in &bad_signatures {
+            let mut h = good.clone();
+            h.insert(
+                signature_header(scheme),
+                header(sig_value(scheme, sig).as_bytes()),
+            );
+            cases.push(case(format!("{scheme}: signature {what}"), scheme, h, BODY));
+        }
+        // 10,000 comma- (or space-) separated entries.
+        let sep = if scheme == Scheme::Standard { " " } else { "," };
+        let many = vec![sig_value(scheme, &hex64); 10_000].join(sep);
+        let mut h = good.clone();
+        h.insert(signature_header(scheme), header(many.as_bytes()));
+        cases.push(case(
+            format!("{scheme}: 10,000 signature entries"),
+            scheme,
+            h,
+            BODY,
+        ));
+        // A wrong prefix or version only.
+        let mut h = good.clone();
+        h.insert(
+            signature_header(scheme),
+            header(format!("v9={hex64}").as_bytes()),
+        );
+        cases.push(case(
+            format!("{scheme}: unknown version only"),
+            scheme,
+            h,
+            BODY,
+        ));
+
+        // The right headers for another body, and another scheme's headers.
+        cases.push(case(
+            format!("{scheme}: tampered body"),
+            scheme,
+            good.clone(),
+            br#"{"id":"evt_2","type":"invoice.paid"}"#,
+        ));
+        let other = if scheme == Scheme::Webhook {
+            Scheme::Stripe
+        } else {
+            Scheme::Webhook
+        };
+        cases.push(case(
+            format!("{scheme}: {other}'s headers"),
+            scheme,
+            signed(other, BODY, NOW),
+            BODY,
+        ));
+        let wrong_secret = Signer::new(
+            scheme,
+            if scheme == Scheme::Standard {
+                "whsec_AAAAAAAAAAAAAAAAAAAAAAAA"
+            } else {
+                "other"
+            },
+        )
+        .expect("valid signer")
+        .sign(BODY, NOW, Some("evt_1"))
+        .expect("signable");
+        cases.push(case(
+            format!("{scheme}: wrong secret"),
+            scheme,
+            wrong_secret,
+            BODY,
+        ));
+
+        // Bodies over the limit, with and without Content-Length.
+        let big = vec![b'x'; LIMIT + 1];
+        cases.push(case(
+            format!("{scheme}: oversize with content-length"),
+            scheme,
+            signed(scheme, &big, NOW),
+            &big,
+        ));
+        let chunks: Vec<Result<http_body::Frame<Bytes>, std::convert::Infallible>> = big
+            .chunks(1000)
+            .map(|c| Ok(http_body::Frame::data(Bytes::copy_from_slice(c))))
+            .collect();
+        cases.push(Case {
+            name: format!("{scheme}: oversize chunked"),
+            scheme,
+            headers: signed(scheme, &big, NOW),
+            body: Body::new(StreamBody::new(stream::iter(chunks))),
+            content_length: None,
+        });
+    }
+    cases
+}
+
+#[tokio::test]
+async fn every_malformed_request_gets_a_4xx_and_never_reaches_the_handler() {
+    let cases = corpus();
+    assert!(
+        cases.len() >= 100,
+        "the corpus shrank to {} cases",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for case in cases {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut req = Request::post("/hook")
+            .body(case.body)
+            .expect("valid request");
+        req.headers_mut().extend(case.headers);
+        if let Some(len) = case.content_length {
+            req.headers_mut().insert("content-length", len.into());
+        }
+        let res = app(case.scheme, calls.clone())
+            .oneshot(req)
+            .await
+            .expect("the router is infallible");
+        let status = res.status();
+        let ran = calls.load(Ordering::SeqCst);
+        if !status.is_client_error() || ran != 0 {
+            failures.push(format!(
+                "{}: status {status}, handler ran {ran} time(s)",
+                case.name
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_corpus_baseline_is_accepted() {
+    // Guards the corpus itself: the unmodified request of every scheme passes,
+    // so each rejection above is due to its one change.
+    for scheme in Scheme::ALL {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut req = Request::post("/hook")
+            .body(Body::from(BODY))
+            .expect("valid request");
+        req.headers_mut().extend(signed(scheme, BODY, NOW));
+        let res = app(scheme, calls.clone())
+            .oneshot(req)
+            .await
+            .expect("infallible");
+        assert_eq!(res.status(), 200, "{scheme}");
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "{scheme}");
+    }
+}
