@@ -112,7 +112,9 @@ impl RedisServer {
         let dir = tempfile::Builder::new()
             .prefix("webhook-redis-")
             .tempdir()
-            .unwrap_or_else(|e| panic!("cannot create a temporary directory for redis-server: {e}"));
+            .unwrap_or_else(|e| {
+                panic!("cannot create a temporary directory for redis-server: {e}")
+            });
         let log = dir.path().join("redis.log");
         let mut server = RedisServer {
             child: None,
@@ -294,7 +296,10 @@ impl RedisCluster {
     /// within [`READY_TIMEOUT`]; the message includes the output and logs.
     /// Redis needs at least 3 masters for `--cluster create`.
     pub fn start(n: usize) -> Self {
-        assert!(n >= 3, "redis-cli --cluster create needs at least 3 masters");
+        assert!(
+            n >= 3,
+            "redis-cli --cluster create needs at least 3 masters"
+        );
         let nodes: Vec<RedisServer> = (0..n)
             .map(|_| {
                 // The cluster bus port defaults to port + 10000, which may be
@@ -439,10 +444,7 @@ mod tests {
                 .query(&mut con)
                 .expect("SET");
         }
-        let v: i64 = redis::cmd("GET")
-            .arg("key-7")
-            .query(&mut con)
-            .expect("GET");
+        let v: i64 = redis::cmd("GET").arg("key-7").query(&mut con).expect("GET");
         assert_eq!(v, 7);
     }
 }

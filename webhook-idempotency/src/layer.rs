@@ -1,0 +1,467 @@
+//! [`IdempotencyLayer`] and its configuration.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderName, StatusCode, header};
+use tower_layer::Layer;
+
+use crate::error::{ConfigError, ConfigErrorKind};
+use crate::event_id::IdSource;
+use crate::metrics::{Counters, MetricsSnapshot};
+use crate::service::Idempotency;
+use crate::store::Store;
+
+/// Default lease of a claim: how long a worker that died mid-handler blocks
+/// the event before a retry may process it.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+/// Default handler timeout (shorter than the lease).
+pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default retention of a completed event: 72 h, Stripe's retry window.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(72 * 3600);
+/// Default request body limit (1 MiB); larger bodies get 413.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Default cap on a cached response body (4 KiB).
+pub const DEFAULT_BODY_CACHE_CAP: usize = 4 * 1024;
+/// Default `Retry-After` of a 503 caused by a store outage.
+pub const DEFAULT_STORE_RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Default key prefix.
+pub const DEFAULT_PREFIX: &str = "webhook:idem";
+/// Default key scope.
+pub const DEFAULT_SCOPE: &str = "default";
+
+/// What to do with a request without an event id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MissingId {
+    /// Answer 400 `{"error":"missing_event_id"}` (the default).
+    #[default]
+    Reject,
+    /// Call the handler without deduplication.
+    PassThrough,
+}
+
+/// What to do with a duplicate whose body differs from the one processed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OnMismatch {
+    /// Treat it as the duplicate it is (some providers change the body
+    /// between retries, e.g. an `attempts` counter) and `warn!` (the
+    /// default).
+    #[default]
+    Duplicate,
+    /// Answer 422 `{"error":"fingerprint_mismatch"}`.
+    Reject,
+}
+
+/// What to do when the store fails or times out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OnStoreError {
+    /// Answer 503 with `Retry-After` without calling the handler (the
+    /// default): the sender retries later, nothing is lost or doubled.
+    #[default]
+    FailClosed,
+    /// Call the handler without deduplication and `warn!` each time.
+    FailOpen,
+}
+
+type FinalFn = dyn Fn(StatusCode) -> bool + Send + Sync;
+
+pub(crate) struct Config {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) id_source: IdSource,
+    pub(crate) missing_id: MissingId,
+    pub(crate) prefix: String,
+    pub(crate) scope: String,
+    pub(crate) lease: Duration,
+    pub(crate) handler_timeout: Duration,
+    pub(crate) retention: Duration,
+    pub(crate) body_limit: usize,
+    pub(crate) final_status: Option<Arc<FinalFn>>,
+    pub(crate) cached_headers: Vec<HeaderName>,
+    pub(crate) body_cache_cap: usize,
+    pub(crate) on_mismatch: OnMismatch,
+    pub(crate) on_store_error: OnStoreError,
+    pub(crate) store_retry_after: Duration,
+    pub(crate) counters: Counters,
+}
+
+impl Config {
+    /// 2xx, or a status the user marked final.
+    pub(crate) fn is_final(&self, status: StatusCode) -> bool {
+        status.is_success() || self.final_status.as_ref().is_some_and(|f| f(status))
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("store", &self.store)
+            .field("id_source", &self.id_source)
+            .field("missing_id", &self.missing_id)
+            .field("prefix", &self.prefix)
+            .field("scope", &self.scope)
+            .field("lease", &self.lease)
+            .field("handler_timeout", &self.handler_timeout)
+            .field("retention", &self.retention)
+            .field("body_limit", &self.body_limit)
+            .field("cached_headers", &self.cached_headers)
+            .field("body_cache_cap", &self.body_cache_cap)
+            .field("on_mismatch", &self.on_mismatch)
+            .field("on_store_error", &self.on_store_error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Applies [`Idempotency`]: each event id is processed at most once, and a
+/// failed attempt stays retryable. See the [crate docs](crate).
+///
+/// Cheap to clone (the configuration is shared behind an `Arc`); every
+/// clone and every service it builds share the same counters
+/// ([`metrics`](Self::metrics)).
+///
+/// Place it *inside* the verify layer (added after it with
+/// `ServiceBuilder`, or before it with axum's `Router::layer`, which wraps
+/// outermost-last), so unverified requests never touch the store.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct IdempotencyLayer {
+    config: Arc<Config>,
+}
+
+impl IdempotencyLayer {
+    /// A layer with the default configuration over `store`.
+    pub fn new(store: impl Store) -> Self {
+        IdempotencyLayer {
+            config: Arc::new(IdempotencyLayerBuilder::new(Arc::new(store)).config()),
+        }
+    }
+
+    /// A builder to configure the layer.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, OnMismatch};
+    ///
+    /// let layer = IdempotencyLayer::builder(MemoryStore::new())
+    ///     .event_id(IdSource::Verified.or(IdSource::json("/id")))
+    ///     .scope("stripe")
+    ///     .lease(Duration::from_secs(30))
+    ///     .handler_timeout(Duration::from_secs(20))
+    ///     .retention(Duration::from_secs(3 * 24 * 3600))
+    ///     .final_statuses(|s| s.is_client_error())
+    ///     .on_fingerprint_mismatch(OnMismatch::Reject)
+    ///     .build()?;
+    /// # let _ = layer;
+    /// # Ok::<(), webhook_idempotency::ConfigError>(())
+    /// ```
+    pub fn builder(store: impl Store) -> IdempotencyLayerBuilder {
+        IdempotencyLayerBuilder::new(Arc::new(store))
+    }
+
+    /// Like [`builder`](Self::builder) with a store that is already shared.
+    pub fn builder_shared(store: Arc<dyn Store>) -> IdempotencyLayerBuilder {
+        IdempotencyLayerBuilder::new(store)
+    }
+
+    /// A snapshot of the counters shared by this layer, its clones and the
+    /// services they built.
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.config.counters.snapshot()
+    }
+}
+
+impl<S> Layer<S> for IdempotencyLayer {
+    type Service = Idempotency<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Idempotency::from_config(inner, self.config.clone())
+    }
+}
+
+/// Configures an [`IdempotencyLayer`]; [`build`](Self::build) validates.
+#[must_use]
+pub struct IdempotencyLayerBuilder {
+    store: Arc<dyn Store>,
+    id_source: IdSource,
+    missing_id: MissingId,
+    prefix: String,
+    scope: String,
+    lease: Duration,
+    handler_timeout: Duration,
+    retention: Duration,
+    signature_tolerance: Option<Duration>,
+    body_limit: usize,
+    final_status: Option<Arc<FinalFn>>,
+    cached_headers: Vec<HeaderName>,
+    body_cache_cap: usize,
+    on_mismatch: OnMismatch,
+    on_store_error: OnStoreError,
+    store_retry_after: Duration,
+}
+
+impl fmt::Debug for IdempotencyLayerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdempotencyLayerBuilder")
+            .field("store", &self.store)
+            .field("id_source", &self.id_source)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IdempotencyLayerBuilder {
+    fn new(store: Arc<dyn Store>) -> Self {
+        IdempotencyLayerBuilder {
+            store,
+            id_source: IdSource::Verified,
+            missing_id: MissingId::Reject,
+            prefix: DEFAULT_PREFIX.to_owned(),
+            scope: DEFAULT_SCOPE.to_owned(),
+            lease: DEFAULT_LEASE,
+            handler_timeout: DEFAULT_HANDLER_TIMEOUT,
+            retention: DEFAULT_RETENTION,
+            signature_tolerance: Some(webhook_verify::DEFAULT_TOLERANCE),
+            body_limit: DEFAULT_BODY_LIMIT,
+            final_status: None,
+            cached_headers: Vec::new(),
+            body_cache_cap: DEFAULT_BODY_CACHE_CAP,
+            on_mismatch: OnMismatch::Duplicate,
+            on_store_error: OnStoreError::FailClosed,
+            store_retry_after: DEFAULT_STORE_RETRY_AFTER,
+        }
+    }
+
+    /// Where to read the event id (default [`IdSource::Verified`]).
+    pub fn event_id(mut self, source: IdSource) -> Self {
+        self.id_source = source;
+        self
+    }
+
+    /// What to do without an event id (default [`MissingId::Reject`]: 400).
+    pub fn on_missing_id(mut self, policy: MissingId) -> Self {
+        self.missing_id = policy;
+        self
+    }
+
+    /// Key prefix (default `webhook:idem`).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Key scope, e.g. one per endpoint or tenant, so the same id from two
+    /// providers does not collide (default `default`).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = scope.into();
+        self
+    }
+
+    /// Lease of a claim (default 60 s): how long an event stays blocked if
+    /// its worker dies. Renewed every `lease / 3` while the handler runs.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// How long the handler may run (default 30 s); after that its claim is
+    /// released and the caller gets 503. The handler runs in its own task:
+    /// a client that disconnects does not cancel it.
+    ///
+    /// It may be longer than the lease — the lease is extended while the
+    /// handler runs — but if the store cannot be reached to extend it, the
+    /// lease can expire under a running handler; keep it shorter than the
+    /// lease unless handlers are slow.
+    pub fn handler_timeout(mut self, timeout: Duration) -> Self {
+        self.handler_timeout = timeout;
+        self
+    }
+
+    /// How long a completed event is remembered (default 72 h).
+    ///
+    /// Choose it to cover the sender's whole retry window (Stripe retries
+    /// for 3 days, Standard Webhooks/Svix about 1.5 days, GitHub does not
+    /// retry automatically) *and* at least the signature tolerance, or a
+    /// captured request replayed inside the tolerance would be processed
+    /// again. [`build`](Self::build) warns when it is shorter than the
+    /// tolerance.
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The verify layer's timestamp tolerance, checked against the
+    /// retention (default [`webhook_verify::DEFAULT_TOLERANCE`]; `None` for
+    /// schemes without a timestamp).
+    pub fn signature_tolerance(mut self, tolerance: Option<Duration>) -> Self {
+        self.signature_tolerance = tolerance;
+        self
+    }
+
+    /// Largest request body buffered (default 1 MiB); larger → 413.
+    pub fn body_limit(mut self, limit: usize) -> Self {
+        self.body_limit = limit;
+        self
+    }
+
+    /// Statuses besides 2xx that are final: the event is recorded as
+    /// completed and not retried (e.g. `|s| s.is_client_error()` for "this
+    /// event will never be processable"). Other statuses release the claim.
+    pub fn final_statuses(
+        mut self,
+        f: impl Fn(StatusCode) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.final_status = Some(Arc::new(f));
+        self
+    }
+
+    /// Adds a response header to replay to duplicates (none by default).
+    /// `Set-Cookie` and `Date` are refused by [`build`](Self::build).
+    pub fn cache_header(mut self, name: HeaderName) -> Self {
+        self.cached_headers.push(name);
+        self
+    }
+
+    /// Largest response body recorded for duplicates (default 4 KiB; 0 =
+    /// never). A larger body is not recorded (duplicates get an empty
+    /// body); the original caller always gets the full response.
+    pub fn body_cache_cap(mut self, cap: usize) -> Self {
+        self.body_cache_cap = cap;
+        self
+    }
+
+    /// What to do when a duplicate's body differs (default
+    /// [`OnMismatch::Duplicate`]).
+    pub fn on_fingerprint_mismatch(mut self, policy: OnMismatch) -> Self {
+        self.on_mismatch = policy;
+        self
+    }
+
+    /// What to do when the store fails (default
+    /// [`OnStoreError::FailClosed`]: 503).
+    pub fn on_store_error(mut self, policy: OnStoreError) -> Self {
+        self.on_store_error = policy;
+        self
+    }
+
+    /// `Retry-After` of a 503 caused by a store outage (default 5 s).
+    pub fn store_retry_after(mut self, after: Duration) -> Self {
+        self.store_retry_after = after;
+        self
+    }
+
+    /// Validates and builds the layer.
+    ///
+    /// Errors: a lease, handler timeout or retention under 1 ms; an empty
+    /// prefix or scope; `Set-Cookie`/`Date` in the cached headers. Warns
+    /// (`tracing`) when the retention is shorter than the signature
+    /// tolerance.
+    pub fn build(self) -> Result<IdempotencyLayer, ConfigError> {
+        for (name, d) in [
+            ("lease", self.lease),
+            ("handler_timeout", self.handler_timeout),
+            ("retention", self.retention),
+        ] {
+            if d < Duration::from_millis(1) {
+                return Err(ConfigError::new(
+                    ConfigErrorKind::ZeroDuration,
+                    format!("{name} must be at least 1 ms"),
+                ));
+            }
+        }
+        if self.prefix.is_empty() || self.scope.is_empty() {
+            return Err(ConfigError::new(
+                ConfigErrorKind::EmptyKeyPart,
+                "prefix and scope must not be empty",
+            ));
+        }
+        let forbidden = [
+            header::SET_COOKIE,
+            header::DATE,
+            HeaderName::from_static("set-cookie2"),
+        ];
+        if let Some(name) = self.cached_headers.iter().find(|h| forbidden.contains(h)) {
+            return Err(ConfigError::new(
+                ConfigErrorKind::ForbiddenHeader,
+                format!("{name} must never be replayed to another request"),
+            ));
+        }
+        if let Some(tolerance) = self.signature_tolerance
+            && self.retention < tolerance
+        {
+            tracing::warn!(
+                retention = ?self.retention,
+                tolerance = ?tolerance,
+                "idempotency retention is shorter than the signature tolerance: \
+                 a request replayed after the retention but within the tolerance \
+                 would be processed again"
+            );
+        }
+        Ok(IdempotencyLayer {
+            config: Arc::new(self.config()),
+        })
+    }
+
+    fn config(self) -> Config {
+        Config {
+            store: self.store,
+            id_source: self.id_source,
+            missing_id: self.missing_id,
+            prefix: self.prefix,
+            scope: self.scope,
+            lease: self.lease,
+            handler_timeout: self.handler_timeout,
+            retention: self.retention,
+            body_limit: self.body_limit,
+            final_status: self.final_status,
+            cached_headers: self.cached_headers,
+            body_cache_cap: self.body_cache_cap,
+            on_mismatch: self.on_mismatch,
+            on_store_error: self.on_store_error,
+            store_retry_after: self.store_retry_after,
+            counters: Counters::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryStore;
+
+    #[test]
+    fn build_validates() {
+        let err = IdempotencyLayer::builder(MemoryStore::new())
+            .lease(Duration::ZERO)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ConfigErrorKind::ZeroDuration);
+        let err = IdempotencyLayer::builder(MemoryStore::new())
+            .cache_header(header::SET_COOKIE)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ConfigErrorKind::ForbiddenHeader);
+        let err = IdempotencyLayer::builder(MemoryStore::new())
+            .scope("")
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ConfigErrorKind::EmptyKeyPart);
+        assert!(
+            IdempotencyLayer::builder(MemoryStore::new())
+                .cache_header(header::CONTENT_TYPE)
+                .retention(Duration::from_secs(1))
+                .build()
+                .is_ok(),
+            "a short retention only warns"
+        );
+    }
+
+    #[test]
+    fn layer_is_clone_send_sync() {
+        fn check<T: Clone + Send + Sync + 'static>() {}
+        check::<IdempotencyLayer>();
+        check::<Idempotency<tower_layer::Identity>>();
+    }
+}

@@ -1,0 +1,318 @@
+//! Where claims and outcomes live: the [`Store`] trait, its two
+//! implementations ([`MemoryStore`], `RedisStore`) and the values they
+//! exchange with the layer.
+//!
+//! Every event id has one record (in Redis, one hash under one key) in one of
+//! two states:
+//!
+//! - **in progress** — owned by a random 128-bit [`OwnerToken`], with the body
+//!   [`Fingerprint`] and a lease: the record expires when the lease runs out,
+//!   so a crashed worker's claim frees itself;
+//! - **completed** — the recorded [`Outcome`] (status, allow-listed headers,
+//!   body up to a cap) and the fingerprint, kept for the retention TTL.
+//!
+//! All four operations are atomic and conditional on the owner token, so a
+//! worker whose lease ran out (and whose key may now belong to someone else)
+//! can neither complete nor release it: it is *fenced out*.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use sha2::{Digest, Sha256};
+
+use crate::error::StoreError;
+
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+pub use memory::{DEFAULT_MAX_ENTRIES, MemoryStore};
+#[cfg(feature = "redis")]
+pub use redis::{DEFAULT_OPERATION_TIMEOUT, RedisStore};
+
+/// A boxed, `Send` future, as returned by [`Store`] methods (this keeps the
+/// trait object-safe: the layer holds an `Arc<dyn Store>`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The atomic state machine behind the layer.
+///
+/// Implementations must make each operation atomic with respect to the
+/// others on the same key, and should bound each operation's duration (the
+/// layer waits for them while a request is pending).
+pub trait Store: fmt::Debug + Send + Sync + 'static {
+    /// Claims `key` for `token` with a lease, or reports its current state.
+    ///
+    /// - no record (or an expired one) → creates an in-progress record owned
+    ///   by `token` that expires after `lease`, returns [`Acquire::Acquired`];
+    /// - in progress and owned by `token` already → [`Acquire::Acquired`]
+    ///   (acquire is safe to repeat after an error whose claim did land);
+    /// - in progress, owned by someone else → [`Acquire::InProgress`];
+    /// - completed → [`Acquire::Completed`].
+    fn acquire<'a>(
+        &'a self,
+        key: &'a str,
+        token: OwnerToken,
+        fingerprint: Fingerprint,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Acquire, StoreError>>;
+
+    /// Marks `key` completed with `outcome`, kept for `retention`, if `token`
+    /// still owns it. Returns `false` (and changes nothing) when it does not:
+    /// the lease ran out and the key expired or belongs to another worker.
+    /// Completing again with the same token returns `true`.
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        token: OwnerToken,
+        outcome: &'a Outcome,
+        retention: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// Deletes the in-progress record of `key` if `token` owns it, so the
+    /// sender's retry processes the event. Returns whether it did.
+    fn release<'a>(
+        &'a self,
+        key: &'a str,
+        token: OwnerToken,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// Resets the lease of `key` to `lease` from now if `token` still owns
+    /// the in-progress record. Returns whether it did.
+    fn extend<'a>(
+        &'a self,
+        key: &'a str,
+        token: OwnerToken,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+}
+
+impl<S: Store + ?Sized> Store for Arc<S> {
+    fn acquire<'a>(
+        &'a self,
+        key: &'a str,
+        token: OwnerToken,
+        fingerprint: Fingerprint,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Acquire, StoreError>> {
+        (**self).acquire(key, token, fingerprint, lease)
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        token: OwnerToken,
+        outcome: &'a Outcome,
+        retention: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        (**self).complete(key, token, outcome, retention)
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a str,
+        token: OwnerToken,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        (**self).release(key, token)
+    }
+
+    fn extend<'a>(
+        &'a self,
+        key: &'a str,
+        token: OwnerToken,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        (**self).extend(key, token, lease)
+    }
+}
+
+/// The state of a key, as returned by [`Store::acquire`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acquire {
+    /// The caller's token owns the key now: run the handler.
+    Acquired,
+    /// Another worker is processing this event.
+    InProgress {
+        /// Time left on the other worker's lease.
+        lease_remaining: Duration,
+        /// Fingerprint of the body the other worker is processing.
+        fingerprint: Fingerprint,
+    },
+    /// The event was processed; this is the recorded outcome.
+    Completed {
+        /// What the handler answered (status, allow-listed headers, body up
+        /// to the cap).
+        outcome: Outcome,
+        /// Fingerprint of the body that was processed.
+        fingerprint: Fingerprint,
+    },
+}
+
+/// The recorded answer of a completed event, replayed to duplicates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The handler's status.
+    pub status: StatusCode,
+    /// The allow-listed response headers.
+    pub headers: HeaderMap,
+    /// The response body, or empty when it was larger than the cap.
+    pub body: Bytes,
+}
+
+impl Outcome {
+    /// An outcome with `status`, no headers and an empty body.
+    pub fn new(status: StatusCode) -> Self {
+        Outcome {
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// Headers as `name:value` lines (names and values can contain neither
+    /// a newline nor, for names, a colon).
+    pub(crate) fn encode_headers(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (name, value) in &self.headers {
+            out.extend_from_slice(name.as_str().as_bytes());
+            out.push(b':');
+            out.extend_from_slice(value.as_bytes());
+            out.push(b'\n');
+        }
+        out
+    }
+
+    /// Inverse of [`encode_headers`](Self::encode_headers); `None` when the
+    /// input is not what it produces.
+    pub(crate) fn decode_headers(raw: &[u8]) -> Option<HeaderMap> {
+        let mut headers = HeaderMap::new();
+        for line in raw.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            let colon = line.iter().position(|b| *b == b':')?;
+            let name = HeaderName::from_bytes(&line[..colon]).ok()?;
+            let value = HeaderValue::from_bytes(&line[colon + 1..]).ok()?;
+            headers.append(name, value);
+        }
+        Some(headers)
+    }
+}
+
+/// A random 128-bit token that identifies one claim of one event.
+///
+/// The layer puts it in the handler's request extensions: a handler that
+/// needs strict fencing (e.g. a worker that may pause past its lease) can
+/// store it with its write and refuse a write whose token is not the
+/// current one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OwnerToken(u128);
+
+impl OwnerToken {
+    /// A new token from the thread-local CSPRNG.
+    pub fn random() -> Self {
+        OwnerToken(rand::random())
+    }
+
+    /// A token with a given value (for tests and custom stores).
+    pub const fn from_u128(value: u128) -> Self {
+        OwnerToken(value)
+    }
+
+    /// The token's value.
+    pub const fn as_u128(self) -> u128 {
+        self.0
+    }
+
+    /// 32 lowercase hex digits.
+    pub fn to_hex(self) -> String {
+        format!("{:032x}", self.0)
+    }
+}
+
+impl fmt::Debug for OwnerToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OwnerToken({:032x})", self.0)
+    }
+}
+
+impl fmt::Display for OwnerToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+/// SHA-256 of a request body, stored with the claim to detect a different
+/// body under the same event id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint of `body`.
+    ///
+    /// ```
+    /// use webhook_idempotency::store::Fingerprint;
+    /// assert_eq!(Fingerprint::of(b"a"), Fingerprint::of(b"a"));
+    /// assert_ne!(Fingerprint::of(b"a"), Fingerprint::of(b"b"));
+    /// ```
+    pub fn of(body: &[u8]) -> Self {
+        Fingerprint(Sha256::digest(body).into())
+    }
+
+    /// A fingerprint from its raw bytes (for custom stores).
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Fingerprint(bytes)
+    }
+
+    /// The raw digest.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// 64 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// Parses [`to_hex`](Self::to_hex)'s output.
+    pub fn from_hex(hex: &[u8]) -> Option<Self> {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(hex, &mut out).ok()?;
+        Some(Fingerprint(out))
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({})", self.to_hex())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_round_trip() {
+        let mut outcome = Outcome::new(StatusCode::OK);
+        outcome
+            .headers
+            .append("content-type", HeaderValue::from_static("application/json"));
+        outcome
+            .headers
+            .append("x-a", HeaderValue::from_static("1: two"));
+        outcome.headers.append("x-a", HeaderValue::from_static("3"));
+        let raw = outcome.encode_headers();
+        assert_eq!(Outcome::decode_headers(&raw), Some(outcome.headers));
+        assert_eq!(Outcome::decode_headers(b"no colon\n"), None);
+        assert_eq!(Outcome::decode_headers(b""), Some(HeaderMap::new()));
+    }
+
+    #[test]
+    fn fingerprint_hex_round_trip() {
+        let fp = Fingerprint::of(b"body");
+        assert_eq!(Fingerprint::from_hex(fp.to_hex().as_bytes()), Some(fp));
+        assert_eq!(Fingerprint::from_hex(b"zz"), None);
+    }
+}
