@@ -122,9 +122,9 @@ impl HeaderEntry {
     pub fn value_bytes(&self) -> Result<Vec<u8>, CaptureError> {
         match &self.1 {
             StoredValue::Text(text) => Ok(text.as_bytes().to_vec()),
-            StoredValue::Bytes { b64 } => B64
-                .decode(b64)
-                .map_err(|_| CaptureError::Base64("headers")),
+            StoredValue::Bytes { b64 } => {
+                B64.decode(b64).map_err(|_| CaptureError::Base64("headers"))
+            }
         }
     }
 }
@@ -310,10 +310,10 @@ pub const HOP_BY_HOP_HEADERS: [&str; 10] = [
 /// ```
 pub fn event_id(headers: &HeaderMap, body: &[u8]) -> Option<String> {
     for name in ["x-webhook-id", "webhook-id", "svix-id", "x-github-delivery"] {
-        if let Some(value) = headers.get(name).and_then(|v| v.to_str().ok()) {
-            if !value.is_empty() {
-                return Some(value.to_owned());
-            }
+        if let Some(value) = headers.get(name).and_then(|v| v.to_str().ok())
+            && !value.is_empty()
+        {
+            return Some(value.to_owned());
         }
     }
     #[derive(Deserialize)]
@@ -331,8 +331,10 @@ pub fn event_id(headers: &HeaderMap, body: &[u8]) -> Option<String> {
 /// loading it whole.
 pub fn read_file(
     path: &Path,
-) -> Result<impl Iterator<Item = Result<(usize, CapturedRequest), CaptureError>> + Send + use<>, CaptureError>
-{
+) -> Result<
+    impl Iterator<Item = Result<(usize, CapturedRequest), CaptureError>> + Send + use<>,
+    CaptureError,
+> {
     let file = File::open(path).map_err(|source| CaptureError::Io {
         path: path.to_owned(),
         source,

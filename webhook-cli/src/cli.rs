@@ -95,7 +95,12 @@ pub(crate) struct SigningArgs {
     pub(crate) scheme: SchemeArg,
 
     /// Signing secret (repeat to rotate: signs with all, verifies with any).
-    #[arg(long = "secret", env = "WEBHOOK_SECRET", hide_env_values = true, value_name = "SECRET")]
+    #[arg(
+        long = "secret",
+        env = "WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
     pub(crate) secrets: Vec<SecretArg>,
 
     /// Read secrets from a file, one per line.

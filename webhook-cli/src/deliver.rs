@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use webhook_cli::capture::{CaptureWriter, CapturedRequest};
-use webhook_cli::sender::{self, Backoff, Hooks, Outgoing, ResultsWriter, Sender, SenderConfig, Summary};
+use webhook_cli::sender::{
+    self, Backoff, Hooks, Outgoing, ResultsWriter, Sender, SenderConfig, Summary,
+};
 
 use crate::cli::{BackoffKind, DeliverArgs, RetryArgs, SenderArgs};
 use crate::output::{Failure, UsageError, print_json, println_flush, random_id};
@@ -113,7 +115,8 @@ fn events_from_file(
             let line = line.with_context(|| format!("reading line {number}"))?;
             let fallback = || format!("evt_{run}_{number}");
             if line.contains("\"body_b64\"") {
-                let record = CapturedRequest::from_line(&line).with_context(|| format!("line {number}"))?;
+                let record =
+                    CapturedRequest::from_line(&line).with_context(|| format!("line {number}"))?;
                 return Outgoing::from_capture(&record, url.clone(), true, fallback)
                     .with_context(|| format!("line {number}"));
             }
@@ -154,7 +157,9 @@ impl Run for DeliverArgs {
                 let body = serde_json::to_vec(&value).expect("JSON values serialize");
                 Ok::<_, UsageError>(Outgoing::json(&url, id, body))
             });
-            self.sender.run_engine(&sender, events, Some(count), ctx).await
+            self.sender
+                .run_engine(&sender, events, Some(count), ctx)
+                .await
         }?;
         tracing::debug!(?summary, "deliver finished");
         Ok(())

@@ -21,7 +21,9 @@ pub(crate) struct Failure(pub(crate) String);
 pub(crate) fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     if path == Path::new("-") {
         let mut body = Vec::new();
-        io::stdin().read_to_end(&mut body).context("reading the body from stdin")?;
+        io::stdin()
+            .read_to_end(&mut body)
+            .context("reading the body from stdin")?;
         Ok(body)
     } else {
         std::fs::read(path).with_context(|| format!("reading {}", path.display()))

@@ -20,7 +20,11 @@ enum Filter {
 
 impl Filter {
     fn parse(text: &str) -> Result<Self, UsageError> {
-        let bad = || UsageError(format!("--select {text:?}: expected N, N-M, id=ID, path=PATH, failed or ok"));
+        let bad = || {
+            UsageError(format!(
+                "--select {text:?}: expected N, N-M, id=ID, path=PATH, failed or ok"
+            ))
+        };
         if let Some(id) = text.strip_prefix("id=") {
             return Ok(Self::Id(id.to_owned()));
         }
@@ -62,7 +66,9 @@ fn target_url(base: Option<&str>, record: &CapturedRequest) -> anyhow::Result<re
                 .find(|h| h.name().eq_ignore_ascii_case("host"))
                 .and_then(|h| h.value_bytes().ok())
                 .and_then(|v| String::from_utf8(v).ok())
-                .ok_or_else(|| UsageError("the capture has no Host header: pass --to URL".to_owned()))?;
+                .ok_or_else(|| {
+                    UsageError("the capture has no Host header: pass --to URL".to_owned())
+                })?;
             format!("http://{host}")
         }
     };
@@ -78,7 +84,11 @@ impl Run for ReplayArgs {
             .iter()
             .map(|s| Filter::parse(s))
             .collect::<Result<Vec<_>, _>>()?;
-        let signer = if self.verbatim { None } else { Some(self.signing.signer()?) };
+        let signer = if self.verbatim {
+            None
+        } else {
+            Some(self.signing.signer()?)
+        };
         let config = SenderConfig {
             signer,
             max_attempts: self.max_attempts,
@@ -96,14 +106,17 @@ impl Run for ReplayArgs {
             };
             let result = (|| {
                 let url = target_url(base.as_deref(), &record)?;
-                let outgoing = Outgoing::from_capture(&record, url, !verbatim, || random_id("evt_"))
-                    .with_context(|| format!("line {line}"))?;
+                let outgoing =
+                    Outgoing::from_capture(&record, url, !verbatim, || random_id("evt_"))
+                        .with_context(|| format!("line {line}"))?;
                 Ok::<_, anyhow::Error>(outgoing)
             })();
             match result {
                 Ok(outgoing) => {
                     let selected = filters.is_empty()
-                        || filters.iter().any(|f| f.matches(line, &record, &outgoing.id));
+                        || filters
+                            .iter()
+                            .any(|f| f.matches(line, &record, &outgoing.id));
                     selected.then_some(Ok(outgoing))
                 }
                 Err(err) => Some(Err(err)),
@@ -124,7 +137,10 @@ mod tests {
     fn filters_parse() {
         assert_eq!(Filter::parse("3").unwrap(), Filter::Lines(3, 3));
         assert_eq!(Filter::parse("2-5").unwrap(), Filter::Lines(2, 5));
-        assert_eq!(Filter::parse("id=evt_1").unwrap(), Filter::Id("evt_1".to_owned()));
+        assert_eq!(
+            Filter::parse("id=evt_1").unwrap(),
+            Filter::Id("evt_1".to_owned())
+        );
         assert_eq!(Filter::parse("failed").unwrap(), Filter::Failed);
         for bad in ["0", "5-2", "x", "1-"] {
             assert!(Filter::parse(bad).is_err(), "{bad}");

@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use anyhow::Context as _;
-use http::header::CONTENT_TYPE;
 use http::HeaderValue;
+use http::header::CONTENT_TYPE;
 use serde_json::Value;
 
 use crate::cli::SendArgs;
@@ -20,13 +20,19 @@ impl SendArgs {
         let (mut body, template_id) = if let Some(data) = &self.data {
             (data.clone().into_bytes(), None)
         } else if let Some(file) = &self.file {
-            (std::fs::read(file).with_context(|| format!("reading {}", file.display()))?, None)
+            (
+                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
+                None,
+            )
         } else {
             let kind = self.event.as_deref().unwrap_or("ping");
             let id = self.id.clone().unwrap_or_else(|| random_id("evt_"));
             let value = template(kind, &id, now)?;
             // A serde_json::Value always serializes.
-            (serde_json::to_vec(&value).expect("JSON values serialize"), Some(id))
+            (
+                serde_json::to_vec(&value).expect("JSON values serialize"),
+                Some(id),
+            )
         };
         if !self.sets.is_empty() {
             let mut value: Value = serde_json::from_slice(&body)

@@ -24,7 +24,10 @@
 //!     ..SenderConfig::default()
 //! };
 //! let url: reqwest::Url = "http://127.0.0.1:3000/hooks".parse()?;
-//! let events = (0..100).map(move |n| Ok(Outgoing::json(&url, format!("evt_{n}"), format!(r#"{{"id":"evt_{n}"}}"#))));
+//! let events = (0..100).map(move |n| {
+//!     let body = format!(r#"{{"id":"evt_{n}"}}"#);
+//!     Ok::<_, std::convert::Infallible>(Outgoing::json(&url, format!("evt_{n}"), body))
+//! });
 //! let summary = Sender::new(config)?.run(events, Hooks::default()).await?;
 //! assert_eq!(summary.delivered, 100);
 //! # Ok(()) }
@@ -111,8 +114,9 @@ impl Outgoing {
             .map(|d| d.id.clone())
             .or_else(|| crate::capture::event_id(&headers, &body))
             .unwrap_or_else(fallback_id);
-        let method = Method::from_bytes(record.method.as_bytes())
-            .map_err(|_| crate::capture::CaptureError::Header(format!("method {}", record.method)))?;
+        let method = Method::from_bytes(record.method.as_bytes()).map_err(|_| {
+            crate::capture::CaptureError::Header(format!("method {}", record.method))
+        })?;
         Ok(Self {
             id,
             method,
@@ -253,6 +257,9 @@ impl Default for SenderConfig {
     }
 }
 
+/// A per-event callback.
+pub type OnEvent = Arc<dyn Fn(&EventReport) + Send + Sync>;
+
 /// Where the engine reports to, all optional.
 #[derive(Default)]
 pub struct Hooks {
@@ -261,7 +268,7 @@ pub struct Hooks {
     /// One NDJSON line per finished event.
     pub results: Option<ResultsWriter>,
     /// Called once per finished event (progress bars, counters).
-    pub on_event: Option<Arc<dyn Fn(&EventReport) + Send + Sync>>,
+    pub on_event: Option<OnEvent>,
 }
 
 impl fmt::Debug for Hooks {
@@ -283,7 +290,8 @@ pub struct ResultsWriter {
 impl ResultsWriter {
     /// Creates (truncates) `path`.
     pub fn create(path: &Path) -> Result<Self, SenderError> {
-        let file = File::create(path).map_err(|e| SenderError::Io(format!("{}: {e}", path.display())))?;
+        let file =
+            File::create(path).map_err(|e| SenderError::Io(format!("{}: {e}", path.display())))?;
         Ok(Self {
             inner: Arc::new(Mutex::new(BufWriter::new(file))),
         })
@@ -295,7 +303,9 @@ impl ResultsWriter {
         line.push(b'\n');
         // A poisoned lock means a writer panicked; the buffer is still usable.
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.write_all(&line).map_err(|e| SenderError::Io(e.to_string()))
+        inner
+            .write_all(&line)
+            .map_err(|e| SenderError::Io(e.to_string()))
     }
 
     fn flush(&self) -> Result<(), SenderError> {
@@ -406,7 +416,11 @@ impl fmt::Display for Summary {
             f,
             "dead-lettered     {}{}",
             self.dead_lettered,
-            if self.endpoint_gone { " (endpoint answered 410 Gone: stopped)" } else { "" }
+            if self.endpoint_gone {
+                " (endpoint answered 410 Gone: stopped)"
+            } else {
+                ""
+            }
         )?;
         let statuses = self
             .statuses
@@ -503,7 +517,9 @@ impl Stats {
     fn record(&self, slot: usize, latency: Duration) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.statuses[slot.min(599 + ERROR_SLOTS)].fetch_add(1, Ordering::Relaxed);
-        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX).clamp(1, 3_600_000_000);
+        let micros = u64::try_from(latency.as_micros())
+            .unwrap_or(u64::MAX)
+            .clamp(1, 3_600_000_000);
         // Nothing panics while the lock is held.
         let mut histogram = self.latency.lock().unwrap_or_else(|e| e.into_inner());
         histogram.saturating_record(micros);
@@ -579,7 +595,9 @@ pub struct Sender {
 
 impl fmt::Debug for Sender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sender").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Sender")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -687,13 +705,20 @@ impl Sender {
         if let Some(results) = &shared.hooks.results {
             results.flush()?;
         }
-        if let Some(err) = shared.io_error.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        if let Some(err) = shared
+            .io_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
             return Err(err);
         }
         if let Some(err) = source_error {
             return Err(err);
         }
-        Ok(shared.stats.summary(elapsed, shared.gone.load(Ordering::Relaxed)))
+        Ok(shared
+            .stats
+            .summary(elapsed, shared.gone.load(Ordering::Relaxed)))
     }
 }
 
@@ -706,15 +731,55 @@ enum Attempt {
     Failed {
         error: String,
     },
+    /// Could not even be signed: not retried.
+    Unsendable {
+        error: String,
+    },
 }
 
-async fn attempt(shared: &Shared, event: &Outgoing, headers: &HeaderMap) -> (Attempt, Duration) {
+/// One attempt: wait for the rate limit and a connection slot, then (unless
+/// the endpoint is gone by now) sign with a fresh timestamp and send.
+/// `headers` receives what was sent, for the dead letter.
+async fn attempt(
+    shared: &Shared,
+    event: &Outgoing,
+    headers: &mut HeaderMap,
+) -> Option<(Attempt, Duration)> {
     let config = &shared.config;
     if let Some(limiter) = &shared.limiter {
         limiter.acquire().await;
     }
     // The semaphore is never closed.
-    let _permit = shared.inflight.acquire().await.expect("inflight semaphore is never closed");
+    let _permit = shared
+        .inflight
+        .acquire()
+        .await
+        .expect("inflight semaphore is never closed");
+    if shared.gone.load(Ordering::Relaxed) {
+        return None;
+    }
+    if let Some(signer) = &config.signer {
+        headers.clone_from(&event.headers);
+        match signer.sign(&event.body, unix_now(), Some(&event.id)) {
+            Ok(signature) => {
+                for (name, value) in &signature {
+                    headers.insert(name, value.clone());
+                }
+            }
+            Err(source) => {
+                let error = SenderError::Sign {
+                    id: event.id.clone(),
+                    source,
+                };
+                return Some((
+                    Attempt::Unsendable {
+                        error: error.to_string(),
+                    },
+                    Duration::ZERO,
+                ));
+            }
+        }
+    }
     let request = shared
         .client
         .request(event.method.clone(), event.url.clone())
@@ -739,7 +804,10 @@ async fn attempt(shared: &Shared, event: &Outgoing, headers: &HeaderMap) -> (Att
     let outcome = match result {
         Ok((status, retry_after)) => {
             shared.stats.record(usize::from(status.as_u16()), latency);
-            Attempt::Response { status, retry_after }
+            Attempt::Response {
+                status,
+                retry_after,
+            }
         }
         Err(err) => {
             let slot = if err.is_timeout() {
@@ -755,7 +823,7 @@ async fn attempt(shared: &Shared, event: &Outgoing, headers: &HeaderMap) -> (Att
             }
         }
     };
-    (outcome, latency)
+    Some((outcome, latency))
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {
@@ -775,6 +843,8 @@ fn unix_now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+const GONE: &str = "endpoint stopped after 410 Gone";
+
 /// Sends one event until it is delivered, final, or out of attempts.
 async fn deliver_one(shared: &Shared, event: Outgoing) -> EventReport {
     let config = &shared.config;
@@ -785,34 +855,24 @@ async fn deliver_one(shared: &Shared, event: Outgoing) -> EventReport {
     let mut headers = event.headers.clone();
     let delivered = loop {
         if shared.gone.load(Ordering::Relaxed) {
-            last_error = Some("endpoint stopped after 410 Gone".to_owned());
+            last_error = Some(GONE.to_owned());
             break false;
         }
-        if let Some(signer) = &config.signer {
-            headers = event.headers.clone();
-            match signer.sign(&event.body, unix_now(), Some(&event.id)) {
-                Ok(signature) => {
-                    for (name, value) in &signature {
-                        headers.insert(name, value.clone());
-                    }
-                }
-                Err(source) => {
-                    last_error = Some(
-                        SenderError::Sign {
-                            id: event.id.clone(),
-                            source,
-                        }
-                        .to_string(),
-                    );
-                    break false;
-                }
-            }
+        let Some((outcome, latency)) = attempt(shared, &event, &mut headers).await else {
+            last_error = Some(GONE.to_owned());
+            break false;
+        };
+        if let Attempt::Unsendable { error } = outcome {
+            last_error = Some(error);
+            break false;
         }
         attempts += 1;
-        let (outcome, latency) = attempt(shared, &event, &headers).await;
         last_latency = Some(latency);
         let retry_after = match outcome {
-            Attempt::Response { status, retry_after } => {
+            Attempt::Response {
+                status,
+                retry_after,
+            } => {
                 last_status = Some(status.as_u16());
                 if status.is_success() {
                     last_error = None;
@@ -829,7 +889,7 @@ async fn deliver_one(shared: &Shared, event: Outgoing) -> EventReport {
                 }
                 retry_after
             }
-            Attempt::Failed { error } => {
+            Attempt::Failed { error } | Attempt::Unsendable { error } => {
                 last_status = None;
                 last_error = Some(error);
                 None
@@ -864,30 +924,28 @@ async fn deliver_one(shared: &Shared, event: Outgoing) -> EventReport {
         latency_ms: last_latency.map(|l| l.as_secs_f64() * 1000.0),
         error: last_error,
     };
-    if !delivered {
-        if let Some(writer) = &shared.hooks.dead_letter {
-            let mut record = CapturedRequest::from_parts(
-                event.method.as_str(),
-                event.url.path(),
-                event.url.query(),
-                &headers,
-                &event.body,
-            );
-            record.dead_letter = Some(DeadLetterInfo {
-                id: event.id.clone(),
-                attempts,
-                last_status,
-                reason: report.error.clone().unwrap_or_default(),
-            });
-            if let Err(err) = writer.write(&record) {
-                keep_io_error(shared, SenderError::Io(err.to_string()));
-            }
+    if !delivered && let Some(writer) = &shared.hooks.dead_letter {
+        let mut record = CapturedRequest::from_parts(
+            event.method.as_str(),
+            event.url.path(),
+            event.url.query(),
+            &headers,
+            &event.body,
+        );
+        record.dead_letter = Some(DeadLetterInfo {
+            id: event.id.clone(),
+            attempts,
+            last_status,
+            reason: report.error.clone().unwrap_or_default(),
+        });
+        if let Err(err) = writer.write(&record) {
+            keep_io_error(shared, SenderError::Io(err.to_string()));
         }
     }
-    if let Some(results) = &shared.hooks.results {
-        if let Err(err) = results.write(&report) {
-            keep_io_error(shared, err);
-        }
+    if let Some(results) = &shared.hooks.results
+        && let Err(err) = results.write(&report)
+    {
+        keep_io_error(shared, err);
     }
     if let Some(on_event) = &shared.hooks.on_event {
         on_event(&report);
@@ -928,7 +986,10 @@ mod tests {
         };
         for _ in 0..1000 {
             let delay = backoff.delay(1, None);
-            assert!(delay >= Duration::from_millis(750) && delay <= Duration::from_millis(1250), "{delay:?}");
+            assert!(
+                delay >= Duration::from_millis(750) && delay <= Duration::from_millis(1250),
+                "{delay:?}"
+            );
         }
     }
 
@@ -940,8 +1001,14 @@ mod tests {
             max: Duration::from_secs(60),
             jitter: 0.0,
         };
-        assert_eq!(backoff.delay(1, Some(Duration::from_secs(1))), Duration::from_secs(4));
-        assert_eq!(backoff.delay(1, Some(Duration::from_secs(90))), Duration::from_secs(90));
+        assert_eq!(
+            backoff.delay(1, Some(Duration::from_secs(1))),
+            Duration::from_secs(4)
+        );
+        assert_eq!(
+            backoff.delay(1, Some(Duration::from_secs(90))),
+            Duration::from_secs(90)
+        );
     }
 
     #[test]
@@ -964,6 +1031,10 @@ mod tests {
         }
         // Two from the burst, then two more at 10/s: at least 0.2 s of
         // (paused, virtual) time.
-        assert!(start.elapsed() >= Duration::from_millis(190), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(190),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }

@@ -50,7 +50,10 @@ impl Run for SignArgs {
             let mut command = format!("curl -sS -X POST {}", shell_quote(url));
             command.push_str(" -H 'Content-Type: application/json'");
             for (name, value) in &pairs {
-                command.push_str(&format!(" -H {}", shell_quote(&format!("{}: {value}", title_case(name)))));
+                command.push_str(&format!(
+                    " -H {}",
+                    shell_quote(&format!("{}: {value}", title_case(name)))
+                ));
             }
             if self.input == Path::new("-") {
                 let text = std::str::from_utf8(&body)
@@ -58,12 +61,16 @@ impl Run for SignArgs {
                 command.push_str(&format!(" --data-binary {}", shell_quote(text)));
             } else {
                 let path = self.input.display().to_string();
-                command.push_str(&format!(" --data-binary {}", shell_quote(&format!("@{path}"))));
+                command.push_str(&format!(
+                    " --data-binary {}",
+                    shell_quote(&format!("@{path}"))
+                ));
             }
             return println_flush(&command).context("writing to stdout");
         }
         for (name, value) in pairs {
-            println_flush(&format!("{}: {value}", title_case(&name))).context("writing to stdout")?;
+            println_flush(&format!("{}: {value}", title_case(&name)))
+                .context("writing to stdout")?;
         }
         Ok(())
     }

@@ -57,18 +57,24 @@ pub(crate) fn template(kind: &str, id: &str, created: i64) -> Result<Value, Usag
 /// value parsed as JSON when it is JSON, else taken as a string.
 pub(crate) fn apply_set(target: &mut Value, assignment: &str) -> Result<(), UsageError> {
     let Some((path, raw)) = assignment.split_once('=') else {
-        return Err(UsageError(format!("--set {assignment:?} is not PATH=VALUE")));
+        return Err(UsageError(format!(
+            "--set {assignment:?} is not PATH=VALUE"
+        )));
     };
     let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned()));
     let mut node = target;
     let keys: Vec<&str> = path.split('.').collect();
     if keys.iter().any(|k| k.is_empty()) {
-        return Err(UsageError(format!("--set path {path:?} has an empty segment")));
+        return Err(UsageError(format!(
+            "--set path {path:?} has an empty segment"
+        )));
     }
     for (index, key) in keys.iter().enumerate() {
         let last = index + 1 == keys.len();
         let Value::Object(map) = node else {
-            return Err(UsageError(format!("--set {path}: {key:?} is inside a non-object")));
+            return Err(UsageError(format!(
+                "--set {path}: {key:?} is inside a non-object"
+            )));
         };
         if last {
             map.insert((*key).to_owned(), value);

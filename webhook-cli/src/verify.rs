@@ -19,7 +19,10 @@ impl Run for VerifyArgs {
 
         let Some(path) = &self.capture else {
             if self.headers.is_empty() {
-                return Err(UsageError("give the signature headers with -H 'Name: value'".to_owned()).into());
+                return Err(UsageError(
+                    "give the signature headers with -H 'Name: value'".to_owned(),
+                )
+                .into());
             }
             let headers = parse_headers(&self.headers)?;
             let input = self.input.as_deref().unwrap_or(Path::new("-"));
@@ -27,7 +30,8 @@ impl Run for VerifyArgs {
             return match check(&headers, &body) {
                 Ok(verified) => {
                     let id = verified.event_id.as_deref().unwrap_or("-");
-                    println_flush(&format!("valid ({}, id {id})", verified.scheme)).context("writing to stdout")
+                    println_flush(&format!("valid ({}, id {id})", verified.scheme))
+                        .context("writing to stdout")
                 }
                 Err(err) => Err(Failure(format!("invalid signature: {err}")).into()),
             };
@@ -48,8 +52,11 @@ impl Run for VerifyArgs {
             match check(&headers, &body) {
                 Ok(verified) => {
                     let id = verified.event_id.as_deref().unwrap_or("-");
-                    println_flush(&format!("line {line}: valid ({}, id {id})", verified.scheme))
-                        .context("writing to stdout")?;
+                    println_flush(&format!(
+                        "line {line}: valid ({}, id {id})",
+                        verified.scheme
+                    ))
+                    .context("writing to stdout")?;
                 }
                 Err(err) => {
                     invalid += 1;
@@ -58,10 +65,17 @@ impl Run for VerifyArgs {
             }
         }
         if checked == 0 {
-            return Err(Failure(format!("no captured request to verify in {}", path.display())).into());
+            return Err(Failure(format!(
+                "no captured request to verify in {}",
+                path.display()
+            ))
+            .into());
         }
         if invalid > 0 {
-            return Err(Failure(format!("{invalid} of {checked} captured request(s) failed verification")).into());
+            return Err(Failure(format!(
+                "{invalid} of {checked} captured request(s) failed verification"
+            ))
+            .into());
         }
         Ok(())
     }

@@ -1,0 +1,692 @@
+//! The `webhook` binary end to end: sign, verify, send, deliver, replay.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{RecordingServer, respond, run, stderr, stdout, webhook};
+use webhook_cli::capture::{self, CapturedRequest};
+use webhook_verify::{Scheme, Verifier};
+
+const SECRET: &str = "s3cret";
+
+// ---------------------------------------------------------------- sign
+
+/// (scheme, secret, timestamp, id, body, expected stdout). The vectors are the
+/// same ones webhook-verify's tests/vectors.rs checks, with their sources:
+/// GitHub's and Standard Webhooks' published examples, Slack's worked example
+/// (body from slackapi/python-slack-sdk tests), and Stripe/default-scheme
+/// values computed independently with
+/// `printf '%s' '{ts}.{body}' | openssl dgst -sha256 -hmac SECRET`.
+/// (scheme, secret, timestamp, id, body, expected stdout)
+type SignVector = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static [u8],
+    &'static str,
+);
+
+const SIGN_VECTORS: &[SignVector] = &[
+    (
+        "github",
+        "It's a Secret to Everybody",
+        "1700000000",
+        None,
+        b"Hello, World!",
+        "X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17\n",
+    ),
+    (
+        "standard",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "1614265330",
+        Some("msg_p5jXN8AQM9LWM0D4loKWxJek"),
+        br#"{"test": 2432232314}"#,
+        "Webhook-Id: msg_p5jXN8AQM9LWM0D4loKWxJek\nWebhook-Timestamp: 1614265330\nWebhook-Signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=\n",
+    ),
+    (
+        "slack",
+        "8f742231b10e8888abcd99yyyzzz85a5",
+        "1531420618",
+        None,
+        b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",
+        "X-Slack-Request-Timestamp: 1531420618\nX-Slack-Signature: v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503\n",
+    ),
+    (
+        // printf '1492774577.{\n  "id": "evt_test_webhook",\n  "object": "event"\n}' | openssl dgst -sha256 -hmac 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+        "stripe",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "1492774577",
+        None,
+        b"{\n  \"id\": \"evt_test_webhook\",\n  \"object\": \"event\"\n}",
+        "Stripe-Signature: t=1492774577,v1=e8444531d0a5c50cbb0bd24fe49e5406bf0ff0084be7bb457283ee87cabbc341\n",
+    ),
+    (
+        // printf '%s' '1700000000.{"id":"evt_1","type":"invoice.paid"}' | openssl dgst -sha256 -hmac 's3cret'
+        "webhook",
+        "s3cret",
+        "1700000000",
+        Some("evt_1"),
+        br#"{"id":"evt_1","type":"invoice.paid"}"#,
+        "X-Webhook-Id: evt_1\nX-Webhook-Timestamp: 1700000000\nX-Webhook-Signature: v1=c6646558874b4cae602937f1f7f25fd5ac1bc9202ae2b41e89fb23bb7cb45499\n",
+    ),
+];
+
+#[test]
+fn sign_prints_the_published_vectors_for_every_scheme() {
+    for (scheme, secret, timestamp, id, body, expected) in SIGN_VECTORS {
+        let mut cmd = webhook();
+        cmd.args([
+            "sign",
+            "--scheme",
+            scheme,
+            "--secret",
+            secret,
+            "--timestamp",
+            timestamp,
+        ]);
+        if let Some(id) = id {
+            cmd.args(["--id", id]);
+        }
+        cmd.write_stdin(*body).assert().success().stdout(*expected);
+    }
+}
+
+#[test]
+fn sign_reads_a_file_and_the_env_secret_and_prints_json_and_curl() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("body.json");
+    std::fs::write(&path, br#"{"id":"evt_1","type":"invoice.paid"}"#).unwrap();
+    let output = webhook()
+        .env("WEBHOOK_SECRET", SECRET)
+        .args([
+            "sign",
+            "--timestamp",
+            "1700000000",
+            "--id",
+            "evt_1",
+            "--json",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["x-webhook-signature"],
+        "v1=c6646558874b4cae602937f1f7f25fd5ac1bc9202ae2b41e89fb23bb7cb45499"
+    );
+    assert!(!stdout(&output).contains(SECRET) && !stderr(&output).contains(SECRET));
+
+    let output = webhook()
+        .args([
+            "sign",
+            "--secret",
+            SECRET,
+            "--timestamp",
+            "1700000000",
+            "--curl",
+            "http://127.0.0.1:1/hooks",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let curl = stdout(&output);
+    assert!(
+        curl.starts_with("curl -sS -X POST 'http://127.0.0.1:1/hooks'"),
+        "{curl}"
+    );
+    assert!(
+        curl.contains("-H 'X-Webhook-Timestamp: 1700000000'"),
+        "{curl}"
+    );
+    assert!(
+        curl.contains(&format!("--data-binary '@{}'", path.display())),
+        "{curl}"
+    );
+}
+
+#[test]
+fn sign_with_rotated_secrets_signs_with_each() {
+    let output = webhook()
+        .args([
+            "sign",
+            "--secret",
+            "old",
+            "--secret",
+            SECRET,
+            "--timestamp",
+            "1700000000",
+        ])
+        .write_stdin(r#"{"id":"evt_1","type":"invoice.paid"}"#)
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    assert!(
+        text.contains(",v1=c6646558874b4cae602937f1f7f25fd5ac1bc9202ae2b41e89fb23bb7cb45499"),
+        "{text}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    // No secret at all.
+    webhook().args(["sign"]).write_stdin("{}").assert().code(2);
+    // Unknown scheme, bad duration, unknown flag: clap's own errors.
+    webhook()
+        .args(["sign", "--scheme", "nope", "--secret", "x"])
+        .assert()
+        .code(2);
+    webhook()
+        .args(["verify", "--secret", "x", "--tolerance", "soon"])
+        .assert()
+        .code(2);
+    webhook()
+        .args(["deliver", "http://x", "--bogus"])
+        .assert()
+        .code(2);
+    // A malformed -H.
+    webhook()
+        .args(["verify", "--secret", "x", "-H", "no-colon"])
+        .write_stdin("{}")
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn secrets_never_show_in_help_or_errors() {
+    let output = webhook()
+        .env("WEBHOOK_SECRET", "hunter2-very-secret")
+        .args(["sign", "--help"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(!stdout(&output).contains("hunter2"), "{}", stdout(&output));
+    let help = stdout(&webhook().arg("--help").output().unwrap());
+    assert!(help.contains("Exit codes:"), "{help}");
+}
+
+// ---------------------------------------------------------------- verify
+
+fn signed(body: &str, timestamp: &str) -> Vec<String> {
+    let output = webhook()
+        .args([
+            "sign",
+            "--secret",
+            SECRET,
+            "--timestamp",
+            timestamp,
+            "--id",
+            "evt_1",
+        ])
+        .write_stdin(body)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    stdout(&output).lines().map(str::to_owned).collect()
+}
+
+fn verify_cmd(headers: &[String], now: &str) -> assert_cmd::Command {
+    let mut cmd = webhook();
+    cmd.args(["verify", "--secret", SECRET, "--now", now]);
+    for header in headers {
+        cmd.args(["-H", header]);
+    }
+    cmd
+}
+
+#[test]
+fn verify_exit_codes_valid_tampered_stale() {
+    let body = r#"{"id":"evt_1","amount":100}"#;
+    let headers = signed(body, "1700000000");
+
+    verify_cmd(&headers, "1700000010")
+        .write_stdin(body)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("valid (webhook, id evt_1)"));
+
+    verify_cmd(&headers, "1700000010")
+        .write_stdin(r#"{"id":"evt_1","amount":999}"#)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "invalid signature: no signature matched",
+        ));
+
+    verify_cmd(&headers, "1700003600")
+        .write_stdin(body)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("timestamp too old"));
+
+    // A wider tolerance accepts the same stale request.
+    verify_cmd(&headers, "1700003600")
+        .args(["--tolerance", "2h"])
+        .write_stdin(body)
+        .assert()
+        .success();
+
+    // Missing signature header: invalid, not a crash.
+    verify_cmd(&headers[..1], "1700000010")
+        .write_stdin(body)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("missing header"));
+
+    // Rotation: any configured secret verifies.
+    let mut cmd = verify_cmd(&headers, "1700000010");
+    cmd.args(["--secret", "new-secret"])
+        .write_stdin(body)
+        .assert()
+        .success();
+}
+
+#[test]
+fn verify_checks_captured_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capture.ndjson");
+    let body = br#"{"id":"evt_1"}"#;
+    let good = webhook_verify::Signer::new(Scheme::Webhook, SECRET)
+        .unwrap()
+        .sign(body, 1_700_000_000, Some("evt_1"))
+        .unwrap();
+    let writer = capture::CaptureWriter::append(&path).unwrap();
+    writer
+        .write(&CapturedRequest::from_parts("POST", "/", None, &good, body))
+        .unwrap();
+    writer
+        .write(&CapturedRequest::from_parts(
+            "POST", "/", None, &good, b"{}",
+        ))
+        .unwrap();
+
+    let mut cmd = webhook();
+    cmd.args([
+        "verify",
+        "--secret",
+        SECRET,
+        "--now",
+        "1700000001",
+        "--capture",
+    ])
+    .arg(&path);
+    cmd.assert()
+        .code(1)
+        .stdout(predicates::str::contains("line 1: valid"))
+        .stderr(predicates::str::contains("line 2: invalid signature"));
+    let mut cmd = webhook();
+    cmd.args([
+        "verify",
+        "--secret",
+        SECRET,
+        "--now",
+        "1700000001",
+        "--line",
+        "1",
+        "--capture",
+    ])
+    .arg(&path);
+    cmd.assert().success();
+}
+
+// ---------------------------------------------------------------- send
+
+fn verifier() -> Verifier {
+    Verifier::new(Scheme::Webhook, SECRET).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_delivers_exact_bytes_that_verify() {
+    let server = RecordingServer::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("event.json");
+    // Odd spacing and a trailing newline: any re-serialization would show.
+    let body = b"{ \"id\" : \"evt_exact\",\n  \"amount\":1.50 }\n";
+    std::fs::write(&path, body).unwrap();
+
+    let mut cmd = webhook();
+    cmd.args([
+        "send",
+        &server.url("/hooks?x=1"),
+        "--secret",
+        SECRET,
+        "-H",
+        "X-Tenant: acme",
+        "--file",
+    ])
+    .arg(&path);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("200 OK"), "{}", stdout(&output));
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path_and_query, "/hooks?x=1");
+    assert_eq!(&request.body[..], body);
+    assert_eq!(request.headers["x-tenant"], "acme");
+    assert_eq!(request.headers["content-type"], "application/json");
+    let verified = verifier().verify(&request.headers, &request.body).unwrap();
+    assert_eq!(verified.event_id.as_deref(), Some("evt_exact"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_templates_with_set_for_every_scheme() {
+    for scheme in ["webhook", "stripe", "standard", "github", "slack"] {
+        let server = RecordingServer::ok().await;
+        let secret = if scheme == "standard" {
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        } else {
+            SECRET
+        };
+        let mut cmd = webhook();
+        cmd.args([
+            "send",
+            &server.url("/"),
+            "--scheme",
+            scheme,
+            "--secret",
+            secret,
+            "--event",
+            "invoice.paid",
+            "--set",
+            "data.object.amount_paid=99",
+            "--json",
+        ]);
+        let output = run(cmd).await;
+        assert!(output.status.success(), "{scheme}: {}", stderr(&output));
+        let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(printed["status"], 200);
+
+        let request = &server.requests()[0];
+        let event: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        assert_eq!(event["type"], "invoice.paid");
+        assert_eq!(event["data"]["object"]["amount_paid"], 99);
+        assert_eq!(event["id"], printed["id"]);
+        let scheme: Scheme = scheme.parse().unwrap();
+        Verifier::new(scheme, secret)
+            .unwrap()
+            .verify(&request.headers, &request.body)
+            .unwrap_or_else(|e| panic!("{scheme}: {e}"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_exits_1_on_non_2xx() {
+    let server = RecordingServer::start(|_| respond(422, &[])).await;
+    let mut cmd = webhook();
+    cmd.args([
+        "send",
+        &server.url("/"),
+        "--secret",
+        SECRET,
+        "--data",
+        r#"{"id":"evt_1"}"#,
+    ]);
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("422"), "{}", stdout(&output));
+    assert!(stderr(&output).contains("422"), "{}", stderr(&output));
+    assert_eq!(server.requests().len(), 1);
+}
+
+// ---------------------------------------------------------------- deliver
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliver_retries_failures_and_honours_retry_after() {
+    // Attempt 1: 503. Attempt 2: 429 with Retry-After: 1. Attempt 3: 200.
+    let server = RecordingServer::start(|r| match r.attempt {
+        1 => respond(503, &[]),
+        2 => respond(429, &[("retry-after", "1")]),
+        _ => respond(200, &[]),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results.ndjson");
+    let mut cmd = webhook();
+    cmd.args([
+        "deliver",
+        &server.url("/hooks"),
+        "--secret",
+        SECRET,
+        "--count",
+        "6",
+        "--initial",
+        "10ms",
+        "--max",
+        "50ms",
+        "--jitter",
+        "0",
+        "--json",
+        "--results",
+    ])
+    .arg(&results);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["sent"], 6);
+    assert_eq!(summary["delivered"], 6);
+    assert_eq!(summary["delivered_eventually"], 6);
+    assert_eq!(summary["retried"], 6);
+    assert_eq!(summary["dead_lettered"], 0);
+    assert_eq!(summary["requests"], 18);
+    assert_eq!(summary["statuses"]["503"], 6);
+    assert_eq!(summary["statuses"]["429"], 6);
+    assert_eq!(summary["statuses"]["200"], 6);
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 18);
+    let verifier = verifier();
+    let mut ids: Vec<_> = requests.iter().filter_map(|r| r.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 6);
+    for id in &ids {
+        let attempts: Vec<_> = requests
+            .iter()
+            .filter(|r| r.id.as_ref() == Some(id))
+            .collect();
+        assert_eq!(attempts.len(), 3, "{id}");
+        for attempt in &attempts {
+            // Every attempt carries a valid signature over the same bytes.
+            verifier.verify(&attempt.headers, &attempt.body).unwrap();
+            assert_eq!(attempt.body, attempts[0].body);
+        }
+        // The retry after the 429 waited at least its Retry-After (1 s),
+        // although the backoff alone would have been 20 ms.
+        let gap = attempts[2].at.duration_since(attempts[1].at);
+        assert!(gap >= Duration::from_secs(1), "{id}: retried after {gap:?}");
+    }
+
+    let lines = std::fs::read_to_string(&results).unwrap();
+    let reports: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(reports.len(), 6);
+    for report in reports {
+        assert_eq!(report["attempts"], 3);
+        assert_eq!(report["status"], 200);
+        assert_eq!(report["delivered"], true);
+        assert!(report["latency_ms"].as_f64().is_some());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliver_does_not_retry_other_4xx() {
+    let server = RecordingServer::start(|_| respond(400, &[])).await;
+    let mut cmd = webhook();
+    cmd.args([
+        "deliver",
+        &server.url("/"),
+        "--secret",
+        SECRET,
+        "--count",
+        "3",
+        "--initial",
+        "10ms",
+        "--json",
+    ]);
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(1));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["dead_lettered"], 3);
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliver_stops_the_endpoint_on_410_gone() {
+    let server = RecordingServer::start(|_| respond(410, &[])).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dead = dir.path().join("dead.ndjson");
+    let mut cmd = webhook();
+    cmd.args([
+        "deliver",
+        &server.url("/"),
+        "--secret",
+        SECRET,
+        "--count",
+        "20",
+        "--concurrency",
+        "1",
+        "--json",
+        "--dead-letter",
+    ])
+    .arg(&dead);
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(1));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["endpoint_gone"], true);
+    assert_eq!(summary["dead_lettered"], 20);
+    // One request at a time: the first 410 stopped everything after it.
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(capture::read_file(&dead).unwrap().count(), 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_are_written_and_replayed() {
+    let down = RecordingServer::start(|_| respond(500, &[])).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dead = dir.path().join("dead.ndjson");
+    let mut cmd = webhook();
+    cmd.args([
+        "deliver",
+        &down.url("/hooks"),
+        "--secret",
+        SECRET,
+        "--count",
+        "4",
+        "--max-attempts",
+        "2",
+        "--initial",
+        "10ms",
+        "--dead-letter",
+    ])
+    .arg(&dead);
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("4 of 4 event(s) not delivered"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(down.requests().len(), 8);
+
+    let records: Vec<_> = capture::read_file(&dead)
+        .unwrap()
+        .map(|r| r.unwrap().1)
+        .collect();
+    assert_eq!(records.len(), 4);
+    for record in &records {
+        let info = record.dead_letter.as_ref().expect("dead-letter info");
+        assert_eq!(info.attempts, 2);
+        assert_eq!(info.last_status, Some(500));
+        assert_eq!(record.path, "/hooks");
+    }
+
+    let up = RecordingServer::ok().await;
+    let mut cmd = webhook();
+    cmd.args(["replay", "--secret", SECRET, "--to", &up.url("")])
+        .arg(&dead);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let received = up.requests();
+    assert_eq!(received.len(), 4);
+    let verifier = verifier();
+    for record in &records {
+        let info = record.dead_letter.as_ref().unwrap();
+        let request = received
+            .iter()
+            .find(|r| r.id.as_deref() == Some(info.id.as_str()))
+            .expect("every dead letter was resent with its id");
+        assert_eq!(request.path_and_query, "/hooks");
+        assert_eq!(&request.body[..], &record.body().unwrap()[..]);
+        verifier.verify(&request.headers, &request.body).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliver_from_file_sends_lines_byte_exact() {
+    let server = RecordingServer::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.ndjson");
+    std::fs::write(
+        &path,
+        "{\"id\":\"evt_a\", \"n\":1}\n\n{ \"id\":\"evt_b\",\"n\":2 }\n",
+    )
+    .unwrap();
+    let mut cmd = webhook();
+    cmd.args(["deliver", &server.url("/"), "--secret", SECRET, "--from"])
+        .arg(&path);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut bodies: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                r.id.clone().unwrap(),
+                String::from_utf8(r.body.to_vec()).unwrap(),
+            )
+        })
+        .collect();
+    bodies.sort();
+    assert_eq!(
+        bodies,
+        [
+            ("evt_a".to_owned(), "{\"id\":\"evt_a\", \"n\":1}".to_owned()),
+            (
+                "evt_b".to_owned(),
+                "{ \"id\":\"evt_b\",\"n\":2 }".to_owned()
+            ),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliver_rate_limit_spaces_requests() {
+    let server = RecordingServer::ok().await;
+    let mut cmd = webhook();
+    cmd.args([
+        "deliver",
+        &server.url("/"),
+        "--secret",
+        SECRET,
+        "--count",
+        "6",
+        "--rate",
+        "10",
+        "--burst",
+        "1",
+    ]);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut times: Vec<_> = server.requests().iter().map(|r| r.at).collect();
+    times.sort();
+    // 6 requests at 10/s with a bucket of 1: the last one leaves >= 0.5 s after the first.
+    // (A lower bound implied by the rate, not a performance threshold.)
+    assert!(times[5].duration_since(times[0]) >= Duration::from_millis(450));
+}
