@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The performance report: run by hand on an otherwise idle machine (not in CI).
+#   scripts/bench.sh            all sections
+#   scripts/bench.sh verify     criterion verify throughput next to openssl
+#   scripts/bench.sh http       req/s with wrk: bare route / verify / + memory dedupe / + Redis dedupe
+#   scripts/bench.sh deliver    `webhook deliver` throughput and peak RSS for 100k events
+# Needs: openssl, wrk, redis-server (Debian: apt-get install openssl wrk redis-server), GNU time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+section="${1:-all}"
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-64}"
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "bench.sh: $1 is required (apt-get install $2)" >&2; exit 1; }; }
+
+wait_for_line() { # file pattern
+    for _ in $(seq 1 200); do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "bench.sh: timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
+}
+
+bench_verify() {
+    need openssl openssl
+    echo "== verify throughput (criterion) =="
+    cargo bench -p webhook-verify --bench verify -- --noplot 2>/dev/null | grep -E '^[a-z_/0-9 ]+$|thrpt' || true
+    echo "== openssl speed -hmac sha256 =="
+    for size in 1024 65536; do
+        openssl speed -hmac sha256 -bytes "$size" -seconds 3 2>/dev/null | tail -1
+    done
+}
+
+bench_http() {
+    need wrk wrk; need redis-server redis-server
+    cargo build --release -p webhook-e2e --bin bench-server >/dev/null
+    local tmp; tmp="$(mktemp -d)"
+    local body; body="$(python3 -c 'import json; print(json.dumps({"id":"evt","type":"bench","data":"x"*(1024-40)})[:1024], end="")')"
+    local ts=1700000000
+    local sig; sig="v1=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac bench-secret -r | cut -d' ' -f1)"
+    local redis_port=6399
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$tmp/redis.log" 2>&1 &
+    local redis_pid=$!
+    trap 'kill $redis_pid 2>/dev/null || true' RETURN
+    wait_for_line "$tmp/redis.log" "Ready to accept connections"
+    echo "== HTTP req/s, wrk -t2 -c$CONNECTIONS -d$DURATION, 1 KiB body, one run per mode =="
+    local bare=""
+    for mode in bare verify memory redis; do
+        redis-cli -p "$redis_port" flushall >/dev/null
+        target/release/bench-server --mode "$mode" --redis-url "redis://127.0.0.1:$redis_port" >"$tmp/server.log" 2>&1 &
+        local pid=$!
+        wait_for_line "$tmp/server.log" "listening on"
+        local url; url="$(grep -o 'http://[0-9.:]*' "$tmp/server.log")/"
+        WRK_RUN="$mode" WRK_BODY="$body" WRK_TS="$ts" WRK_SIG="$sig" \
+            wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s scripts/wrk-webhook.lua "$url" >"$tmp/wrk.log" 2>&1
+        kill "$pid"; wait "$pid" 2>/dev/null || true
+        local rps; rps="$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.log")"
+        local non2xx; non2xx="$(awk '/non-2xx/ {print $2}' "$tmp/wrk.log")"
+        local p99; p99="$(awk '/Latency/ {print $2}' "$tmp/wrk.log")"
+        [ -z "$bare" ] && bare="$rps"
+        printf '%-8s %10s req/s  avg latency %-8s non-2xx %-6s ratio to bare %.2f\n' \
+            "$mode" "$rps" "$p99" "$non2xx" "$(python3 -c "print($rps/$bare)")"
+    done
+}
+
+bench_deliver() {
+    cargo build --release -p webhook-cli >/dev/null
+    local tmp; tmp="$(mktemp -d)"
+    target/release/webhook listen --port 0 --respond 200 --quiet >"$tmp/listen.log" 2>&1 &
+    local pid=$!
+    wait_for_line "$tmp/listen.log" "listening on"
+    local url; url="$(grep -o 'http://[0-9.:]*' "$tmp/listen.log" | head -1)/"
+    echo "== webhook deliver: 100,000 events, concurrency 64, to 'webhook listen --respond 200' =="
+    /usr/bin/time -v target/release/webhook deliver "$url" --count 100000 --concurrency 64 \
+        --secret bench-secret --quiet --json >"$tmp/summary.json" 2>"$tmp/time.log"
+    python3 - "$tmp/summary.json" "$tmp/time.log" <<'PY'
+import json, re, sys
+summary = json.load(open(sys.argv[1]))
+rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(sys.argv[2]).read())
+print(json.dumps(summary, indent=1)[:2000])
+print(f"peak RSS: {int(rss.group(1)) / 1024:.1f} MiB" if rss else "peak RSS: unknown")
+PY
+    echo "== wrk on the same receiver (unsigned POST, same concurrency) =="
+    WRK_RUN=deliver WRK_BODY='{"id":"evt"}' WRK_TS=0 WRK_SIG=v1=00 \
+        wrk -t2 -c64 -d"$DURATION" -s scripts/wrk-webhook.lua "$url" | grep -E 'Requests/sec|Latency'
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+case "$section" in
+    verify) bench_verify ;;
+    http) bench_http ;;
+    deliver) bench_deliver ;;
+    all) bench_verify; bench_http; bench_deliver ;;
+    *) echo "usage: scripts/bench.sh [verify|http|deliver|all]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,31 @@
+-- wrk script for scripts/bench.sh: POSTs one signed body (default scheme)
+-- with a unique X-Webhook-Id per request, so the dedupe layers see only
+-- first deliveries. The signature does not cover the id, and the bench
+-- server disables the timestamp check, so one signature serves the run.
+local threads = 0
+
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+
+function init(args)
+  counter = 0
+  run = os.getenv("WRK_RUN") or "0"
+  wrk.method = "POST"
+  wrk.body = os.getenv("WRK_BODY")
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["X-Webhook-Timestamp"] = os.getenv("WRK_TS")
+  wrk.headers["X-Webhook-Signature"] = os.getenv("WRK_SIG")
+end
+
+function request()
+  counter = counter + 1
+  wrk.headers["X-Webhook-Id"] = "evt_" .. run .. "_" .. tid .. "_" .. counter
+  return wrk.format()
+end
+
+function done(summary, latency, requests)
+  local non2xx = summary.errors.status
+  io.write(string.format("non-2xx: %d\n", non2xx))
+end
