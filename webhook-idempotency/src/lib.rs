@@ -77,13 +77,13 @@
 //! `IdempotencyLayer`; with axum's `Router::layer` (the last one added is
 //! the outermost), add `IdempotencyLayer` first:
 //!
-//! ```no_run
+//! ```
 //! use axum::{Router, routing::post};
-//! use webhook_idempotency::{IdempotencyLayer, RedisStore};
+//! use webhook_idempotency::{IdempotencyLayer, MemoryStore};
 //! use webhook_verify::{Scheme, Verifier, VerifyLayer};
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let store = RedisStore::connect("redis://127.0.0.1:6379/").await?;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = MemoryStore::new(); // or RedisStore::connect(url).await? to share it
 //! let app: Router = Router::new()
 //!     .route("/webhooks", post(|| async { "ok" }))
 //!     .layer(IdempotencyLayer::new(store))

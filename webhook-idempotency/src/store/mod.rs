@@ -175,6 +175,7 @@ impl Outcome {
 
     /// Headers as `name:value` lines (names and values can contain neither
     /// a newline nor, for names, a colon).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn encode_headers(&self) -> Vec<u8> {
         let mut out = Vec::new();
         for (name, value) in &self.headers {
@@ -188,6 +189,7 @@ impl Outcome {
 
     /// Inverse of [`encode_headers`](Self::encode_headers); `None` when the
     /// input is not what it produces.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn decode_headers(raw: &[u8]) -> Option<HeaderMap> {
         let mut headers = HeaderMap::new();
         for line in raw.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {

@@ -1,0 +1,833 @@
+//! The behavioural suite, written once and run against every store
+//! (`suite!(fixture)` in `tests/memory.rs` and `tests/redis.rs`).
+#![allow(dead_code, unreachable_pub)]
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::{BodyExt, Full};
+use tower::{Layer, Service, ServiceExt, service_fn};
+use webhook_idempotency::{
+    BufferedBody, IdSource, IdempotencyLayer, IdempotencyLayerBuilder, Store,
+};
+use webhook_test_support::RedisServer;
+
+/// A store under test, and whatever keeps it alive.
+pub struct Fixture {
+    pub store: Arc<dyn Store>,
+    pub redis: Option<RedisServer>,
+}
+
+pub async fn memory() -> Fixture {
+    Fixture {
+        store: Arc::new(webhook_idempotency::MemoryStore::new()),
+        redis: None,
+    }
+}
+
+#[cfg(feature = "redis")]
+pub async fn redis() -> Fixture {
+    let server = tokio::task::spawn_blocking(RedisServer::start)
+        .await
+        .expect("starting redis-server panicked");
+    let store = webhook_idempotency::RedisStore::connect(&server.url())
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the test redis-server: {e}"));
+    Fixture {
+        store: Arc::new(store),
+        redis: Some(server),
+    }
+}
+
+/// Handler invocations, counted.
+#[derive(Clone, Default)]
+pub struct Calls(Arc<AtomicUsize>);
+
+impl Calls {
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+    fn next(&self) -> usize {
+        self.0.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
+
+/// A handler service that counts its calls and answers `f(call number)`.
+pub fn handler<F, Fut>(
+    calls: Calls,
+    f: F,
+) -> impl Service<
+    Request<BufferedBody>,
+    Response = Response<Full<Bytes>>,
+    Error = Infallible,
+    Future: Send + 'static,
+> + Clone
++ Send
++ Sync
++ 'static
+where
+    F: Fn(usize) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    service_fn(move |_req: Request<BufferedBody>| {
+        let fut = f(calls.next());
+        async move { Ok::<_, Infallible>(fut.await) }
+    })
+}
+
+pub fn reply(status: u16, body: &'static str) -> Response<Full<Bytes>> {
+    let mut res = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *res.status_mut() = StatusCode::from_u16(status).expect("valid status");
+    res
+}
+
+/// The layer most tests use: id from `x-event-id`, short lease.
+pub fn builder(fx: &Fixture) -> IdempotencyLayerBuilder {
+    IdempotencyLayer::builder_shared(fx.store.clone())
+        .event_id(IdSource::header("x-event-id"))
+        .lease(Duration::from_secs(2))
+        .handler_timeout(Duration::from_secs(20))
+}
+
+pub fn delivery(id: &str, body: &str) -> Request<Full<Bytes>> {
+    Request::post("/webhooks")
+        .header("x-event-id", id)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_owned())))
+        .expect("valid request")
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn replayed(&self) -> bool {
+        self.headers
+            .get("idempotent-replayed")
+            .is_some_and(|v| v == "true")
+    }
+    pub fn retry_after(&self) -> Option<u64> {
+        self.headers.get("retry-after")?.to_str().ok()?.parse().ok()
+    }
+}
+
+pub async fn send<S, B, R>(svc: &S, req: Request<R>) -> Reply
+where
+    S: Service<Request<R>, Response = Response<B>> + Clone,
+    S::Error: std::fmt::Debug,
+    B: Body,
+    B::Error: std::fmt::Debug,
+{
+    let res = svc.clone().oneshot(req).await.expect("the service failed");
+    let (parts, body) = res.into_parts();
+    let body = body.collect().await.expect("response body").to_bytes();
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// Polls `check` every 50 ms until it holds; panics after 20 s.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Calls `next` every 50 ms until its reply satisfies `done`; panics
+/// after 20 s.
+pub async fn poll_reply<F, Fut>(what: &str, mut next: F, done: impl Fn(&Reply) -> bool) -> Reply
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Reply>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let reply = next().await;
+        if done(&reply) {
+            return reply;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}; last reply: {reply:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Generates one `#[tokio::test]` per case, each with a fresh fixture.
+macro_rules! suite {
+    ($fixture:path) => {
+        common::suite_cases!($fixture;
+            first_delivery_runs_and_duplicate_replays,
+            concurrent_deliveries_run_the_handler_once,
+            server_error_releases_and_retry_runs,
+            panic_releases_and_retry_runs,
+            inner_error_releases,
+            dropped_request_future_still_records_success,
+            dropped_request_future_releases_on_failure,
+            handler_timeout_releases_with_503,
+            client_error_released_unless_final,
+            lease_expiry_fences_out_the_stale_worker,
+            acquire_is_idempotent_for_the_same_token,
+            slow_handler_keeps_its_claim_by_extension,
+            different_body_is_a_duplicate_by_default,
+            different_body_is_422_in_strict_mode,
+            retention_expiry_makes_the_id_processable_again,
+            missing_id_is_400_or_passed_through,
+            oversized_body_is_413,
+            json_pointer_id,
+            client_disconnect_over_a_real_server_records_the_outcome,
+            real_verify_layer_in_front,
+        );
+    };
+}
+
+macro_rules! suite_cases {
+    ($fixture:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                common::cases::$case($fixture().await).await;
+            }
+        )*
+    };
+}
+pub(crate) use {suite, suite_cases};
+
+pub mod cases {
+    use super::*;
+    use axum::Router;
+    use axum::routing::post;
+    use tokio::io::AsyncWriteExt;
+    use tokio::sync::{Notify, mpsc};
+    use webhook_idempotency::store::{Acquire, Fingerprint, Outcome, OwnerToken};
+    use webhook_idempotency::{MissingId, OnMismatch};
+
+    pub async fn first_delivery_runs_and_duplicate_replays(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx)
+            .cache_header(http::header::CONTENT_TYPE)
+            .build()
+            .unwrap();
+        let svc = layer.layer(handler(calls.clone(), |_| async {
+            let mut res = reply(201, r#"{"created":true}"#);
+            res.headers_mut()
+                .insert("content-type", "application/json".parse().unwrap());
+            res.headers_mut()
+                .insert("set-cookie", "session=1".parse().unwrap());
+            res
+        }));
+
+        let first = send(&svc, delivery("evt-1", "{}")).await;
+        assert_eq!(first.status, StatusCode::CREATED);
+        assert!(!first.replayed());
+        assert_eq!(first.body, r#"{"created":true}"#);
+        assert_eq!(
+            first.headers["set-cookie"], "session=1",
+            "the caller gets the full response"
+        );
+
+        let dup = send(&svc, delivery("evt-1", "{}")).await;
+        assert_eq!(dup.status, StatusCode::CREATED);
+        assert!(dup.replayed());
+        assert_eq!(dup.body, r#"{"created":true}"#);
+        assert_eq!(dup.headers["content-type"], "application/json");
+        assert!(dup.headers.get("set-cookie").is_none(), "not allow-listed");
+        assert_eq!(calls.get(), 1);
+
+        // Another id is another event.
+        assert!(!send(&svc, delivery("evt-2", "{}")).await.replayed());
+        assert_eq!(calls.get(), 2);
+        let m = layer.metrics();
+        assert_eq!((m.processed, m.duplicates, m.released), (2, 1, 0));
+    }
+
+    pub async fn concurrent_deliveries_run_the_handler_once(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx).build().unwrap();
+        let svc = layer.layer(handler(calls.clone(), |_| async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            reply(200, "ok")
+        }));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..200 {
+            let svc = svc.clone();
+            tasks.spawn(async move { send(&svc, delivery("evt-concurrent", "{}")).await });
+        }
+        let (mut fresh, mut replays, mut conflicts) = (0, 0, 0);
+        while let Some(reply) = tasks.join_next().await {
+            let reply = reply.expect("delivery task panicked");
+            match reply.status {
+                StatusCode::OK if reply.replayed() => replays += 1,
+                StatusCode::OK => fresh += 1,
+                StatusCode::CONFLICT => {
+                    conflicts += 1;
+                    assert!(reply.retry_after().is_some_and(|s| s >= 1), "{reply:?}");
+                    assert_eq!(reply.body, r#"{"error":"in_progress"}"#);
+                }
+                other => panic!("unexpected status {other}: {reply:?}"),
+            }
+        }
+        assert_eq!(calls.get(), 1, "the handler ran more than once");
+        assert_eq!(fresh, 1);
+        assert_eq!(fresh + replays + conflicts, 200);
+        let m = layer.metrics();
+        assert_eq!(m.in_flight_conflicts, conflicts as u64);
+        assert_eq!(m.duplicates, replays as u64);
+    }
+
+    pub async fn server_error_releases_and_retry_runs(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx).build().unwrap();
+        let svc = layer.layer(handler(calls.clone(), |n| async move {
+            if n == 1 {
+                reply(500, "boom")
+            } else {
+                reply(200, "ok")
+            }
+        }));
+        let first = send(&svc, delivery("evt-500", "{}")).await;
+        assert_eq!(first.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(first.body, "boom");
+        let retry = send(&svc, delivery("evt-500", "{}")).await;
+        assert_eq!(retry.status, StatusCode::OK);
+        assert!(!retry.replayed());
+        assert_eq!(calls.get(), 2);
+        assert_eq!(layer.metrics().released, 1);
+        assert!(send(&svc, delivery("evt-500", "{}")).await.replayed());
+        assert_eq!(calls.get(), 2);
+    }
+
+    pub async fn panic_releases_and_retry_runs(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx).build().unwrap();
+        let svc = layer.layer(handler(calls.clone(), |n| async move {
+            assert!(
+                n != 1,
+                "handler panics on its first call (expected in this test)"
+            );
+            reply(200, "ok")
+        }));
+        let first = send(&svc, delivery("evt-panic", "{}")).await;
+        assert_eq!(first.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(first.body, r#"{"error":"handler_panicked"}"#);
+        let retry = send(&svc, delivery("evt-panic", "{}")).await;
+        assert_eq!(retry.status, StatusCode::OK);
+        assert_eq!(calls.get(), 2);
+        assert_eq!(layer.metrics().released, 1);
+    }
+
+    pub async fn inner_error_releases(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx).build().unwrap();
+        let counted = calls.clone();
+        let svc = layer.layer(service_fn(move |_req: Request<BufferedBody>| {
+            let n = counted.next();
+            async move {
+                if n == 1 {
+                    Err("inner service failed")
+                } else {
+                    Ok(reply(200, "ok"))
+                }
+            }
+        }));
+        let err = svc
+            .clone()
+            .oneshot(delivery("evt-err", "{}"))
+            .await
+            .unwrap_err();
+        assert_eq!(err, "inner service failed");
+        let retry = send(&svc, delivery("evt-err", "{}")).await;
+        assert_eq!(retry.status, StatusCode::OK);
+        assert_eq!(calls.get(), 2);
+    }
+
+    /// A handler that reports it started, then waits for `gate`.
+    async fn gated_drop(
+        fx: &Fixture,
+        status: u16,
+    ) -> (
+        Calls,
+        impl Fn() -> futures_util::future::BoxFuture<'static, Reply>,
+    ) {
+        let calls = Calls::default();
+        let (started_tx, mut started_rx) = mpsc::unbounded_channel();
+        let gate = Arc::new(Notify::new());
+        let layer = builder(fx).build().unwrap();
+        let g = gate.clone();
+        let svc = layer.layer(handler(calls.clone(), move |n| {
+            let started = started_tx.clone();
+            let gate = g.clone();
+            async move {
+                if n == 1 {
+                    started.send(()).unwrap();
+                    gate.notified().await;
+                    reply(status, "first")
+                } else {
+                    reply(200, "second")
+                }
+            }
+        }));
+        let pending = tokio::spawn({
+            let svc = svc.clone();
+            async move { send(&svc, delivery("evt-drop", "{}")).await }
+        });
+        started_rx.recv().await.expect("handler started");
+        // The client goes away: its request future is dropped.
+        pending.abort();
+        assert!(pending.await.unwrap_err().is_cancelled());
+        // The claim is still held while the handler runs.
+        assert_eq!(
+            send(&svc, delivery("evt-drop", "{}")).await.status,
+            StatusCode::CONFLICT
+        );
+        gate.notify_one();
+        let again = move || {
+            let svc = svc.clone();
+            Box::pin(async move { send(&svc, delivery("evt-drop", "{}")).await })
+                as futures_util::future::BoxFuture<'static, Reply>
+        };
+        (calls, again)
+    }
+
+    pub async fn dropped_request_future_still_records_success(fx: Fixture) {
+        let (calls, again) = gated_drop(&fx, 200).await;
+        // Without a client the outcome is still recorded: a retry is replayed
+        // (well before the 2 s lease could have expired and freed the key).
+        let last = poll_reply("the dropped delivery's outcome is recorded", again, |r| {
+            r.status != StatusCode::CONFLICT
+        })
+        .await;
+        assert!(last.replayed(), "{last:?}");
+        assert_eq!(last.body, "first");
+        assert_eq!(calls.get(), 1);
+    }
+
+    pub async fn dropped_request_future_releases_on_failure(fx: Fixture) {
+        let (calls, again) = gated_drop(&fx, 503).await;
+        eventually("the failed dropped delivery is released", || {
+            let fut = again();
+            async move { fut.await.status == StatusCode::OK }
+        })
+        .await;
+        assert_eq!(calls.get(), 2);
+    }
+
+    pub async fn handler_timeout_releases_with_503(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx)
+            .handler_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        let svc = layer.layer(handler(calls.clone(), |n| async move {
+            if n == 1 {
+                std::future::pending::<()>().await;
+            }
+            reply(200, "ok")
+        }));
+        let first = send(&svc, delivery("evt-slow", "{}")).await;
+        assert_eq!(first.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(first.body, r#"{"error":"handler_timeout"}"#);
+        assert!(first.retry_after().is_some());
+        assert_eq!(
+            send(&svc, delivery("evt-slow", "{}")).await.status,
+            StatusCode::OK
+        );
+        assert_eq!(calls.get(), 2);
+    }
+
+    pub async fn client_error_released_unless_final(fx: Fixture) {
+        let calls = Calls::default();
+        let svc = builder(&fx)
+            .build()
+            .unwrap()
+            .layer(handler(calls.clone(), |_| async { reply(404, "nope") }));
+        assert_eq!(
+            send(&svc, delivery("evt-404", "{}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            send(&svc, delivery("evt-404", "{}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(calls.get(), 2, "4xx is not final by default");
+
+        let calls = Calls::default();
+        let svc = builder(&fx)
+            .scope("final-4xx")
+            .final_statuses(|s| s.is_client_error())
+            .build()
+            .unwrap()
+            .layer(handler(calls.clone(), |_| async {
+                reply(422, "bad event")
+            }));
+        assert_eq!(
+            send(&svc, delivery("evt-404", "{}")).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let dup = send(&svc, delivery("evt-404", "{}")).await;
+        assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(dup.replayed());
+        assert_eq!(dup.body, "bad event");
+        assert_eq!(calls.get(), 1);
+    }
+
+    pub async fn lease_expiry_fences_out_the_stale_worker(fx: Fixture) {
+        let store = &fx.store;
+        let (stale, fresh, other) = (
+            OwnerToken::random(),
+            OwnerToken::random(),
+            OwnerToken::random(),
+        );
+        let fp = Fingerprint::of(b"{}");
+        let short = Duration::from_millis(300);
+        let long = Duration::from_secs(60);
+        assert_eq!(
+            store.acquire("k:lease", stale, fp, short).await.unwrap(),
+            Acquire::Acquired
+        );
+        // The stale worker stalls; once its lease is over another one claims.
+        eventually("the lease expires", || async {
+            store.acquire("k:lease", fresh, fp, long).await.unwrap() == Acquire::Acquired
+        })
+        .await;
+        let ok = Outcome::new(StatusCode::OK);
+        assert!(!store.complete("k:lease", stale, &ok, long).await.unwrap());
+        assert!(!store.release("k:lease", stale).await.unwrap());
+        assert!(!store.extend("k:lease", stale, long).await.unwrap());
+        // The new owner's claim is intact.
+        assert!(matches!(
+            store.acquire("k:lease", other, fp, long).await.unwrap(),
+            Acquire::InProgress { lease_remaining, .. } if lease_remaining > Duration::from_secs(50)
+        ));
+        assert!(store.complete("k:lease", fresh, &ok, long).await.unwrap());
+        assert!(
+            !store.release("k:lease", fresh).await.unwrap(),
+            "completed records are not released"
+        );
+        assert!(matches!(
+            store.acquire("k:lease", other, fp, long).await.unwrap(),
+            Acquire::Completed { outcome, fingerprint } if outcome == ok && fingerprint == fp
+        ));
+    }
+
+    pub async fn acquire_is_idempotent_for_the_same_token(fx: Fixture) {
+        let store = &fx.store;
+        let (me, you) = (OwnerToken::random(), OwnerToken::random());
+        let fp = Fingerprint::of(b"a");
+        let lease = Duration::from_secs(60);
+        assert_eq!(
+            store.acquire("k:idem", me, fp, lease).await.unwrap(),
+            Acquire::Acquired
+        );
+        // The answer was "lost"; acquiring again with the same token is fine.
+        assert_eq!(
+            store.acquire("k:idem", me, fp, lease).await.unwrap(),
+            Acquire::Acquired
+        );
+        assert!(matches!(
+            store.acquire("k:idem", you, Fingerprint::of(b"b"), lease).await.unwrap(),
+            Acquire::InProgress { fingerprint, .. } if fingerprint == fp
+        ));
+        let mut outcome = Outcome::new(StatusCode::ACCEPTED);
+        outcome.headers.insert("x-a", "1".parse().unwrap());
+        outcome.body = Bytes::from_static(b"\x00binary\xff");
+        assert!(store.complete("k:idem", me, &outcome, lease).await.unwrap());
+        assert!(
+            store.complete("k:idem", me, &outcome, lease).await.unwrap(),
+            "complete is idempotent too"
+        );
+        assert!(
+            !store
+                .complete("k:idem", you, &outcome, lease)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.acquire("k:idem", you, fp, lease).await.unwrap(),
+            Acquire::Completed {
+                outcome,
+                fingerprint: fp
+            }
+        );
+    }
+
+    pub async fn slow_handler_keeps_its_claim_by_extension(fx: Fixture) {
+        let calls = Calls::default();
+        let gate = Arc::new(Notify::new());
+        let layer = builder(&fx)
+            .lease(Duration::from_millis(1500))
+            .handler_timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let g = gate.clone();
+        let svc = layer.layer(handler(calls.clone(), move |_| {
+            let gate = g.clone();
+            async move {
+                gate.notified().await;
+                reply(200, "slow")
+            }
+        }));
+        let first = tokio::spawn({
+            let svc = svc.clone();
+            async move { send(&svc, delivery("evt-ext", "{}")).await }
+        });
+        eventually("the handler starts", || async { calls.get() == 1 }).await;
+        // Keep delivering duplicates for several leases: every one must be
+        // a conflict, never a second run.
+        let mut conflicts = 0;
+        while conflicts < 40 {
+            let dup = send(&svc, delivery("evt-ext", "{}")).await;
+            assert_eq!(dup.status, StatusCode::CONFLICT, "{dup:?}");
+            conflicts += 1;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(calls.get(), 1);
+        gate.notify_one();
+        let first = first.await.unwrap();
+        assert_eq!(
+            (first.status, first.body.as_str()),
+            (StatusCode::OK, "slow")
+        );
+        assert!(send(&svc, delivery("evt-ext", "{}")).await.replayed());
+        assert_eq!(calls.get(), 1);
+    }
+
+    pub async fn different_body_is_a_duplicate_by_default(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx).build().unwrap();
+        let svc = layer.layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+        assert_eq!(
+            send(&svc, delivery("evt-fp", r#"{"attempts":1}"#))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let dup = send(&svc, delivery("evt-fp", r#"{"attempts":2}"#)).await;
+        assert_eq!(dup.status, StatusCode::OK);
+        assert!(dup.replayed());
+        assert_eq!(calls.get(), 1);
+        assert_eq!(layer.metrics().fingerprint_mismatches, 1);
+    }
+
+    pub async fn different_body_is_422_in_strict_mode(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx)
+            .on_fingerprint_mismatch(OnMismatch::Reject)
+            .build()
+            .unwrap();
+        let svc = layer.layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+        assert_eq!(
+            send(&svc, delivery("evt-fp", "a")).await.status,
+            StatusCode::OK
+        );
+        let other = send(&svc, delivery("evt-fp", "b")).await;
+        assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(other.body, r#"{"error":"fingerprint_mismatch"}"#);
+        // The same body is still a plain duplicate.
+        assert!(send(&svc, delivery("evt-fp", "a")).await.replayed());
+        assert_eq!(calls.get(), 1);
+    }
+
+    pub async fn retention_expiry_makes_the_id_processable_again(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx)
+            .retention(Duration::from_millis(500))
+            .signature_tolerance(None)
+            .build()
+            .unwrap();
+        let svc = layer.layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+        assert_eq!(
+            send(&svc, delivery("evt-ttl", "{}")).await.status,
+            StatusCode::OK
+        );
+        eventually("the completed record expires", || async {
+            !send(&svc, delivery("evt-ttl", "{}")).await.replayed()
+        })
+        .await;
+        assert_eq!(calls.get(), 2);
+    }
+
+    pub async fn missing_id_is_400_or_passed_through(fx: Fixture) {
+        let calls = Calls::default();
+        let svc = builder(&fx)
+            .build()
+            .unwrap()
+            .layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+        let bare = || {
+            Request::post("/")
+                .body(Full::new(Bytes::from_static(b"{}")))
+                .unwrap()
+        };
+        let res = send(&svc, bare()).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST);
+        assert_eq!(res.body, r#"{"error":"missing_event_id"}"#);
+        assert_eq!(calls.get(), 0);
+
+        let svc = builder(&fx)
+            .on_missing_id(MissingId::PassThrough)
+            .build()
+            .unwrap()
+            .layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+        assert_eq!(send(&svc, bare()).await.status, StatusCode::OK);
+        assert_eq!(send(&svc, bare()).await.status, StatusCode::OK);
+        assert_eq!(calls.get(), 2, "no id, no dedupe");
+    }
+
+    pub async fn oversized_body_is_413(fx: Fixture) {
+        let calls = Calls::default();
+        let svc = builder(&fx)
+            .body_limit(16)
+            .build()
+            .unwrap()
+            .layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+        let res = send(&svc, delivery("evt-big", &"x".repeat(17))).await;
+        assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(calls.get(), 0);
+        assert_eq!(
+            send(&svc, delivery("evt-big", &"x".repeat(16)))
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+
+    pub async fn json_pointer_id(fx: Fixture) {
+        let calls = Calls::default();
+        let svc = builder(&fx)
+            .event_id(IdSource::json("/id"))
+            .build()
+            .unwrap()
+            .layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+        let req = |body: &'static str| {
+            Request::post("/")
+                .body(Full::new(Bytes::from_static(body.as_bytes())))
+                .unwrap()
+        };
+        assert!(!send(&svc, req(r#"{"id":"evt_9","n":1}"#)).await.replayed());
+        assert!(send(&svc, req(r#"{"id":"evt_9","n":1}"#)).await.replayed());
+        assert_eq!(
+            send(&svc, req("not json")).await.status,
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(calls.get(), 1);
+    }
+
+    pub async fn client_disconnect_over_a_real_server_records_the_outcome(fx: Fixture) {
+        let calls = Calls::default();
+        let gate = Arc::new(Notify::new());
+        let layer = builder(&fx).build().unwrap();
+        let (counted, g) = (calls.clone(), gate.clone());
+        let app = Router::new()
+            .route(
+                "/webhooks",
+                post(move || {
+                    let (calls, gate) = (counted.clone(), g.clone());
+                    async move {
+                        calls.next();
+                        gate.notified().await;
+                        (StatusCode::ACCEPTED, "processed")
+                    }
+                }),
+            )
+            .layer(layer.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(axum::serve(listener, app.clone()).into_future());
+
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        client
+            .write_all(b"POST /webhooks HTTP/1.1\r\nhost: test\r\nx-event-id: evt-disconnect\r\ncontent-length: 2\r\n\r\n{}")
+            .await
+            .unwrap();
+        eventually("the handler starts", || async { calls.get() == 1 }).await;
+        drop(client); // the client disconnects mid-handler
+        gate.notify_one();
+
+        let req = || {
+            Request::post("/webhooks")
+                .header("x-event-id", "evt-disconnect")
+                .body(axum::body::Body::from("{}"))
+                .unwrap()
+        };
+        let last = poll_reply(
+            "the outcome is recorded",
+            || send(&app, req()),
+            |r| r.status != StatusCode::CONFLICT,
+        )
+        .await;
+        assert_eq!(last.status, StatusCode::ACCEPTED);
+        assert!(last.replayed());
+        assert_eq!(calls.get(), 1);
+        server.abort();
+    }
+
+    pub async fn real_verify_layer_in_front(fx: Fixture) {
+        use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
+        let calls = Calls::default();
+        let layer = IdempotencyLayer::builder_shared(fx.store.clone())
+            .build()
+            .unwrap(); // the default id source: the verify layer's event id
+        let verifier =
+            Verifier::new(Scheme::Standard, "whsec_c2VjcmV0LWtleS1mb3ItdGVzdHM=").unwrap();
+        let signer = Signer::new(Scheme::Standard, "whsec_c2VjcmV0LWtleS1mb3ItdGVzdHM=").unwrap();
+        let svc = tower::ServiceBuilder::new()
+            .layer(VerifyLayer::new(verifier))
+            .layer(layer.clone())
+            .service(handler(calls.clone(), |_| async { reply(200, "ok") }));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let signed = |id: &str| {
+            let body = r#"{"type":"invoice.paid"}"#;
+            let mut req = Request::post("/webhooks")
+                .body(Full::new(Bytes::from_static(body.as_bytes())))
+                .unwrap();
+            req.headers_mut()
+                .extend(signer.sign(body.as_bytes(), now, Some(id)).unwrap());
+            req
+        };
+        assert!(!send(&svc, signed("msg_1")).await.replayed());
+        let dup = send(&svc, signed("msg_1")).await;
+        assert_eq!(dup.status, StatusCode::OK);
+        assert!(dup.replayed());
+        assert!(!send(&svc, signed("msg_2")).await.replayed());
+        assert_eq!(calls.get(), 2);
+        // Unsigned: rejected by the verify layer, the store is never asked.
+        let unsigned = Request::post("/webhooks")
+            .header("webhook-id", "msg_3")
+            .body(Full::new(Bytes::from_static(b"{}")))
+            .unwrap();
+        assert_eq!(send(&svc, unsigned).await.status, StatusCode::BAD_REQUEST);
+        assert!(
+            !send(&svc, signed("msg_3")).await.replayed(),
+            "msg_3 was never claimed"
+        );
+        assert_eq!(calls.get(), 3);
+    }
+}

@@ -1,0 +1,5 @@
+//! The behavioural suite against `MemoryStore`.
+
+mod common;
+
+common::suite!(common::memory);

@@ -1,0 +1,223 @@
+//! The behavioural suite against `RedisStore` on a real `redis-server`, plus
+//! what only Redis can show: several service stacks sharing one store,
+//! outages and recovery, Redis Cluster.
+#![cfg(feature = "redis")]
+
+mod common;
+
+use std::time::Duration;
+
+use http::StatusCode;
+use tower::Layer;
+use webhook_idempotency::{IdempotencyLayer, OnStoreError, RedisStore};
+use webhook_test_support::{RedisCluster, RedisServer};
+
+use common::{Calls, builder, delivery, eventually, handler, reply, send};
+
+common::suite!(common::redis);
+
+async fn start_redis() -> RedisServer {
+    tokio::task::spawn_blocking(RedisServer::start)
+        .await
+        .expect("starting redis-server panicked")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_service_stacks_sharing_one_redis_run_the_handler_once() {
+    let server = start_redis().await;
+    let calls = Calls::default();
+    let mut stacks = Vec::new();
+    for _ in 0..2 {
+        // Built separately, each with its own connection: like two receiver
+        // processes.
+        let store = RedisStore::connect(&server.url()).await.unwrap();
+        let layer = IdempotencyLayer::builder(store)
+            .event_id(webhook_idempotency::IdSource::header("x-event-id"))
+            .build()
+            .unwrap();
+        stacks.push(layer.layer(handler(calls.clone(), |_| async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            reply(200, "ok")
+        })));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let svc = stacks[i % 2].clone();
+        tasks.spawn(async move { send(&svc, delivery("evt-shared", "{}")).await });
+    }
+    let mut fresh = 0;
+    while let Some(reply) = tasks.join_next().await {
+        let reply = reply.unwrap();
+        match reply.status {
+            StatusCode::OK if !reply.replayed() => fresh += 1,
+            StatusCode::OK | StatusCode::CONFLICT => {}
+            other => panic!("unexpected status {other}: {reply:?}"),
+        }
+    }
+    assert_eq!(fresh, 1);
+    assert_eq!(
+        calls.get(),
+        1,
+        "the handler ran more than once across stacks"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_outage_fails_closed_then_recovers_on_restart() {
+    let mut server = start_redis().await;
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .timeout(Duration::from_millis(500));
+    let fx = common::Fixture {
+        store: std::sync::Arc::new(store),
+        redis: None,
+    };
+    let calls = Calls::default();
+    let layer = builder(&fx).build().unwrap();
+    let svc = layer.layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+    assert_eq!(
+        send(&svc, delivery("evt-a", "{}")).await.status,
+        StatusCode::OK
+    );
+
+    server.kill();
+    let down = send(&svc, delivery("evt-b", "{}")).await;
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE, "{down:?}");
+    assert_eq!(down.body, r#"{"error":"store_unavailable"}"#);
+    assert_eq!(down.retry_after(), Some(5));
+    // Not even a replay of evt-a can be answered without the store.
+    assert_eq!(
+        send(&svc, delivery("evt-a", "{}")).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(calls.get(), 1, "fail-closed never calls the handler");
+    assert!(layer.metrics().store_errors >= 2);
+
+    // Back on the same port (empty: persistence is off). The same service,
+    // never rebuilt, recovers through the connection manager.
+    tokio::task::spawn_blocking(move || {
+        server.restart();
+        server
+    })
+    .await
+    .map(|server| {
+        let svc = svc.clone();
+        async move {
+            eventually("requests succeed again after the restart", || async {
+                send(&svc, delivery("evt-b", "{}")).await.status == StatusCode::OK
+            })
+            .await;
+            drop(server);
+        }
+    })
+    .unwrap()
+    .await;
+    assert_eq!(calls.get(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_outage_fail_open_runs_the_handler_without_dedupe() {
+    let mut server = start_redis().await;
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .timeout(Duration::from_millis(500));
+    let calls = Calls::default();
+    let layer = IdempotencyLayer::builder(store)
+        .event_id(webhook_idempotency::IdSource::header("x-event-id"))
+        .on_store_error(OnStoreError::FailOpen)
+        .build()
+        .unwrap();
+    let svc = layer.layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+    server.kill();
+    assert_eq!(
+        send(&svc, delivery("evt-open", "{}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&svc, delivery("evt-open", "{}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(calls.get(), 2, "fail-open runs the handler, without dedupe");
+    let m = layer.metrics();
+    assert!(m.store_errors >= 2);
+    assert_eq!(m.processed, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lazily_opened_store_serves_once_redis_is_up() {
+    let mut server = start_redis().await;
+    let url = server.url();
+    server.kill();
+    let store = RedisStore::open(&url)
+        .unwrap()
+        .timeout(Duration::from_millis(500));
+    let calls = Calls::default();
+    let svc = IdempotencyLayer::builder(store)
+        .event_id(webhook_idempotency::IdSource::header("x-event-id"))
+        .build()
+        .unwrap()
+        .layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+    assert_eq!(
+        send(&svc, delivery("evt-lazy", "{}")).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let server = tokio::task::spawn_blocking(move || {
+        server.restart();
+        server
+    })
+    .await
+    .unwrap();
+    eventually("the lazy store connects", || async {
+        send(&svc, delivery("evt-lazy", "{}")).await.status == StatusCode::OK
+    })
+    .await;
+    assert_eq!(calls.get(), 1);
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_cluster_runs_each_event_once() {
+    let cluster = tokio::task::spawn_blocking(|| RedisCluster::start(3))
+        .await
+        .expect("starting the Redis Cluster panicked");
+    let store = RedisStore::cluster(cluster.urls())
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the test cluster: {e}"));
+    let calls = Calls::default();
+    let layer = IdempotencyLayer::builder(store)
+        .event_id(webhook_idempotency::IdSource::header("x-event-id"))
+        .build()
+        .unwrap();
+    let svc = layer.layer(handler(calls.clone(), |_| async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        reply(200, "ok")
+    }));
+    // 200 deliveries of one id, plus 5 deliveries each of 20 ids spread
+    // over the cluster's slots.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..300 {
+        let svc = svc.clone();
+        let id = if i < 200 {
+            "evt-cluster".to_owned()
+        } else {
+            format!("evt-cluster-{}", i % 20)
+        };
+        tasks.spawn(async move { send(&svc, delivery(&id, "{}")).await });
+    }
+    while let Some(reply) = tasks.join_next().await {
+        let reply = reply.unwrap();
+        assert!(
+            matches!(reply.status, StatusCode::OK | StatusCode::CONFLICT),
+            "{reply:?}"
+        );
+    }
+    assert_eq!(calls.get(), 21, "each of the 21 events ran exactly once");
+    assert_eq!(layer.metrics().processed, 21);
+    // Every one of them is now replayed.
+    for id in ["evt-cluster", "evt-cluster-0", "evt-cluster-19"] {
+        assert!(send(&svc, delivery(id, "{}")).await.replayed());
+    }
+    assert_eq!(calls.get(), 21);
+}
