@@ -41,7 +41,7 @@ bench_http() {
     local redis_port=6399
     redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$tmp/redis.log" 2>&1 &
     local redis_pid=$!
-    trap 'kill $redis_pid 2>/dev/null || true' RETURN
+    trap 'kill $redis_pid 2>/dev/null; wait $redis_pid 2>/dev/null || true' RETURN
     wait_for_line "$tmp/redis.log" "Ready to accept connections"
     echo "== HTTP req/s, wrk -t2 -c$CONNECTIONS -d$DURATION, 1 KiB body, one run per mode =="
     local bare=""
