@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Verify throughput of webhook-verify next to `openssl speed -hmac sha256`.
+#
+# Runs the criterion benchmark (benches/verify.rs: every scheme and a bare
+# HMAC-SHA256, 1 KiB and 64 KiB bodies), then OpenSSL at the same sizes, and
+# prints a markdown table in decimal MB/s with each figure's ratio to OpenSSL.
+#
+# Usage: scripts/bench-verify.sh [extra criterion args, e.g. a filter]
+# Env:   OPENSSL_SECONDS (default 3)  seconds per OpenSSL size
+#        OPENSSL_ELAPSED=1            divide by wall-clock time like criterion
+#                                     does (openssl defaults to CPU user time,
+#                                     which flatters it on a busy machine)
+#        SKIP_CARGO=1                 reuse the last criterion log
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+target_dir="${CARGO_TARGET_DIR:-target}"
+log="$target_dir/bench-verify.log"
+seconds="${OPENSSL_SECONDS:-3}"
+sizes=(1024 65536)
+elapsed=()
+[[ "${OPENSSL_ELAPSED:-}" == 1 ]] && elapsed=(-elapsed)
+
+command -v openssl >/dev/null || {
+    echo "bench-verify: openssl is not installed (apt-get install openssl)" >&2
+    exit 1
+}
+
+if [[ "${SKIP_CARGO:-}" != 1 ]]; then
+    mkdir -p "$target_dir"
+    echo "+ cargo bench -p webhook-verify --bench verify -- $*" >&2
+    cargo bench -p webhook-verify --bench verify -- "$@" | tee "$log" >&2
+fi
+[[ -s "$log" ]] || { echo "bench-verify: no criterion output in $log" >&2; exit 1; }
+
+# criterion lines look like
+#   verify/1KiB/stripe      time:   [1.0 µs 1.1 µs 1.2 µs]
+#                           thrpt:  [850.1 MB/s 900.2 MB/s 910.3 MB/s]
+# (a long name sits on a line of its own). Keep the middle estimate, in MB/s.
+criterion_mbps() {
+    awk '
+        /^verify\// { name = $1; want = 1; next }
+        want && $1 == "thrpt:" {
+            value = $4; unit = $5
+            factor = (unit == "GB/s") ? 1000 : (unit == "MB/s") ? 1 : (unit == "KB/s") ? 0.001 : (unit == "B/s") ? 0.000001 : -1
+            if (factor > 0) printf "%s %.1f\n", name, value * factor
+            want = 0
+        }
+    ' "$log"
+}
+
+# openssl -mr prints "+F:<n>:hmac(sha256):<bytes per second>".
+openssl_mbps() {
+    local bytes=$1
+    echo "+ openssl speed -mr ${elapsed[*]} -hmac sha256 -bytes $bytes -seconds $seconds" >&2
+    openssl speed -mr "${elapsed[@]}" -hmac sha256 -bytes "$bytes" -seconds "$seconds" 2>/dev/null |
+        awk -F: '/^\+F:/ { printf "%.1f\n", $4 / 1e6 }'
+}
+
+declare -A ossl
+for bytes in "${sizes[@]}"; do
+    ossl[$bytes]=$(openssl_mbps "$bytes")
+    [[ -n "${ossl[$bytes]}" ]] || { echo "bench-verify: could not read openssl speed output" >&2; exit 1; }
+done
+
+declare -A crit
+while read -r name mbps; do
+    crit[$name]=$mbps
+done < <(criterion_mbps)
+[[ ${#crit[@]} -gt 0 ]] || { echo "bench-verify: no throughput lines in $log" >&2; exit 1; }
+
+label() { case $1 in 1024) echo 1KiB ;; 65536) echo 64KiB ;; esac; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo
+echo "$(openssl version); $(nproc) CPUs; $(grep -m1 -o 'sha_ni' /proc/cpuinfo 2>/dev/null || echo 'no sha_ni')"
+echo
+echo "| verify (MB/s) | 1 KiB | × openssl | 64 KiB | × openssl |"
+echo "|---|---:|---:|---:|---:|"
+for id in webhook stripe standard github slack hmac-sha256; do
+    row="| $id"
+    for bytes in "${sizes[@]}"; do
+        value="${crit[verify/$(label "$bytes")/$id]:-}"
+        if [[ -n "$value" ]]; then
+            row+=" | $value | $(ratio "$value" "${ossl[$bytes]}")"
+        else
+            row+=" | – | –"
+        fi
+    done
+    echo "$row |"
+done
+echo "| openssl speed -hmac sha256 | ${ossl[1024]} | 1.00 | ${ossl[65536]} | 1.00 |"
