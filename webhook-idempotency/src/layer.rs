@@ -4,13 +4,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{HeaderName, StatusCode, header};
+use bytes::Bytes;
+use http::{HeaderName, Response, StatusCode, header};
 use tower_layer::Layer;
 
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::event_id::IdSource;
 use crate::metrics::{Counters, MetricsSnapshot};
-use crate::service::Idempotency;
+use crate::service::{Idempotency, Rejection};
 use crate::store::Store;
 
 /// Default lease of a claim: how long a worker that died mid-handler blocks
@@ -68,6 +69,7 @@ pub enum OnStoreError {
 }
 
 type FinalFn = dyn Fn(StatusCode) -> bool + Send + Sync;
+type RejectionFn = dyn Fn(Rejection) -> Response<Bytes> + Send + Sync;
 
 pub(crate) struct Config {
     pub(crate) store: Arc<dyn Store>,
@@ -85,6 +87,7 @@ pub(crate) struct Config {
     pub(crate) on_mismatch: OnMismatch,
     pub(crate) on_store_error: OnStoreError,
     pub(crate) store_retry_after: Duration,
+    pub(crate) on_rejection: Option<Arc<RejectionFn>>,
     pub(crate) counters: Counters,
 }
 
@@ -200,6 +203,7 @@ pub struct IdempotencyLayerBuilder {
     on_mismatch: OnMismatch,
     on_store_error: OnStoreError,
     store_retry_after: Duration,
+    on_rejection: Option<Arc<RejectionFn>>,
 }
 
 impl fmt::Debug for IdempotencyLayerBuilder {
@@ -231,6 +235,7 @@ impl IdempotencyLayerBuilder {
             on_mismatch: OnMismatch::Duplicate,
             on_store_error: OnStoreError::FailClosed,
             store_retry_after: DEFAULT_STORE_RETRY_AFTER,
+            on_rejection: None,
         }
     }
 
@@ -352,6 +357,34 @@ impl IdempotencyLayerBuilder {
         self
     }
 
+    /// Shapes the layer's own answers (400, 409, 413, 422, 500, 503); the
+    /// default is the rejection's status with `{"error":"<code>"}`. The layer
+    /// still adds the [`Rejection`] to the response extensions and, for 409
+    /// and 503, a `Retry-After` unless the response has one.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use http::Response;
+    /// use webhook_idempotency::{IdempotencyLayer, MemoryStore, Rejection};
+    ///
+    /// let layer = IdempotencyLayer::builder(MemoryStore::new())
+    ///     .on_rejection(|r: Rejection| {
+    ///         let mut res = Response::new(Bytes::from(r.code()));
+    ///         *res.status_mut() = r.status();
+    ///         res
+    ///     })
+    ///     .build()?;
+    /// # let _ = layer;
+    /// # Ok::<(), webhook_idempotency::ConfigError>(())
+    /// ```
+    pub fn on_rejection(
+        mut self,
+        f: impl Fn(Rejection) -> Response<Bytes> + Send + Sync + 'static,
+    ) -> Self {
+        self.on_rejection = Some(Arc::new(f));
+        self
+    }
+
     /// Validates and builds the layer.
     ///
     /// Errors: a lease, handler timeout or retention under 1 ms; an empty
@@ -421,6 +454,7 @@ impl IdempotencyLayerBuilder {
             on_mismatch: self.on_mismatch,
             on_store_error: self.on_store_error,
             store_retry_after: self.store_retry_after,
+            on_rejection: self.on_rejection,
             counters: Counters::default(),
         }
     }

@@ -197,24 +197,41 @@ impl<B, E> Future for ResponseFuture<B, E> {
     }
 }
 
-fn rejection<B>(rejection: Rejection) -> Response<ResponseBody<B>> {
-    let body = format!(r#"{{"error":"{}"}}"#, rejection.code());
-    let mut res = Response::new(ResponseBody::full(body));
+/// The default answer for a rejection: its status and `{"error":"<code>"}`.
+pub(crate) fn json_rejection(rejection: Rejection) -> Response<Bytes> {
+    let mut res = Response::new(Bytes::from(format!(
+        r#"{{"error":"{}"}}"#,
+        rejection.code()
+    )));
     *res.status_mut() = rejection.status();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    res
+}
+
+fn rejection<B>(config: &Config, rejection: Rejection) -> Response<ResponseBody<B>> {
+    let res = match &config.on_rejection {
+        Some(shape) => shape(rejection),
+        None => json_rejection(rejection),
+    };
+    let mut res = res.map(ResponseBody::full);
     res.extensions_mut().insert(rejection);
     res
 }
 
-fn rejection_retry_after<B>(r: Rejection, after: Duration) -> Response<ResponseBody<B>> {
-    let mut res = rejection(r);
+fn rejection_retry_after<B>(
+    config: &Config,
+    r: Rejection,
+    after: Duration,
+) -> Response<ResponseBody<B>> {
+    let mut res = rejection(config, r);
     // Whole seconds, rounded up, at least 1: never invite an immediate retry.
     let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
     res.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        .entry(header::RETRY_AFTER)
+        .or_insert(HeaderValue::from(secs.max(1)));
     res
 }
 
@@ -251,14 +268,16 @@ where
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
         .is_some_and(|len| len > config.body_limit as u64);
     if declared_too_large {
-        return Ok(rejection(Rejection::BodyTooLarge));
+        return Ok(rejection(&config, Rejection::BodyTooLarge));
     }
     let bytes = match Limited::new(body, config.body_limit).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<LengthLimitError>() => return Ok(rejection(Rejection::BodyTooLarge)),
+        Err(e) if e.is::<LengthLimitError>() => {
+            return Ok(rejection(&config, Rejection::BodyTooLarge));
+        }
         Err(e) => {
             tracing::debug!(error = %e, "reading the request body failed");
-            return Ok(rejection(Rejection::BodyRead));
+            return Ok(rejection(&config, Rejection::BodyRead));
         }
     };
 
@@ -266,7 +285,7 @@ where
         return match config.missing_id {
             MissingId::Reject => {
                 tracing::debug!("request without an event id: 400");
-                Ok(rejection(Rejection::MissingEventId))
+                Ok(rejection(&config, Rejection::MissingEventId))
             }
             MissingId::PassThrough => {
                 tracing::debug!(
@@ -281,14 +300,14 @@ where
     // Everything that touches the store runs in its own task, so a client
     // that disconnects (hyper drops this future) neither cancels the
     // handler nor leaves a claim behind: the outcome is still recorded.
-    let task = tokio::spawn(claim_and_run(config, inner, parts, bytes, event));
+    let task = tokio::spawn(claim_and_run(config.clone(), inner, parts, bytes, event));
     match task.await {
         Ok(result) => result,
         Err(e) => {
             // The handler's own panics are caught inside the task; this is
             // a panic elsewhere (or a runtime shutting down).
             tracing::error!(error = %e, "idempotency task failed");
-            Ok(rejection(Rejection::HandlerPanicked))
+            Ok(rejection(&config, Rejection::HandlerPanicked))
         }
     }
 }
@@ -357,6 +376,7 @@ where
                         "idempotency store unavailable: 503, handler not called"
                     );
                     Ok(rejection_retry_after(
+                        &config,
                         Rejection::StoreUnavailable,
                         config.store_retry_after,
                     ))
@@ -380,7 +400,7 @@ where
             fingerprint: stored,
         }) => {
             if mismatch(stored) {
-                return Ok(rejection(Rejection::FingerprintMismatch));
+                return Ok(rejection(&config, Rejection::FingerprintMismatch));
             }
             config.counters.incr(Counter::Duplicate);
             tracing::info!(
@@ -395,7 +415,7 @@ where
             fingerprint: stored,
         }) => {
             if mismatch(stored) {
-                return Ok(rejection(Rejection::FingerprintMismatch));
+                return Ok(rejection(&config, Rejection::FingerprintMismatch));
             }
             config.counters.incr(Counter::InFlightConflict);
             tracing::info!(
@@ -404,6 +424,7 @@ where
                 "event in progress elsewhere: 409"
             );
             Ok(rejection_retry_after(
+                &config,
                 Rejection::InProgress,
                 lease_remaining,
             ))
@@ -484,13 +505,14 @@ where
         Err(_elapsed) => {
             release(&config, &event, token, "handler timed out").await;
             Ok(rejection_retry_after(
+                &config,
                 Rejection::HandlerTimeout,
                 Duration::from_secs(1),
             ))
         }
         Ok(Err(_panic)) => {
             release(&config, &event, token, "handler panicked").await;
-            Ok(rejection(Rejection::HandlerPanicked))
+            Ok(rejection(&config, Rejection::HandlerPanicked))
         }
         Ok(Ok(Err(e))) => {
             release(&config, &event, token, "inner service error").await;

@@ -202,6 +202,7 @@ macro_rules! suite {
             json_pointer_id,
             client_disconnect_over_a_real_server_records_the_outcome,
             real_verify_layer_in_front,
+            rejections_can_be_shaped,
         );
     };
 }
@@ -829,5 +830,32 @@ pub mod cases {
             "msg_3 was never claimed"
         );
         assert_eq!(calls.get(), 3);
+    }
+
+    pub async fn rejections_can_be_shaped(fx: Fixture) {
+        use webhook_idempotency::Rejection;
+        let calls = Calls::default();
+        let svc = builder(&fx)
+            .on_rejection(|r: Rejection| {
+                let mut res = Response::new(Bytes::from(format!("nope: {}", r.code())));
+                *res.status_mut() = r.status();
+                res
+            })
+            .build()
+            .unwrap()
+            .layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+        let res = svc
+            .clone()
+            .oneshot(Request::post("/").body(Full::new(Bytes::new())).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            res.extensions().get::<Rejection>(),
+            Some(&Rejection::MissingEventId)
+        );
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(body, "nope: missing_event_id");
+        assert_eq!(calls.get(), 0);
     }
 }
