@@ -6,6 +6,9 @@
 //! - [`sender`] — the production-like sender behind `deliver`, `replay` and
 //!   `roundtrip` (pooling, rate limit, retries with backoff and jitter,
 //!   `Retry-After`, 410 handling, dead letters, summary).
+//! - [`receiver`] — the local receiver behind `listen` and `roundtrip`: the
+//!   real verify and idempotency layers, capture, fault injection.
 
 pub mod capture;
+pub mod receiver;
 pub mod sender;

@@ -1,0 +1,431 @@
+//! The local receiver behind `webhook listen` and `webhook roundtrip`: an
+//! axum router built from the real [`VerifyLayer`] and [`IdempotencyLayer`],
+//! with an outer layer that captures and reports every request — including
+//! the ones the verify layer rejects — and optional fault injection.
+//!
+//! Layers, outermost first:
+//!
+//! 1. **observe** — buffers the body (so the exact bytes can be captured),
+//!    calls the rest, then appends the request to the capture file and
+//!    reports a [`RequestLog`]. The verification result comes from the
+//!    verify layer's response: a rejection carries the typed
+//!    [`webhook_verify::Error`] in its extensions.
+//! 2. **lost acknowledgements** (optional) — replaces a fraction of 2xx
+//!    answers by 503 *after* the handler ran, as if the response got lost:
+//!    the sender retries and dedupe must catch it.
+//! 3. [`VerifyLayer`] (optional), then [`IdempotencyLayer`] (optional), on the
+//!    route only.
+//! 4. the [`Handler`].
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use webhook_cli::receiver::{Handler, ReceiverConfig, Simulation, router};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let handler: Handler = Arc::new(Simulation::default());
+//! let app = router(ReceiverConfig::default(), handler);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use rand::Rng as _;
+use serde::Serialize;
+use webhook_idempotency::{IDEMPOTENT_REPLAYED, IdempotencyLayer};
+use webhook_verify::{Verified, Verifier, VerifyLayer};
+
+use crate::capture::{CaptureWriter, CapturedRequest, VerificationRecord, event_id};
+
+/// The largest body the receiver reads (the verify layer's default limit).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// A request as the handler sees it (after verification and dedupe).
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    /// The method.
+    pub method: Method,
+    /// The URI (path and query).
+    pub uri: Uri,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The exact body.
+    pub body: Bytes,
+    /// What the verify layer established, when it ran.
+    pub verified: Option<Verified>,
+    /// The event id: the verified one, else the headers', else the body's `"id"`.
+    pub event_id: Option<String>,
+}
+
+/// A boxed response future.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// The innermost handler: what the receiver does with an accepted request.
+pub trait HandleRequest: Send + Sync + 'static {
+    /// Answers one request.
+    fn handle(&self, request: Inbound) -> HandlerFuture;
+}
+
+/// A shared handler.
+pub type Handler = Arc<dyn HandleRequest>;
+
+/// One finished request, as reported to [`ReceiverConfig::on_request`].
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestLog {
+    /// The method.
+    pub method: String,
+    /// The path and query.
+    pub path: String,
+    /// The event id found in the headers or body.
+    pub event_id: Option<String>,
+    /// `None` when not verified.
+    pub verification: Option<VerificationRecord>,
+    /// `"new"`, `"duplicate"` (a replayed response), `"in-progress"` (409
+    /// from dedupe) or `None` without dedupe.
+    pub dedupe: Option<&'static str>,
+    /// The status answered.
+    pub status: u16,
+    /// Time spent answering, in milliseconds.
+    pub latency_ms: f64,
+}
+
+impl fmt::Display for RequestLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} id={}",
+            self.method,
+            self.path,
+            self.event_id.as_deref().unwrap_or("-")
+        )?;
+        match &self.verification {
+            None => {}
+            Some(v) if v.ok => write!(f, " sig=ok")?,
+            Some(v) => write!(f, " sig=invalid({})", v.error.as_deref().unwrap_or("?"))?,
+        }
+        if let Some(dedupe) = self.dedupe {
+            write!(f, " {dedupe}")?;
+        }
+        write!(f, " -> {} ({:.1} ms)", self.status, self.latency_ms)
+    }
+}
+
+/// A callback per finished request.
+pub type OnRequest = Arc<dyn Fn(&RequestLog) + Send + Sync>;
+
+/// How the receiver is assembled.
+#[derive(Clone)]
+pub struct ReceiverConfig {
+    /// The route served (other paths get 404, still captured and reported).
+    pub path: String,
+    /// Verify signatures with this verifier.
+    pub verifier: Option<Verifier>,
+    /// Dedupe with this layer (placed inside verification).
+    pub dedupe: Option<IdempotencyLayer>,
+    /// Append every request here.
+    pub capture: Option<Arc<CaptureWriter>>,
+    /// Fraction of 2xx answers replaced by 503 after the handler ran.
+    pub lost_ack_rate: f64,
+    /// Counts the acknowledgements dropped by `lost_ack_rate`.
+    pub lost_acks: Arc<AtomicU64>,
+    /// The largest body read.
+    pub body_limit: usize,
+    /// Called once per finished request.
+    pub on_request: Option<OnRequest>,
+}
+
+impl Default for ReceiverConfig {
+    fn default() -> Self {
+        Self {
+            path: "/".to_owned(),
+            verifier: None,
+            dedupe: None,
+            capture: None,
+            lost_ack_rate: 0.0,
+            lost_acks: Arc::new(AtomicU64::new(0)),
+            body_limit: DEFAULT_BODY_LIMIT,
+            on_request: None,
+        }
+    }
+}
+
+impl fmt::Debug for ReceiverConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReceiverConfig")
+            .field("path", &self.path)
+            .field("verifier", &self.verifier)
+            .field("dedupe", &self.dedupe.is_some())
+            .field("capture", &self.capture)
+            .field("lost_ack_rate", &self.lost_ack_rate)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Observer {
+    verifying: Option<&'static str>,
+    deduping: bool,
+    capture: Option<Arc<CaptureWriter>>,
+    body_limit: usize,
+    on_request: Option<OnRequest>,
+}
+
+/// Builds the receiver's router (see the module docs for the layer order).
+pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
+    let observer = Arc::new(Observer {
+        verifying: config.verifier.as_ref().map(Verifier::scheme_name),
+        deduping: config.dedupe.is_some(),
+        capture: config.capture.clone(),
+        body_limit: config.body_limit,
+        on_request: config.on_request.clone(),
+    });
+    let mut route = Router::new().route(&config.path, any(handle));
+    if let Some(dedupe) = config.dedupe {
+        route = route.route_layer(dedupe);
+    }
+    if let Some(verifier) = config.verifier {
+        route = route.route_layer(VerifyLayer::new(verifier).body_limit(config.body_limit));
+    }
+    let mut app = route.fallback(not_found).with_state(handler);
+    if config.lost_ack_rate > 0.0 {
+        let state = (config.lost_ack_rate, Arc::clone(&config.lost_acks));
+        app = app.layer(middleware::from_fn_with_state(state, lose_acks));
+    }
+    app.layer(middleware::from_fn_with_state(observer, observe))
+}
+
+/// Marks answers from outside the route (no verification, no dedupe ran).
+#[derive(Debug, Clone, Copy)]
+struct Unrouted;
+
+async fn not_found() -> Response {
+    let mut response = StatusCode::NOT_FOUND.into_response();
+    response.extensions_mut().insert(Unrouted);
+    response
+}
+
+async fn handle(State(handler): State<Handler>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    // The body was read whole by the observe layer already: this can't exceed it.
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let verified = parts.extensions.get::<Verified>().cloned();
+    let event_id = verified
+        .as_ref()
+        .and_then(|v| v.event_id.clone())
+        .or_else(|| event_id(&parts.headers, &body));
+    handler
+        .handle(Inbound {
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
+            body,
+            verified,
+            event_id,
+        })
+        .await
+}
+
+async fn lose_acks(
+    State((rate, lost)): State<(f64, Arc<AtomicU64>)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    if response.status().is_success() && rand::rng().random_bool(rate.clamp(0.0, 1.0)) {
+        lost.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!("fault injection: dropping a 2xx acknowledgement");
+        let mut lost = StatusCode::SERVICE_UNAVAILABLE.into_response();
+        lost.headers_mut()
+            .insert("x-fault", HeaderValue::from_static("lost-ack"));
+        return lost;
+    }
+    response
+}
+
+async fn observe(State(observer): State<Arc<Observer>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, observer.body_limit).await {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::debug!(%err, "request body rejected");
+            return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        }
+    };
+    let method = parts.method.clone();
+    let uri = parts.uri.clone();
+    let headers = parts.headers.clone();
+    let response = next
+        .run(Request::from_parts(parts, Body::from(body.clone())))
+        .await;
+
+    let routed = response.extensions().get::<Unrouted>().is_none();
+    let verification = observer.verifying.filter(|_| routed).map(|scheme| {
+        let error = response
+            .extensions()
+            .get::<webhook_verify::Error>()
+            .map(ToString::to_string);
+        VerificationRecord {
+            ok: error.is_none(),
+            scheme: scheme.to_owned(),
+            error,
+        }
+    });
+    let rejected = verification.as_ref().is_some_and(|v| !v.ok);
+    let dedupe = (observer.deduping && routed && !rejected).then(|| {
+        if response.headers().contains_key(IDEMPOTENT_REPLAYED) {
+            "duplicate"
+        } else if response.status() == StatusCode::CONFLICT {
+            "in-progress"
+        } else {
+            "new"
+        }
+    });
+    if let Some(writer) = &observer.capture {
+        let mut record =
+            CapturedRequest::from_parts(method.as_str(), uri.path(), uri.query(), &headers, &body);
+        record.verification = verification.clone();
+        if let Err(err) = writer.write(&record) {
+            tracing::error!(%err, "writing the capture file failed");
+        }
+    }
+    if let Some(on_request) = &observer.on_request {
+        let log = RequestLog {
+            method: method.to_string(),
+            path: uri
+                .path_and_query()
+                .map_or_else(|| uri.path().to_owned(), ToString::to_string),
+            event_id: event_id(&headers, &body),
+            verification,
+            dedupe,
+            status: response.status().as_u16(),
+            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+        };
+        on_request(&log);
+    }
+    response
+}
+
+/// The `listen` handler: answers a fixed status, or simulates failures,
+/// slowness and rate limiting, or forwards byte-exact to another URL.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// The status of a normal answer.
+    pub respond: StatusCode,
+    /// Fraction of requests failed on purpose.
+    pub fail_rate: f64,
+    /// The status of a simulated failure (when `retry_after` is `None`).
+    pub fail_status: StatusCode,
+    /// Simulated failures are `429` with this `Retry-After` (seconds).
+    pub retry_after: Option<u64>,
+    /// Delay before every answer.
+    pub delay: Option<Duration>,
+    /// Forward accepted requests here and answer with its response.
+    pub forward_to: Option<reqwest::Url>,
+    /// The client used to forward.
+    pub client: reqwest::Client,
+}
+
+impl Default for Simulation {
+    fn default() -> Self {
+        Self {
+            respond: StatusCode::OK,
+            fail_rate: 0.0,
+            fail_status: StatusCode::SERVICE_UNAVAILABLE,
+            retry_after: None,
+            delay: None,
+            forward_to: None,
+            client: reqwest::Client::new(),
+        }
+    }
+}
+
+impl Simulation {
+    async fn answer(self: Arc<Self>, request: Inbound) -> Response {
+        if let Some(delay) = self.delay {
+            tokio::time::sleep(delay).await;
+        }
+        if self.fail_rate > 0.0 && rand::rng().random_bool(self.fail_rate.clamp(0.0, 1.0)) {
+            return match self.retry_after {
+                Some(seconds) => {
+                    let mut response = StatusCode::TOO_MANY_REQUESTS.into_response();
+                    response
+                        .headers_mut()
+                        .insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
+                    response
+                }
+                None => self.fail_status.into_response(),
+            };
+        }
+        if let Some(target) = &self.forward_to {
+            return self.forward(target, request).await;
+        }
+        (
+            self.respond,
+            [(http::header::CONTENT_TYPE, "application/json")],
+            "{\"received\":true}\n",
+        )
+            .into_response()
+    }
+
+    async fn forward(&self, target: &reqwest::Url, request: Inbound) -> Response {
+        let mut headers = request.headers;
+        for name in crate::capture::HOP_BY_HOP_HEADERS {
+            headers.remove(name);
+        }
+        let mut url = target.clone();
+        if url.query().is_none() {
+            url.set_query(request.uri.query());
+        }
+        let result = async {
+            let response = self
+                .client
+                .request(request.method, url)
+                .headers(headers)
+                .body(request.body)
+                .send()
+                .await?;
+            let status = response.status();
+            let content_type = response.headers().get(http::header::CONTENT_TYPE).cloned();
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, content_type, body))
+        }
+        .await;
+        match result {
+            Ok((status, content_type, body)) => {
+                let mut response = (status, body).into_response();
+                if let Some(content_type) = content_type {
+                    response
+                        .headers_mut()
+                        .insert(http::header::CONTENT_TYPE, content_type);
+                }
+                response
+            }
+            Err(err) => {
+                tracing::warn!(%err, "forwarding failed");
+                StatusCode::BAD_GATEWAY.into_response()
+            }
+        }
+    }
+}
+
+impl HandleRequest for Simulation {
+    fn handle(&self, request: Inbound) -> HandlerFuture {
+        Box::pin(Arc::new(self.clone()).answer(request))
+    }
+}

@@ -1,0 +1,324 @@
+//! `webhook listen` as a real process, driven by `send` and `replay`, and
+//! `webhook roundtrip` with faults, on memory and on a real redis-server.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::{RecordingServer, run, stderr, stdout, webhook};
+use webhook_cli::capture::{self, CapturedRequest};
+use webhook_verify::{Scheme, Verifier};
+
+const SECRET: &str = "s3cret";
+
+/// A `webhook listen` process; killed on drop.
+struct Listener {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    url: String,
+}
+
+impl Listener {
+    fn start(args: &[&str]) -> Self {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_webhook"))
+            .arg("listen")
+            .args(args)
+            .env_remove("WEBHOOK_SECRET")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting webhook listen");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut listener = Self {
+            child,
+            lines,
+            url: String::new(),
+        };
+        let ready = listener.next_line();
+        listener.url = ready
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("expected the readiness line, got {ready:?}"))
+            .to_owned();
+        listener
+    }
+
+    /// The next stdout line. The timeout only keeps a broken build from
+    /// hanging the suite; nothing is asserted about speed.
+    fn next_line(&mut self) -> String {
+        match self.lines.recv_timeout(Duration::from_secs(30)) {
+            Ok(line) => line,
+            Err(err) => {
+                let status = self.child.try_wait();
+                panic!("no line from webhook listen ({err}); process status {status:?}")
+            }
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn send(url: &str, secret: &str, data: &str) -> std::process::Output {
+    let mut cmd = webhook();
+    cmd.args(["send", url, "--secret", secret, "--data", data]);
+    run(cmd).await
+}
+
+fn read_capture(path: &Path) -> Vec<CapturedRequest> {
+    capture::read_file(path)
+        .unwrap()
+        .map(|r| r.unwrap().1)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let first_capture = dir.path().join("first.ndjson");
+    let second_capture = dir.path().join("second.ndjson");
+    let first_capture_arg = first_capture.to_str().unwrap();
+    let mut first = Listener::start(&[
+        "--port",
+        "0",
+        "--path",
+        "/hooks",
+        "--verify",
+        "--dedupe",
+        "--secret",
+        SECRET,
+        "--capture",
+        first_capture_arg,
+    ]);
+    let target = format!("{}/hooks", first.url);
+
+    let output = send(&target, SECRET, r#"{"id":"evt_1","n":1}"#).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let line = first.next_line();
+    assert!(
+        line.starts_with("POST /hooks id=evt_1 sig=ok new -> 200"),
+        "{line}"
+    );
+
+    // The same event again: answered from the dedupe record.
+    let output = send(&target, SECRET, r#"{"id":"evt_1","n":1}"#).await;
+    assert!(output.status.success());
+    let line = first.next_line();
+    assert!(line.contains("id=evt_1 sig=ok duplicate -> 200"), "{line}");
+
+    // A bad signature: rejected by the verify layer, still printed and captured.
+    let output = send(&target, "wrong-secret", r#"{"id":"evt_2"}"#).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).starts_with("401"), "{}", stdout(&output));
+    let line = first.next_line();
+    assert!(
+        line.contains("id=evt_2 sig=invalid(no signature matched"),
+        "{line}"
+    );
+    assert!(line.ends_with(")") && line.contains("-> 401"), "{line}");
+
+    let output = send(&target, SECRET, "{\"id\":\"evt_3\",\n \"odd\" : [1, 2] }").await;
+    assert!(output.status.success());
+    first.next_line();
+
+    let captured = read_capture(&first_capture);
+    assert_eq!(captured.len(), 4);
+    let verdicts: Vec<_> = captured
+        .iter()
+        .map(|r| r.verification.as_ref().unwrap().ok)
+        .collect();
+    assert_eq!(verdicts, [true, true, false, true]);
+    assert_eq!(
+        captured[2].verification.as_ref().unwrap().error.as_deref(),
+        Some("no signature matched: 1 candidate(s) checked against 1 secret(s)")
+    );
+    assert_eq!(
+        captured[3].body().unwrap(),
+        b"{\"id\":\"evt_3\",\n \"odd\" : [1, 2] }"
+    );
+
+    // Replay the verified requests, re-signed, to a second listener.
+    let mut second = Listener::start(&[
+        "--verify",
+        "--dedupe",
+        "--path",
+        "/hooks",
+        "--secret",
+        SECRET,
+        "--capture",
+        second_capture.to_str().unwrap(),
+    ]);
+    let mut cmd = webhook();
+    cmd.args([
+        "replay",
+        first_capture_arg,
+        "--secret",
+        SECRET,
+        "--select",
+        "ok",
+        "--to",
+        &second.url,
+    ]);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut lines: Vec<_> = (0..3).map(|_| second.next_line()).collect();
+    lines.sort();
+    assert!(lines[0].contains("id=evt_1 sig=ok"), "{lines:?}");
+    assert!(lines[1].contains("id=evt_1 sig=ok"), "{lines:?}");
+    assert!(lines[2].contains("id=evt_3 sig=ok new -> 200"), "{lines:?}");
+    // The two captured copies of evt_1 are one event: dedupe answers the second.
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("duplicate")).count(),
+        1,
+        "{lines:?}"
+    );
+
+    let replayed = read_capture(&second_capture);
+    assert_eq!(replayed.len(), 3);
+    let verifier = Verifier::new(Scheme::Webhook, SECRET).unwrap();
+    for record in &replayed {
+        let original = captured
+            .iter()
+            .find(|c| c.body_sha256 == record.body_sha256)
+            .expect("the replayed body is byte-identical to a captured one");
+        assert_eq!(record.path, original.path);
+        verifier
+            .verify(&record.header_map().unwrap(), &record.body().unwrap())
+            .unwrap();
+    }
+
+    // Verbatim replay of the rejected request is rejected again.
+    let mut cmd = webhook();
+    cmd.args([
+        "replay",
+        first_capture_arg,
+        "--verbatim",
+        "--select",
+        "failed",
+        "--to",
+        &second.url,
+    ]);
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let line = second.next_line();
+    assert!(line.contains("id=evt_2 sig=invalid"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_simulates_failures_and_forwards_byte_exact() {
+    let mut failing = Listener::start(&["--fail-rate", "1", "--retry-after", "7"]);
+    let output = send(&failing.url, SECRET, r#"{"id":"evt_1"}"#).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).starts_with("429"), "{}", stdout(&output));
+    assert!(failing.next_line().contains("-> 429"));
+
+    let mut teapot = Listener::start(&["--respond", "418"]);
+    let output = send(&teapot.url, SECRET, r#"{"id":"evt_1"}"#).await;
+    assert!(stdout(&output).starts_with("418"), "{}", stdout(&output));
+    assert!(teapot.next_line().contains("-> 418"));
+
+    let upstream = RecordingServer::ok().await;
+    let mut forwarder = Listener::start(&[
+        "--verify",
+        "--secret",
+        SECRET,
+        "--forward-to",
+        &upstream.url("/upstream"),
+    ]);
+    let body = "{\"id\":\"evt_fwd\",  \"x\": 1}\n";
+    let output = send(&forwarder.url, SECRET, body).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(forwarder.next_line().contains("id=evt_fwd sig=ok -> 200"));
+    let received = upstream.requests();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].path_and_query, "/upstream");
+    assert_eq!(&received[0].body[..], body.as_bytes());
+    Verifier::new(Scheme::Webhook, SECRET)
+        .unwrap()
+        .verify(&received[0].headers, &received[0].body)
+        .expect("the forwarded request still verifies");
+}
+
+fn roundtrip_json(output: &std::process::Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "roundtrip failed: {}\n{}",
+        stdout(output),
+        stderr(output)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roundtrip_with_faults_processes_every_event_exactly_once() {
+    for scheme in ["webhook", "stripe"] {
+        let mut cmd = webhook();
+        cmd.args([
+            "roundtrip",
+            "--count",
+            "300",
+            "--fail-rate",
+            "0.2",
+            "--lost-ack-rate",
+            "0.1",
+            "--duplicate-rate",
+            "0.3",
+            "--scheme",
+            scheme,
+            "--json",
+        ]);
+        let report = roundtrip_json(&run(cmd).await);
+        assert_eq!(report["ok"], true);
+        assert_eq!(report["processed_exactly_once"], 300);
+        assert_eq!(report["lost"], 0);
+        assert_eq!(report["processed_more_than_once"], 0);
+        assert_eq!(report["store"], "memory");
+        // The faults really happened (300 draws at 20 %/10 %/30 %).
+        assert!(report["injected"]["handler_failures"].as_u64().unwrap() > 0);
+        assert!(report["injected"]["lost_acks"].as_u64().unwrap() > 0);
+        assert!(report["injected"]["duplicate_deliveries"].as_u64().unwrap() > 0);
+        assert!(report["deliver"]["retried"].as_u64().unwrap() > 0);
+        assert!(report["dedupe"]["duplicates"].as_u64().unwrap() > 0);
+        assert_eq!(report["dedupe"]["processed"], 300);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roundtrip_against_a_real_redis() {
+    let redis = webhook_test_support::RedisServer::start();
+    let mut cmd = webhook();
+    cmd.args([
+        "roundtrip",
+        "--count",
+        "300",
+        "--fail-rate",
+        "0.2",
+        "--duplicate-rate",
+        "0.3",
+        "--json",
+        "--redis",
+        &redis.url(),
+    ]);
+    let report = roundtrip_json(&run(cmd).await);
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["store"], "redis");
+    assert_eq!(report["processed_exactly_once"], 300);
+    assert_eq!(report["dedupe"]["store_errors"], 0);
+    assert!(report["dedupe"]["duplicates"].as_u64().unwrap() > 0);
+}
