@@ -165,6 +165,39 @@ impl RedisServer {
         }
     }
 
+    /// Freezes the server (SIGSTOP): it keeps its connections but answers
+    /// nothing, like a hung Redis. [`resume`](Self::resume) undoes it;
+    /// dropping a paused server still kills it.
+    ///
+    /// # Panics
+    ///
+    /// If the server is not running or `kill -STOP` fails.
+    pub fn pause(&mut self) {
+        self.signal("-STOP");
+    }
+
+    /// Resumes a [`pause`](Self::pause)d server (SIGCONT).
+    ///
+    /// # Panics
+    ///
+    /// If the server is not running or `kill -CONT` fails.
+    pub fn resume(&mut self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&mut self, signal: &str) {
+        let pid = match &self.child {
+            Some(child) => child.id(),
+            None => panic!("redis-server on port {} is not running", self.port),
+        };
+        let status = Command::new("kill")
+            .arg(signal)
+            .arg(pid.to_string())
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run kill {signal} {pid}: {e}"));
+        assert!(status.success(), "kill {signal} {pid} failed: {status}");
+    }
+
     /// Same as [`kill`](Self::kill).
     pub fn stop(&mut self) {
         self.kill();

@@ -221,3 +221,48 @@ async fn redis_cluster_runs_each_event_once() {
     }
     assert_eq!(calls.get(), 21);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hung_redis_is_bounded_by_the_operation_timeout() {
+    let mut server = start_redis().await;
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .timeout(Duration::from_millis(300));
+    let calls = Calls::default();
+    let layer = IdempotencyLayer::builder(store)
+        .event_id(webhook_idempotency::IdSource::header("x-event-id"))
+        .lease(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let svc = layer.layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+
+    server.pause(); // accepts nothing, answers nothing
+    // Without the per-operation timeout this would hang; the outer bound
+    // only turns a hang into a clear failure.
+    let hung = tokio::time::timeout(
+        Duration::from_secs(30),
+        send(&svc, delivery("evt-hung", "{}")),
+    )
+    .await
+    .expect("a hung Redis hung the request");
+    assert_eq!(hung.status, StatusCode::SERVICE_UNAVAILABLE, "{hung:?}");
+    assert_eq!(calls.get(), 0);
+
+    server.resume();
+    // The timed-out acquire may still land once Redis wakes up: its claim
+    // then blocks the event for one lease (409), never forever.
+    eventually("requests succeed after Redis resumes", || async {
+        let r = send(&svc, delivery("evt-hung", "{}")).await;
+        assert!(
+            matches!(
+                r.status,
+                StatusCode::OK | StatusCode::CONFLICT | StatusCode::SERVICE_UNAVAILABLE
+            ),
+            "{r:?}"
+        );
+        r.status == StatusCode::OK
+    })
+    .await;
+    assert_eq!(calls.get(), 1);
+}
