@@ -84,8 +84,8 @@ pub struct ConfigError {
 pub enum ConfigErrorKind {
     /// A duration that must be at least one millisecond is shorter.
     ZeroDuration,
-    /// A header that must never be replayed (`Set-Cookie`, `Date`) is in the
-    /// cached-header allow-list.
+    /// A header that must never be replayed (`Set-Cookie`, `Date`, framing
+    /// headers) is in the cached-header allow-list.
     ForbiddenHeader,
     /// The key prefix or scope is empty.
     EmptyKeyPart,

@@ -323,7 +323,9 @@ impl IdempotencyLayerBuilder {
     }
 
     /// Adds a response header to replay to duplicates (none by default).
-    /// `Set-Cookie` and `Date` are refused by [`build`](Self::build).
+    /// `Set-Cookie`, `Date` and the framing headers (`Content-Length`,
+    /// `Transfer-Encoding`, `Connection`) are refused by
+    /// [`build`](Self::build).
     pub fn cache_header(mut self, name: HeaderName) -> Self {
         self.cached_headers.push(name);
         self
@@ -388,7 +390,8 @@ impl IdempotencyLayerBuilder {
     /// Validates and builds the layer.
     ///
     /// Errors: a lease, handler timeout or retention under 1 ms; an empty
-    /// prefix or scope; `Set-Cookie`/`Date` in the cached headers. Warns
+    /// prefix or scope; `Set-Cookie`, `Date` or a framing header in the
+    /// cached headers. Warns
     /// (`tracing`) when the retention is shorter than the signature
     /// tolerance.
     pub fn build(self) -> Result<IdempotencyLayer, ConfigError> {
@@ -410,10 +413,15 @@ impl IdempotencyLayerBuilder {
                 "prefix and scope must not be empty",
             ));
         }
+        // Cookies and dates belong to one response; framing headers would
+        // contradict a replayed body that was not recorded (over the cap).
         let forbidden = [
             header::SET_COOKIE,
-            header::DATE,
             HeaderName::from_static("set-cookie2"),
+            header::DATE,
+            header::CONTENT_LENGTH,
+            header::TRANSFER_ENCODING,
+            header::CONNECTION,
         ];
         if let Some(name) = self.cached_headers.iter().find(|h| forbidden.contains(h)) {
             return Err(ConfigError::new(
@@ -474,6 +482,11 @@ mod tests {
         assert_eq!(err.kind(), ConfigErrorKind::ZeroDuration);
         let err = IdempotencyLayer::builder(MemoryStore::new())
             .cache_header(header::SET_COOKIE)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ConfigErrorKind::ForbiddenHeader);
+        let err = IdempotencyLayer::builder(MemoryStore::new())
+            .cache_header(header::CONTENT_LENGTH)
             .build()
             .unwrap_err();
         assert_eq!(err.kind(), ConfigErrorKind::ForbiddenHeader);

@@ -173,7 +173,7 @@ impl MemoryStore {
             key.to_owned(),
             Entry {
                 fingerprint,
-                expires: now + lease,
+                expires: deadline(now, lease),
                 state: State::InProgress { owner: token },
             },
         );
@@ -200,7 +200,7 @@ impl MemoryStore {
                     outcome: outcome.clone(),
                     seq,
                 };
-                entry.expires = now + retention;
+                entry.expires = deadline(now, retention);
                 inner.next_seq += 1;
                 inner.completed.insert(seq, key.to_owned());
                 true
@@ -231,7 +231,7 @@ impl MemoryStore {
         match inner.live(key, now) {
             Some(entry) => match entry.state {
                 State::InProgress { owner } if owner == token => {
-                    entry.expires = now + lease;
+                    entry.expires = deadline(now, lease);
                     true
                 }
                 _ => false,
@@ -239,6 +239,13 @@ impl MemoryStore {
             None => false,
         }
     }
+}
+
+/// `now + d`, saturating (an absurd duration must not panic).
+fn deadline(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d)
+        .or_else(|| now.checked_add(Duration::from_secs(u64::from(u32::MAX))))
+        .unwrap_or(now)
 }
 
 impl Inner {
