@@ -10,8 +10,9 @@
 //!  "verification":{"ok":true,"scheme":"webhook","error":null}}
 //! ```
 //!
-//! - `headers` is the ordered list of `[name, value]` pairs as received, so
-//!   repeated headers survive. A value that is valid UTF-8 is a JSON string;
+//! - `headers` is the list of `[name, value]` pairs as received (lowercase
+//!   names, in arrival order except that repeats of a name follow its first
+//!   occurrence, as `http::HeaderMap` keeps them), so repeated headers survive. A value that is valid UTF-8 is a JSON string;
 //!   any other value (HTTP allows opaque bytes) is `{"b64": "<base64>"}`, so
 //!   nothing is lost or re-encoded.
 //! - `body_b64` holds the exact body bytes; `body_sha256` (lowercase hex) lets

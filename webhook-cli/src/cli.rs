@@ -27,7 +27,7 @@ pub(crate) struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
 
-    /// No progress bar and no diagnostics below errors.
+    /// No progress bar, no diagnostics below errors (listen: no per-request lines).
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
 }

@@ -73,7 +73,7 @@ async fn shutdown_signal() {
 }
 
 impl Run for ListenArgs {
-    async fn run(self, _ctx: &Context) -> anyhow::Result<()> {
+    async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         if !self.path.starts_with('/') {
             return Err(UsageError(format!("--path {:?} must start with /", self.path)).into());
         }
@@ -130,7 +130,8 @@ impl Run for ListenArgs {
             verifier,
             dedupe,
             capture,
-            on_request: Some(on_request),
+            // --quiet: only the readiness line (for load tests).
+            on_request: (!ctx.quiet).then_some(on_request as receiver::OnRequest),
             ..ReceiverConfig::default()
         };
         let handler: Handler = Arc::new(simulation);

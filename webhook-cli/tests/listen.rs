@@ -175,6 +175,9 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
         "--to",
         &second.url,
     ]);
+    // One at a time: the two copies of evt_1 must not race (the second
+    // would get 409 "in progress", which a sender does not retry).
+    cmd.args(["--concurrency", "1"]);
     let output = run(cmd).await;
     assert!(output.status.success(), "{}", stderr(&output));
     let mut lines: Vec<_> = (0..3).map(|_| second.next_line()).collect();
