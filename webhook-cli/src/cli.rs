@@ -408,7 +408,7 @@ pub(crate) struct DeliverArgs {
     pub(crate) count: Option<u64>,
 
     /// Read events from an NDJSON file: one JSON event per line (sent
-    /// byte-exact; id from its "id"), or capture records.
+    /// byte-exact; id from its "id"), or capture records; - for stdin.
     #[arg(long, group = "events", value_name = "FILE")]
     pub(crate) from: Option<PathBuf>,
 

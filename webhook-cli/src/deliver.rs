@@ -1,7 +1,8 @@
 //! `webhook deliver`: the full sender, over generated or file-read events.
 
 use std::fs::File;
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Read};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -102,7 +103,7 @@ impl SenderArgs {
 /// The events of `--from FILE`: capture records are resent (re-signed),
 /// other lines are event bodies sent byte-exact.
 fn events_from_file(
-    file: File,
+    file: Box<dyn Read + Send>,
     url: reqwest::Url,
     run: String,
 ) -> impl Iterator<Item = anyhow::Result<Outgoing>> + Send + 'static {
@@ -143,7 +144,11 @@ impl Run for DeliverArgs {
         let sender = Sender::new(config)?;
         let run = random_id("")[..8].to_owned();
         let summary = if let Some(path) = &self.from {
-            let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            let file: Box<dyn Read + Send> = if path == Path::new("-") {
+                Box::new(std::io::stdin())
+            } else {
+                Box::new(File::open(path).with_context(|| format!("opening {}", path.display()))?)
+            };
             let events = events_from_file(file, url, run);
             self.sender.run_engine(&sender, events, None, ctx).await
         } else {

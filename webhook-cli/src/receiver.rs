@@ -264,6 +264,17 @@ async fn observe(State(observer): State<Arc<Observer>>, request: Request, next: 
         Ok(body) => body,
         Err(err) => {
             tracing::debug!(%err, "request body rejected");
+            if let Some(on_request) = &observer.on_request {
+                on_request(&RequestLog {
+                    method: parts.method.to_string(),
+                    path: parts.uri.to_string(),
+                    event_id: None,
+                    verification: None,
+                    dedupe: None,
+                    status: StatusCode::PAYLOAD_TOO_LARGE.as_u16(),
+                    latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+                });
+            }
             return StatusCode::PAYLOAD_TOO_LARGE.into_response();
         }
     };

@@ -180,7 +180,10 @@ impl Backoff {
         let jitter = self.jitter.clamp(0.0, 1.0);
         let jittered = if jitter > 0.0 {
             let factor = rand::rng().random_range((1.0 - jitter)..=(1.0 + jitter));
-            base.mul_f64(factor).min(self.max)
+            // try_from: no panic whatever --max is (an overflow just caps).
+            Duration::try_from_secs_f64(base.as_secs_f64() * factor)
+                .unwrap_or(self.max)
+                .min(self.max)
         } else {
             base
         };
