@@ -66,3 +66,44 @@ async fn works_on_a_bare_hyper_server() {
     assert_eq!(calls.get(), 1);
     server.abort();
 }
+
+/// A memory store full of live claims refuses new ones (503 by the
+/// fail-closed policy) rather than growing or forgetting a claim.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_memory_store_answers_503_not_unbounded_growth() {
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+    let calls = Calls::default();
+    let layer = IdempotencyLayer::builder(MemoryStore::new().max_entries(2))
+        .event_id(IdSource::header("x-event-id"))
+        .build()
+        .unwrap();
+    let g = gate.clone();
+    let svc = layer.layer(handler(calls.clone(), move |_| {
+        let gate = g.clone();
+        async move {
+            gate.acquire().await.unwrap().forget();
+            reply(200, "ok")
+        }
+    }));
+    let mut running = Vec::new();
+    for id in ["a", "b"] {
+        let svc = svc.clone();
+        running.push(tokio::spawn(async move {
+            common::send(&svc, common::delivery(id, "{}")).await
+        }));
+    }
+    common::eventually("both handlers run", || async { calls.get() == 2 }).await;
+    let refused = common::send(&svc, common::delivery("c", "{}")).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.body, r#"{"error":"store_unavailable"}"#);
+    assert_eq!(layer.metrics().store_errors, 2, "acquire is tried twice");
+    gate.add_permits(3); // a, b, then c
+    for task in running {
+        assert_eq!(task.await.unwrap().status, StatusCode::OK);
+    }
+    // Completed records can be evicted (oldest first) to make room.
+    assert_eq!(
+        common::send(&svc, common::delivery("c", "{}")).await.status,
+        StatusCode::OK
+    );
+}
