@@ -11,8 +11,9 @@
 //!
 //! Retries use short delays (10 ms doubling to 200 ms, jitter 0.25, up to 10
 //! attempts) so the default 10,000 events finish in seconds; a duplicate
-//! that meets its twin in progress gets 409 and is, per the sender's rules,
-//! not retried (its twin is the one that completes).
+//! that meets its twin in progress gets 409 and retries until the twin's
+//! outcome is recorded (then it gets the replayed answer, or runs the handler
+//! itself if the twin failed and released the event).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -5,7 +5,7 @@
 //!   in flight, an optional token-bucket rate limit on requests;
 //! - every attempt is signed afresh (new timestamp) by a
 //!   [`webhook_verify::Signer`], or sent verbatim;
-//! - network errors, timeouts, 408, 429 and 5xx are retried with exponential
+//! - network errors, timeouts, 408, 409 (an idempotency layer's "in progress"), 429 and 5xx are retried with exponential
 //!   backoff and jitter; `Retry-After` (seconds or an HTTP date) can only
 //!   postpone a retry, never bring it forward; other statuses are final;
 //! - `410 Gone` stops the endpoint: the event and every event not yet
@@ -215,9 +215,15 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// Whether a status is worth retrying: 408, 429 and every 5xx.
+/// Whether a status is worth retrying: 408, 409, 429 and every 5xx.
+///
+/// 409 Conflict is what an idempotency layer answers while another delivery
+/// of the same event is still in progress (with `Retry-After`). That other
+/// delivery may yet fail and release the event, so only a retry learns the
+/// outcome: giving up on a 409 could lose the event.
 pub fn is_retryable(status: StatusCode) -> bool {
     status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::CONFLICT
         || status == StatusCode::TOO_MANY_REQUESTS
         || status.is_server_error()
 }
@@ -1016,10 +1022,10 @@ mod tests {
 
     #[test]
     fn retryable_statuses() {
-        for code in [408, 429, 500, 502, 503, 504] {
+        for code in [408, 409, 429, 500, 502, 503, 504] {
             assert!(is_retryable(StatusCode::from_u16(code).unwrap()), "{code}");
         }
-        for code in [200, 301, 400, 401, 404, 409, 410, 422] {
+        for code in [200, 301, 400, 401, 404, 410, 422] {
             assert!(!is_retryable(StatusCode::from_u16(code).unwrap()), "{code}");
         }
     }

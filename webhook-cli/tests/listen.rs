@@ -176,7 +176,7 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
         &second.url,
     ]);
     // One at a time: the two copies of evt_1 must not race (the second
-    // would get 409 "in progress", which a sender does not retry).
+    // would get 409 "in progress" and be retried, making the lines order-dependent).
     cmd.args(["--concurrency", "1"]);
     let output = run(cmd).await;
     assert!(output.status.success(), "{}", stderr(&output));
