@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use http::StatusCode;
@@ -24,9 +25,13 @@ pub(crate) fn id_source() -> IdSource {
 }
 
 /// The idempotency layer over Redis or memory.
+/// The dedupe layer of `listen` and `roundtrip`. `lease` overrides the
+/// layer's default claim lease (and with it how long a 409's `Retry-After`
+/// can ask a sender to wait).
 pub(crate) async fn dedupe_layer(
     redis: Option<&str>,
     prefix: &str,
+    lease: Option<Duration>,
 ) -> anyhow::Result<IdempotencyLayer> {
     let builder = match redis {
         Some(url) => IdempotencyLayer::builder(
@@ -35,6 +40,11 @@ pub(crate) async fn dedupe_layer(
                 .with_context(|| format!("connecting to Redis at {url}"))?,
         ),
         None => IdempotencyLayer::builder(MemoryStore::new()),
+    };
+    let builder = match lease {
+        // The handler timeout must stay below the lease (see the layer's docs).
+        Some(lease) => builder.lease(lease).handler_timeout(lease / 2),
+        None => builder,
     };
     builder
         .event_id(id_source())
@@ -83,7 +93,7 @@ impl Run for ListenArgs {
             None
         };
         let dedupe = if self.dedupe {
-            Some(dedupe_layer(self.redis.as_deref(), "webhook:listen").await?)
+            Some(dedupe_layer(self.redis.as_deref(), "webhook:listen", None).await?)
         } else {
             None
         };

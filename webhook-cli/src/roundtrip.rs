@@ -13,7 +13,9 @@
 //! attempts) so the default 10,000 events finish in seconds; a duplicate
 //! that meets its twin in progress gets 409 and retries until the twin's
 //! outcome is recorded (then it gets the replayed answer, or runs the handler
-//! itself if the twin failed and released the event).
+//! itself if the twin failed and released the event). The receiver's lease
+//! is 2 s rather than the layer's 60 s default, since a 409's `Retry-After`
+//! is the lease remaining.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +37,9 @@ use crate::output::{Failure, print_json, println_flush, random_id};
 use crate::progress;
 use crate::sign::unix_now;
 use crate::{Context, Run};
+
+/// The claim lease of the roundtrip's receiver.
+const ROUNDTRIP_LEASE: Duration = Duration::from_secs(2);
 
 /// The handler under test: counts how often each event was processed.
 #[derive(Debug, Default)]
@@ -92,7 +97,11 @@ impl Run for RoundtripArgs {
         let verifier = Verifier::new(scheme, &secret).context("building the verifier")?;
         let signer = Signer::new(scheme, &secret).context("building the signer")?;
         let prefix = format!("webhook:roundtrip:{run}");
-        let dedupe = dedupe_layer(self.redis.as_deref(), &prefix).await?;
+        // A short lease: the handler is instant, and a duplicate that meets its
+        // twin in progress gets 409 with Retry-After = the lease remaining,
+        // which the sender honours. With the 60 s default one such conflict
+        // would stall the run for a minute.
+        let dedupe = dedupe_layer(self.redis.as_deref(), &prefix, Some(ROUNDTRIP_LEASE)).await?;
         let counter = Arc::new(Counter {
             fail_rate: self.fail_rate,
             ..Counter::default()
