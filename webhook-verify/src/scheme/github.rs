@@ -61,7 +61,7 @@ impl SignatureScheme for GitHub {
         }
         headers.insert(
             SIGNATURE,
-            header_value(&format!("sha256={}", hex::encode(tag)))?,
+            header_value(&format!("sha256={}", const_hex::encode(tag)))?,
         );
         Ok(headers)
     }

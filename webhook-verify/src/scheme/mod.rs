@@ -358,7 +358,7 @@ pub fn hex_tag(text: &str) -> Option<Tag> {
     if text.len() != 64 {
         return None;
     }
-    hex::decode_to_slice(text, &mut tag).ok()?;
+    const_hex::decode_to_slice(text, &mut tag).ok()?;
     Some(tag)
 }
 
@@ -371,42 +371,48 @@ pub fn header_value(text: &str) -> Result<HeaderValue, Error> {
     })
 }
 
-/// Splits a `k=v,k=v` list (whitespace around commas tolerated), yielding at
-/// most `max` entries and failing with [`ErrorKind::TooManySignatures`] past
-/// that, and with [`ErrorKind::MalformedHeader`] on an entry without `=`.
-pub(crate) fn key_value_entries<'a>(
+/// Walks a `k=v,k=v` list (whitespace around commas tolerated), calling
+/// `entry(key, value)` for each, without allocating. Fails with
+/// [`ErrorKind::TooManySignatures`] past `max` entries and with
+/// [`ErrorKind::MalformedHeader`] on an entry without `=`.
+pub(crate) fn for_each_entry<'a>(
     text: &'a str,
     header: &HeaderName,
     max: usize,
-) -> Result<Vec<(&'a str, &'a str)>, Error> {
-    let mut entries = Vec::new();
-    for raw in text.split(',') {
-        let entry = raw.trim_matches([' ', '\t']);
-        if entries.len() == max {
+    mut entry: impl FnMut(&'a str, &'a str) -> Result<(), Error>,
+) -> Result<(), Error> {
+    for (count, raw) in text.split(',').enumerate() {
+        if count == max {
             return Err(Error::new(ErrorKind::TooManySignatures)
                 .with_header(header.clone())
                 .with_detail(format!("more than {max} entries")));
         }
-        let Some((key, value)) = entry.split_once('=') else {
+        let Some((key, value)) = raw.trim_matches([' ', '\t']).split_once('=') else {
             return Err(Error::new(ErrorKind::MalformedHeader)
                 .with_header(header.clone())
                 .with_detail("entry without '='"));
         };
-        entries.push((key, value));
+        entry(key, value)?;
     }
-    Ok(entries)
+    Ok(())
 }
 
-/// The tags of the entries named `version` in `k=v` entries, hex-decoded.
-pub(crate) fn hex_tags_of<'a>(
-    entries: impl IntoIterator<Item = &'a (&'a str, &'a str)>,
+/// The hex-decoded tags of the `version=` entries of a `k=v,k=v` list; other
+/// versions are ignored (see [`for_each_entry`] for the errors).
+pub(crate) fn hex_tags(
+    text: &str,
+    header: &HeaderName,
+    max: usize,
     version: &str,
-) -> Vec<Tag> {
-    entries
-        .into_iter()
-        .filter(|(key, _)| *key == version)
-        .filter_map(|(_, value)| hex_tag(value))
-        .collect()
+) -> Result<Vec<Tag>, Error> {
+    let mut tags = Vec::new();
+    for_each_entry(text, header, max, |key, value| {
+        if key == version {
+            tags.extend(hex_tag(value));
+        }
+        Ok(())
+    })?;
+    Ok(tags)
 }
 
 /// The timestamp a signer must have for a scheme that signs one.

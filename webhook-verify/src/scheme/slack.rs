@@ -63,7 +63,7 @@ impl SignatureScheme for Slack {
         );
         headers.insert(
             SIGNATURE,
-            header_value(&format!("v0={}", hex::encode(tag)))?,
+            header_value(&format!("v0={}", const_hex::encode(tag)))?,
         );
         Ok(headers)
     }

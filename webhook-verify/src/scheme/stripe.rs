@@ -12,8 +12,8 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, hex_tags_of,
-    key_value_entries, parse_timestamp, require_timestamp, required_header,
+    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, for_each_entry, header_value,
+    hex_tag, parse_timestamp, require_timestamp, required_header,
 };
 use crate::error::{Error, ErrorKind};
 
@@ -29,27 +29,32 @@ impl SignatureScheme for Stripe {
 
     fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
         let signature = required_header(headers, &SIGNATURE)?;
-        // `t=` plus the signature entries share the cap.
-        let entries = key_value_entries(signature, &SIGNATURE, max_signatures.saturating_add(1))?;
-        let mut timestamps = entries.iter().filter(|(key, _)| *key == "t");
-        let timestamp = match (timestamps.next(), timestamps.next()) {
-            (Some((_, text)), None) => parse_timestamp(text, &SIGNATURE)?,
-            (None, _) => {
-                return Err(Error::new(ErrorKind::MalformedHeader)
-                    .with_header(SIGNATURE)
-                    .with_detail("no t= timestamp"));
-            }
-            (Some(_), Some(_)) => {
-                return Err(Error::new(ErrorKind::MalformedHeader)
-                    .with_header(SIGNATURE)
-                    .with_detail("more than one t= timestamp"));
-            }
+        let malformed = |detail| {
+            Error::new(ErrorKind::MalformedHeader)
+                .with_header(SIGNATURE)
+                .with_detail(detail)
         };
-        Ok(SignatureHeaders::new(
-            Some(timestamp),
-            None,
-            hex_tags_of(&entries, "v1"),
-        ))
+        let mut timestamp = None;
+        let mut tags = Vec::new();
+        // `t=` plus the signature entries share the cap.
+        for_each_entry(
+            signature,
+            &SIGNATURE,
+            max_signatures.saturating_add(1),
+            |key, value| {
+                match key {
+                    "t" if timestamp.is_some() => {
+                        return Err(malformed("more than one t= timestamp"));
+                    }
+                    "t" => timestamp = Some(parse_timestamp(value, &SIGNATURE)?),
+                    "v1" => tags.extend(hex_tag(value)),
+                    _ => {}
+                }
+                Ok(())
+            },
+        )?;
+        let timestamp = timestamp.ok_or_else(|| malformed("no t= timestamp"))?;
+        Ok(SignatureHeaders::new(Some(timestamp), None, tags))
     }
 
     fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
@@ -63,7 +68,7 @@ impl SignatureScheme for Stripe {
         let mut value = format!("t={timestamp}");
         for tag in tags {
             value.push_str(",v1=");
-            value.push_str(&hex::encode(tag));
+            value.push_str(&const_hex::encode(tag));
         }
         let mut headers = HeaderMap::new();
         headers.insert(SIGNATURE, header_value(&value)?);

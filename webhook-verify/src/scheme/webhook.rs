@@ -9,8 +9,8 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, hex_tags_of,
-    key_value_entries, optional_header, parse_timestamp, require_timestamp, required_header,
+    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, hex_tags,
+    optional_header, parse_timestamp, require_timestamp, required_header,
 };
 use crate::error::Error;
 
@@ -30,12 +30,8 @@ impl SignatureScheme for Webhook {
         let timestamp = parse_timestamp(required_header(headers, &TIMESTAMP)?, &TIMESTAMP)?;
         let signature = required_header(headers, &SIGNATURE)?;
         let event_id = optional_header(headers, &ID)?.map(str::to_owned);
-        let entries = key_value_entries(signature, &SIGNATURE, max_signatures)?;
-        Ok(SignatureHeaders::new(
-            Some(timestamp),
-            event_id,
-            hex_tags_of(&entries, "v1"),
-        ))
+        let tags = hex_tags(signature, &SIGNATURE, max_signatures, "v1")?;
+        Ok(SignatureHeaders::new(Some(timestamp), event_id, tags))
     }
 
     fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
@@ -48,7 +44,7 @@ impl SignatureScheme for Webhook {
         let timestamp = require_timestamp(parts)?;
         let signature = tags
             .iter()
-            .map(|tag| format!("v1={}", hex::encode(tag)))
+            .map(|tag| format!("v1={}", const_hex::encode(tag)))
             .collect::<Vec<_>>()
             .join(",");
         let mut headers = HeaderMap::new();
