@@ -38,7 +38,7 @@ bench_http() {
     local body; body="$(python3 -c 'import json; print(json.dumps({"id":"evt","type":"bench","data":"x"*(1024-40)})[:1024], end="")')"
     local ts=1700000000
     local sig; sig="v1=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac bench-secret -r | cut -d' ' -f1)"
-    local redis_port=6399
+    local redis_port; redis_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
     redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$tmp/redis.log" 2>&1 &
     local redis_pid=$!
     trap 'kill $redis_pid 2>/dev/null; wait $redis_pid 2>/dev/null || true' RETURN
