@@ -69,7 +69,7 @@ impl Rejection {
     /// The `error` code of the JSON body, e.g. `missing_event_id`.
     pub fn code(self) -> &'static str {
         match self {
-            Rejection::BodyTooLarge => "body_too_large",
+            Rejection::BodyTooLarge => "payload_too_large",
             Rejection::BodyRead => "body_read_error",
             Rejection::MissingEventId => "missing_event_id",
             Rejection::InProgress => "in_progress",
