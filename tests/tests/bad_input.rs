@@ -1,6 +1,7 @@
 //! The bad-input corpus: well over a hundred malformed requests across every
-//! scheme. Each must get a 4xx from our layers — never a 5xx, never a panic —
-//! and the handler must never run.
+//! scheme, sent to both layers (verify, then idempotency with the event id
+//! taken from the signed body). Each must get a 4xx from our layers — never
+//! a 5xx, never a panic — and the handler must never run.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,6 +14,7 @@ use futures_util::stream;
 use http::{HeaderMap, HeaderName, HeaderValue, Request};
 use http_body_util::StreamBody;
 use tower::ServiceExt;
+use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore};
 use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
 
 const NOW: i64 = 1_700_000_000;
@@ -28,12 +30,18 @@ fn secret(scheme: Scheme) -> &'static str {
     }
 }
 
+/// Both layers, the idempotency one taking the event id from the signed
+/// body's `/id` (as for Stripe), over a counting handler.
 fn app(scheme: Scheme, calls: Arc<AtomicUsize>) -> Router {
     let verifier = Verifier::builder(scheme)
         .secret(secret(scheme))
         .clock(|| NOW)
         .build()
         .expect("valid verifier");
+    let dedupe = IdempotencyLayer::builder(MemoryStore::new())
+        .event_id(IdSource::json("/id"))
+        .build()
+        .expect("valid idempotency configuration");
     Router::new()
         .route(
             "/hook",
@@ -42,6 +50,7 @@ fn app(scheme: Scheme, calls: Arc<AtomicUsize>) -> Router {
                 "processed"
             }),
         )
+        .layer(dedupe)
         .layer(VerifyLayer::new(verifier).body_limit(LIMIT))
 }
 
@@ -287,6 +296,30 @@ fn corpus() -> Vec<Case> {
             .chunks(1000)
             .map(|c| Ok(http_body::Frame::data(Bytes::copy_from_slice(c))))
             .collect();
+        // Correctly signed bodies from which no event id can be taken.
+        let long_id = format!(r#"{{"id":"{}"}}"#, "x".repeat(2000));
+        let idless: [(&str, &[u8]); 10] = [
+            ("not JSON", b"id=evt_1"),
+            ("truncated JSON", br#"{"id":"evt_1""#),
+            ("no id field", br#"{"type":"invoice.paid"}"#),
+            ("empty id", br#"{"id":""}"#),
+            ("null id", br#"{"id":null}"#),
+            ("object id", br#"{"id":{"nested":"evt_1"}}"#),
+            ("array body", br#"["evt_1"]"#),
+            ("binary body", b"\xff\xfe\x00\x01"),
+            ("empty body", b""),
+            ("2000-byte id", long_id.as_bytes()),
+        ];
+        for (what, body) in idless {
+            let h = signed(scheme, body, NOW);
+            cases.push(case(
+                format!("{scheme}: signed body, {what}"),
+                scheme,
+                h,
+                body,
+            ));
+        }
+
         cases.push(Case {
             name: format!("{scheme}: oversize chunked"),
             scheme,
