@@ -442,9 +442,10 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// Extends the lease now and every `lease / 3` after, until aborted or the
+/// claim is lost.
 async fn extend_lease(config: Arc<Config>, event: EventKey, token: OwnerToken) {
-    let every = (config.lease / 3).max(Duration::from_millis(1));
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let mut ticker = tokio::time::interval(extension_period(&config));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
@@ -464,6 +465,10 @@ async fn extend_lease(config: Arc<Config>, event: EventKey, token: OwnerToken) {
             }
         }
     }
+}
+
+fn extension_period(config: &Config) -> Duration {
+    (config.lease / 3).max(Duration::from_millis(1))
 }
 
 async fn run_claimed<S, ResBody>(
@@ -486,11 +491,6 @@ where
     parts.extensions.insert(event.clone());
     let req = Request::from_parts(parts, BufferedBody::new(bytes));
 
-    let extender = AbortOnDrop(tokio::spawn(extend_lease(
-        config.clone(),
-        event.clone(),
-        token,
-    )));
     let run = AssertUnwindSafe(async move {
         let res = inner.call(req).await?;
         let (parts, body) = res.into_parts();
@@ -498,8 +498,23 @@ where
         Ok::<_, S::Error>((parts, body.map_err(Into::<BoxError>::into)))
     })
     .catch_unwind();
-    let result = tokio::time::timeout(config.handler_timeout, run).await;
-    drop(extender);
+    // Most handlers finish long before a third of the lease: only a handler
+    // still running then gets a task that keeps extending the lease. The
+    // handler is polled first, so a fast one never arms a timer at all.
+    let extended = {
+        let (config, event) = (config.clone(), event.clone());
+        async move {
+            let mut run = std::pin::pin!(run);
+            tokio::select! {
+                biased;
+                done = &mut run => return done,
+                () = tokio::time::sleep(extension_period(&config)) => {}
+            }
+            let _extender = AbortOnDrop(tokio::spawn(extend_lease(config, event, token)));
+            run.await
+        }
+    };
+    let result = tokio::time::timeout(config.handler_timeout, extended).await;
 
     match result {
         Err(_elapsed) => {
