@@ -40,6 +40,7 @@ impl SendArgs {
             for assignment in &self.sets {
                 apply_set(&mut value, assignment)?;
             }
+            // A serde_json::Value always serializes.
             body = serde_json::to_vec(&value).expect("JSON values serialize");
         }
         let id = match (&self.id, template_id) {

@@ -681,6 +681,7 @@ impl Sender {
         let mut source_error = None;
         loop {
             // The semaphore is never closed, so acquiring can't fail.
+            // Nothing ever calls `close` on this semaphore, and acquiring fails only when closed.
             let permit = Arc::clone(&pending)
                 .acquire_owned()
                 .await
