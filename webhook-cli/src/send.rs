@@ -88,6 +88,11 @@ impl Run for SendArgs {
             .await
             .with_context(|| format!("POST {url}"))?;
         let status = response.status();
+        // An idempotency layer marks the recorded answer to a duplicate.
+        let replayed = response
+            .headers()
+            .get("idempotent-replayed")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
         let response_body = response.bytes().await.context("reading the response")?;
         let latency = started.elapsed();
         let text = String::from_utf8_lossy(&response_body);
@@ -97,14 +102,20 @@ impl Run for SendArgs {
                 "id": id,
                 "status": status.as_u16(),
                 "latency_ms": latency.as_secs_f64() * 1000.0,
+                "replayed": replayed,
                 "body": text,
             }))?;
         } else {
             println_flush(&format!(
-                "{} {}  {:.1} ms  id {id}",
+                "{} {}  {:.1} ms  id {id}{}",
                 status.as_u16(),
                 status.canonical_reason().unwrap_or(""),
-                latency.as_secs_f64() * 1000.0
+                latency.as_secs_f64() * 1000.0,
+                if replayed {
+                    "  (replayed duplicate)"
+                } else {
+                    ""
+                }
             ))
             .context("writing to stdout")?;
             if !text.is_empty() {

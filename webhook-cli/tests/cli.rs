@@ -447,6 +447,42 @@ async fn send_exits_1_on_non_2xx() {
     assert_eq!(server.requests().len(), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_says_when_the_answer_is_a_replayed_duplicate() {
+    let server = RecordingServer::start(|r| match r.attempt {
+        1 => respond(200, &[]),
+        _ => respond(200, &[("idempotent-replayed", "true")]),
+    })
+    .await;
+    let send = |json: bool| {
+        let mut cmd = webhook();
+        cmd.args([
+            "send",
+            &server.url("/"),
+            "--secret",
+            SECRET,
+            "--data",
+            r#"{"id":"evt_1"}"#,
+        ]);
+        if json {
+            cmd.arg("--json");
+        }
+        cmd
+    };
+    let first = run(send(false)).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(!stdout(&first).contains("replayed"), "{}", stdout(&first));
+    let second = run(send(false)).await;
+    assert!(
+        stdout(&second).contains("(replayed duplicate)"),
+        "{}",
+        stdout(&second)
+    );
+    let third = run(send(true)).await;
+    let json: serde_json::Value = serde_json::from_slice(&third.stdout).unwrap();
+    assert_eq!(json["replayed"], true);
+}
+
 // ---------------------------------------------------------------- deliver
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
