@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 section="${1:-all}"
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-64}"
+ROUNDS="${ROUNDS:-3}"
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "bench.sh: $1 is required (apt-get install $2)" >&2; exit 1; }; }
 
@@ -43,24 +44,34 @@ bench_http() {
     local redis_pid=$!
     trap 'kill $redis_pid 2>/dev/null; wait $redis_pid 2>/dev/null || true' RETURN
     wait_for_line "$tmp/redis.log" "Ready to accept connections"
-    echo "== HTTP req/s, wrk -t2 -c$CONNECTIONS -d$DURATION, 1 KiB body, one run per mode =="
-    local bare=""
-    for mode in bare verify memory redis; do
-        redis-cli -p "$redis_port" flushall >/dev/null
-        target/release/bench-server --mode "$mode" --redis-url "redis://127.0.0.1:$redis_port" >"$tmp/server.log" 2>&1 &
-        local pid=$!
-        wait_for_line "$tmp/server.log" "listening on"
-        local url; url="$(grep -o 'http://[0-9.:]*' "$tmp/server.log")/"
-        WRK_RUN="$mode" WRK_BODY="$body" WRK_TS="$ts" WRK_SIG="$sig" \
-            wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s scripts/wrk-webhook.lua "$url" >"$tmp/wrk.log" 2>&1
-        kill "$pid"; wait "$pid" 2>/dev/null || true
-        local rps; rps="$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.log")"
-        local non2xx; non2xx="$(awk '/non-2xx/ {print $2}' "$tmp/wrk.log")"
-        local p99; p99="$(awk '/Latency/ {print $2}' "$tmp/wrk.log")"
-        [ -z "$bare" ] && bare="$rps"
-        printf '%-8s %10s req/s  avg latency %-8s non-2xx %-6s ratio to bare %.2f\n' \
-            "$mode" "$rps" "$p99" "$non2xx" "$(python3 -c "print($rps/$bare)")"
+    echo "== HTTP req/s, wrk -t2 -c$CONNECTIONS -d$DURATION, 1 KiB body, median of $ROUNDS rounds (modes alternate within a round) =="
+    local results="$tmp/results.txt"
+    : >"$results"
+    for round in $(seq 1 "$ROUNDS"); do
+        for mode in bare verify memory redis; do
+            redis-cli -p "$redis_port" flushall >/dev/null
+            target/release/bench-server --mode "$mode" --redis-url "redis://127.0.0.1:$redis_port" >"$tmp/server.log" 2>&1 &
+            local pid=$!
+            wait_for_line "$tmp/server.log" "listening on"
+            local url; url="$(grep -o 'http://[0-9.:]*' "$tmp/server.log")/"
+            WRK_RUN="$mode$round" WRK_BODY="$body" WRK_TS="$ts" WRK_SIG="$sig" \
+                wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s scripts/wrk-webhook.lua "$url" >"$tmp/wrk.log" 2>&1
+            kill "$pid"; wait "$pid" 2>/dev/null || true
+            echo "$mode $(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.log") $(awk '/non-2xx/ {print $2}' "$tmp/wrk.log")" >>"$results"
+        done
     done
+    python3 - "$results" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    mode, rps, non2xx = line.split()
+    runs.setdefault(mode, []).append((float(rps), int(non2xx)))
+med = {m: statistics.median(r for r, _ in v) for m, v in runs.items()}
+for mode, v in runs.items():
+    rounds = ", ".join(f"{r:.0f}" for r, _ in v)
+    print(f"{mode:7} {med[mode]:9.0f} req/s  (rounds: {rounds}; non-2xx {sum(n for _, n in v)})"
+          f"  x bare {med[mode] / med['bare']:.2f}  x verify {med[mode] / med['verify']:.2f}")
+PY
 }
 
 bench_deliver() {
