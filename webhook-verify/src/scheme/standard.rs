@@ -17,8 +17,8 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, parse_timestamp,
-    require_timestamp, required_header,
+    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, optional_header,
+    parse_timestamp, require_timestamp, required_header,
 };
 use crate::error::{Error, ErrorKind};
 use crate::secret::Secret;
@@ -53,21 +53,18 @@ impl SignatureScheme for Standard {
     }
 
     fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
-        let (id, ts, sig) =
-            if headers.contains_key(SIGNATURE) || !headers.contains_key(SVIX_SIGNATURE) {
-                (ID, TIMESTAMP, SIGNATURE)
-            } else {
-                (SVIX_ID, SVIX_TIMESTAMP, SVIX_SIGNATURE)
-            };
+        // The webhook-* names win; the svix-* set is read only without them.
+        let (signature, id, ts, sig) = match optional_header(headers, &SIGNATURE)? {
+            Some(value) => (value, ID, TIMESTAMP, SIGNATURE),
+            None => match optional_header(headers, &SVIX_SIGNATURE)? {
+                Some(value) => (value, SVIX_ID, SVIX_TIMESTAMP, SVIX_SIGNATURE),
+                None => return Err(Error::new(ErrorKind::MissingHeader).with_header(SIGNATURE)),
+            },
+        };
         let event_id = required_header(headers, &id)?.to_owned();
         let timestamp = parse_timestamp(required_header(headers, &ts)?, &ts)?;
-        let signature = required_header(headers, &sig)?;
         let mut tags = Vec::new();
-        for (count, entry) in signature
-            .split([' ', '\t'])
-            .filter(|e| !e.is_empty())
-            .enumerate()
-        {
+        for (count, entry) in signature.split_ascii_whitespace().enumerate() {
             if count == max_signatures {
                 return Err(Error::new(ErrorKind::TooManySignatures)
                     .with_header(sig)
