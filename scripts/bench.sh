@@ -23,13 +23,8 @@ wait_for_line() { # file pattern
 }
 
 bench_verify() {
-    need openssl openssl
-    echo "== verify throughput (criterion) =="
-    cargo bench -p webhook-verify --bench verify -- --noplot 2>/dev/null | grep -E '^[a-z_/0-9 ]+$|thrpt' || true
-    echo "== openssl speed -hmac sha256 =="
-    for size in 1024 65536; do
-        openssl speed -hmac sha256 -bytes "$size" -seconds 3 2>/dev/null | tail -1
-    done
+    echo "== verify throughput (criterion) next to openssl speed -hmac sha256 =="
+    scripts/bench-verify.sh
 }
 
 bench_http() {
