@@ -14,6 +14,10 @@ ROUNDS="${ROUNDS:-3}"
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "bench.sh: $1 is required (apt-get install $2)" >&2; exit 1; }; }
 
+cpu_ticks() { # pid -> user+system CPU ticks so far
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
 wait_for_line() { # file pattern
     for _ in $(seq 1 200); do
         grep -q "$2" "$1" 2>/dev/null && return 0
@@ -49,23 +53,35 @@ bench_http() {
             local pid=$!
             wait_for_line "$tmp/server.log" "listening on"
             local url; url="$(grep -o 'http://[0-9.:]*' "$tmp/server.log")/"
+            local s0 r0; s0="$(cpu_ticks "$pid")"; r0="$(cpu_ticks "$redis_pid")"
             WRK_RUN="$mode$round" WRK_BODY="$body" WRK_TS="$ts" WRK_SIG="$sig" \
                 wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s scripts/wrk-webhook.lua "$url" >"$tmp/wrk.log" 2>&1
+            local s1 r1; s1="$(cpu_ticks "$pid")"; r1="$(cpu_ticks "$redis_pid")"
             kill "$pid"; wait "$pid" 2>/dev/null || true
-            echo "$mode $(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.log") $(awk '/non-2xx/ {print $2}' "$tmp/wrk.log")" >>"$results"
+            echo "$mode $(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.log") $(awk '/non-2xx/ {print $2}' "$tmp/wrk.log")" \
+                "$(awk '/requests in/ {print $1}' "$tmp/wrk.log") $((s1 - s0)) $((r1 - r0))" >>"$results"
         done
     done
-    python3 - "$results" <<'PY'
+    python3 - "$results" "$(getconf CLK_TCK)" <<'PY'
 import statistics, sys
 runs = {}
+cpu = {}
+tick_us = 1e6 / int(sys.argv[2])
 for line in open(sys.argv[1]):
-    mode, rps, non2xx = line.split()
+    mode, rps, non2xx, requests, server_ticks, redis_ticks = line.split()
     runs.setdefault(mode, []).append((float(rps), int(non2xx)))
+    # CPU time per request of the receiver and of redis-server, from /proc.
+    cpu.setdefault(mode, []).append((int(server_ticks) * tick_us / int(requests),
+                                     int(redis_ticks) * tick_us / int(requests)))
 med = {m: statistics.median(r for r, _ in v) for m, v in runs.items()}
 for mode, v in runs.items():
     rounds = ", ".join(f"{r:.0f}" for r, _ in v)
-    print(f"{mode:7} {med[mode]:9.0f} req/s  (rounds: {rounds}; non-2xx {sum(n for _, n in v)})"
-          f"  x bare {med[mode] / med['bare']:.2f}  x verify {med[mode] / med['verify']:.2f}")
+    server_us = statistics.median(s for s, _ in cpu[mode])
+    redis_us = statistics.median(r for _, r in cpu[mode])
+    print(f"{mode:7} {med[mode]:9.0f} req/s  x bare {med[mode] / med['bare']:.2f}"
+          f"  x verify {med[mode] / med['verify']:.2f}"
+          f"  CPU/request: receiver {server_us:.1f} us, redis-server {redis_us:.1f} us"
+          f"  (rounds: {rounds}; non-2xx {sum(n for _, n in v)})")
 PY
 }
 
