@@ -3,6 +3,7 @@
 #   scripts/bench.sh            all sections
 #   scripts/bench.sh verify     criterion verify throughput next to openssl
 #   scripts/bench.sh http       req/s with wrk: bare route / verify / + memory dedupe / + Redis dedupe
+#                               (ALLOC=mimalloc: the receiver on mimalloc; ROUNDS, DURATION, CONNECTIONS)
 #   scripts/bench.sh deliver    `webhook deliver` throughput and peak RSS for 100k events
 # Needs: openssl, wrk, redis-server (Debian: apt-get install openssl wrk redis-server), GNU time.
 set -euo pipefail
@@ -33,7 +34,8 @@ bench_verify() {
 
 bench_http() {
     need wrk wrk; need redis-server redis-server
-    cargo build --release -p webhook-e2e --bin bench-server >/dev/null
+    # ALLOC=mimalloc runs the receiver on mimalloc instead of the system allocator.
+    cargo build --release -p webhook-e2e --bin bench-server ${ALLOC:+--features "$ALLOC"} >/dev/null
     local tmp; tmp="$(mktemp -d)"
     local body; body="$(python3 -c 'import json; print(json.dumps({"id":"evt","type":"bench","data":"x"*(1024-40)})[:1024], end="")')"
     local ts=1700000000

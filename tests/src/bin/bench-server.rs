@@ -19,6 +19,10 @@ use tokio::net::TcpListener;
 use webhook_idempotency::{IdempotencyLayer, MemoryStore, RedisStore};
 use webhook_verify::{Scheme, Verifier, VerifyLayer};
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Mode {
     /// The route alone: reads the body, answers 200.
