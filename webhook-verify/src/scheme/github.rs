@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderName};
 
 use super::{
     MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, hex_tag,
-    optional_header, required_header,
+    optional_headers, require,
 };
 use crate::error::{Error, ErrorKind};
 
@@ -32,13 +32,14 @@ impl SignatureScheme for GitHub {
         headers: &HeaderMap,
         _max_signatures: usize,
     ) -> Result<SignatureHeaders, Error> {
-        let signature = required_header(headers, &SIGNATURE)?;
+        let [signature, delivery] = optional_headers(headers, [&SIGNATURE, &DELIVERY])?;
+        let signature = require(signature, &SIGNATURE)?;
         let Some(hex) = signature.strip_prefix("sha256=") else {
             return Err(Error::new(ErrorKind::MalformedHeader)
                 .with_header(SIGNATURE)
                 .with_detail("expected sha256=<hex>"));
         };
-        let event_id = optional_header(headers, &DELIVERY)?.map(str::to_owned);
+        let event_id = delivery.map(str::to_owned);
         Ok(SignatureHeaders::new(
             None,
             event_id,

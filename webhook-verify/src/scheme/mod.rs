@@ -317,6 +317,44 @@ pub fn optional_header<'h>(
     Ok(Some(text))
 }
 
+/// [`optional_header`] for several names at once, in one pass over the map:
+/// for the handful of headers a request carries that is cheaper than one
+/// hashed lookup per name.
+pub fn optional_headers<'h, const N: usize>(
+    headers: &'h HeaderMap,
+    names: [&HeaderName; N],
+) -> Result<[Option<&'h str>; N], Error> {
+    let mut found = [None::<&'h http::HeaderValue>; N];
+    for (name, value) in headers {
+        if let Some(i) = names.iter().position(|wanted| *wanted == name)
+            && found[i].replace(value).is_some()
+        {
+            return Err(Error::new(ErrorKind::DuplicateHeader).with_header(name.clone()));
+        }
+    }
+    let mut texts = [None; N];
+    for (i, value) in found.into_iter().enumerate() {
+        let Some(value) = value else { continue };
+        let malformed = |detail| {
+            Error::new(ErrorKind::MalformedHeader)
+                .with_header(names[i].clone())
+                .with_detail(detail)
+        };
+        let text = value.to_str().map_err(|_| malformed("not visible ASCII"))?;
+        if text.is_empty() {
+            return Err(malformed("empty"));
+        }
+        texts[i] = Some(text);
+    }
+    Ok(texts)
+}
+
+/// A header found by [`optional_headers`] that the scheme requires: absence
+/// is [`ErrorKind::MissingHeader`].
+pub fn require<'h>(value: Option<&'h str>, name: &HeaderName) -> Result<&'h str, Error> {
+    value.ok_or_else(|| Error::new(ErrorKind::MissingHeader).with_header(name.clone()))
+}
+
 /// Like [`optional_header`], but absence is [`ErrorKind::MissingHeader`].
 pub fn required_header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Result<&'h str, Error> {
     optional_header(headers, name)?

@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderName};
 
 use super::{
     MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, hex_tag,
-    parse_timestamp, require_timestamp, required_header,
+    optional_headers, parse_timestamp, require, require_timestamp,
 };
 use crate::error::{Error, ErrorKind};
 
@@ -29,8 +29,9 @@ impl SignatureScheme for Slack {
         headers: &HeaderMap,
         _max_signatures: usize,
     ) -> Result<SignatureHeaders, Error> {
-        let timestamp = parse_timestamp(required_header(headers, &TIMESTAMP)?, &TIMESTAMP)?;
-        let signature = required_header(headers, &SIGNATURE)?;
+        let [timestamp, signature] = optional_headers(headers, [&TIMESTAMP, &SIGNATURE])?;
+        let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
+        let signature = require(signature, &SIGNATURE)?;
         let Some(hex) = signature.strip_prefix("v0=") else {
             return Err(Error::new(ErrorKind::MalformedHeader)
                 .with_header(SIGNATURE)

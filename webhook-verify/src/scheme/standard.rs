@@ -17,8 +17,8 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, optional_header,
-    parse_timestamp, require_timestamp, required_header,
+    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, optional_headers,
+    parse_timestamp, require, require_timestamp,
 };
 use crate::error::{Error, ErrorKind};
 use crate::secret::Secret;
@@ -54,15 +54,20 @@ impl SignatureScheme for Standard {
 
     fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
         // The webhook-* names win; the svix-* set is read only without them.
-        let (signature, id, ts, sig) = match optional_header(headers, &SIGNATURE)? {
-            Some(value) => (value, ID, TIMESTAMP, SIGNATURE),
-            None => match optional_header(headers, &SVIX_SIGNATURE)? {
-                Some(value) => (value, SVIX_ID, SVIX_TIMESTAMP, SVIX_SIGNATURE),
-                None => return Err(Error::new(ErrorKind::MissingHeader).with_header(SIGNATURE)),
-            },
-        };
-        let event_id = required_header(headers, &id)?.to_owned();
-        let timestamp = parse_timestamp(required_header(headers, &ts)?, &ts)?;
+        let mut names = [SIGNATURE, ID, TIMESTAMP];
+        let mut found = optional_headers(headers, [&names[0], &names[1], &names[2]])?;
+        if found[0].is_none() {
+            let svix = [SVIX_SIGNATURE, SVIX_ID, SVIX_TIMESTAMP];
+            let svix_found = optional_headers(headers, [&svix[0], &svix[1], &svix[2]])?;
+            if svix_found[0].is_some() {
+                (names, found) = (svix, svix_found);
+            }
+        }
+        let [signature, id, ts] = found;
+        let [sig, id_name, ts_name] = names;
+        let signature = require(signature, &sig)?;
+        let event_id = require(id, &id_name)?.to_owned();
+        let timestamp = parse_timestamp(require(ts, &ts_name)?, &ts_name)?;
         let mut tags = Vec::new();
         for (count, entry) in signature.split_ascii_whitespace().enumerate() {
             if count == max_signatures {

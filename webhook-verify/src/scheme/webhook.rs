@@ -10,7 +10,7 @@ use http::{HeaderMap, HeaderName};
 
 use super::{
     MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, hex_tags,
-    optional_header, parse_timestamp, require_timestamp, required_header,
+    optional_headers, parse_timestamp, require, require_timestamp,
 };
 use crate::error::Error;
 
@@ -27,9 +27,11 @@ impl SignatureScheme for Webhook {
     }
 
     fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
-        let timestamp = parse_timestamp(required_header(headers, &TIMESTAMP)?, &TIMESTAMP)?;
-        let signature = required_header(headers, &SIGNATURE)?;
-        let event_id = optional_header(headers, &ID)?.map(str::to_owned);
+        let [timestamp, signature, event_id] =
+            optional_headers(headers, [&TIMESTAMP, &SIGNATURE, &ID])?;
+        let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
+        let signature = require(signature, &SIGNATURE)?;
+        let event_id = event_id.map(str::to_owned);
         let tags = hex_tags(signature, &SIGNATURE, max_signatures, "v1")?;
         Ok(SignatureHeaders::new(Some(timestamp), event_id, tags))
     }
