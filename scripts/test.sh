@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_redis() {
-    command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1
+    command -v "${REDIS_SERVER_BIN:-redis-server}" >/dev/null 2>&1 &&
+        command -v "${REDIS_CLI_BIN:-redis-cli}" >/dev/null 2>&1
 }
 
 if ! need_redis; then
