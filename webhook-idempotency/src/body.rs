@@ -1,7 +1,6 @@
 //! The request body the inner service receives and the response body it
 //! answers with.
 
-use std::convert::Infallible;
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -13,57 +12,9 @@ use pin_project_lite::pin_project;
 use crate::error::BoxError;
 
 /// The request body handed to the inner service: the bytes the layer
-/// buffered (and fingerprinted), in one frame.
-#[derive(Clone, Default)]
-pub struct BufferedBody {
-    bytes: Option<Bytes>,
-}
-
-impl BufferedBody {
-    pub(crate) fn new(bytes: Bytes) -> Self {
-        BufferedBody { bytes: Some(bytes) }
-    }
-
-    /// The bytes not yet read as a frame (all of them unless the body was
-    /// polled).
-    pub fn into_bytes(self) -> Bytes {
-        self.bytes.unwrap_or_default()
-    }
-}
-
-impl fmt::Debug for BufferedBody {
-    // Never print the body: it may hold personal data.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BufferedBody")
-            .field("len", &self.bytes.as_ref().map_or(0, Bytes::len))
-            .finish()
-    }
-}
-
-impl Body for BufferedBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        Poll::Ready(
-            self.bytes
-                .take()
-                .filter(|b| !b.is_empty())
-                .map(|b| Ok(Frame::data(b))),
-        )
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.bytes.as_ref().is_none_or(Bytes::is_empty)
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.bytes.as_ref().map_or(0, |b| b.len() as u64))
-    }
-}
+/// buffered (and fingerprinted), in one frame. The same type the verify
+/// layer hands on.
+pub use webhook_verify::layer::BufferedBody;
 
 pin_project! {
     /// The response body of the layer: the inner service's body passed

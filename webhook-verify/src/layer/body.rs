@@ -1,6 +1,7 @@
 //! The bodies the layer hands on: the verified request bytes inward, and the
 //! inner response or a rejection outward.
 
+use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -9,29 +10,45 @@ use http_body::{Body, Frame, SizeHint};
 use http_body_util::Full;
 use pin_project_lite::pin_project;
 
-/// The request body the inner service receives: exactly the bytes that were
-/// verified, already in memory.
+/// A request body already in memory: the bytes a layer buffered, handed on
+/// in one frame.
 ///
 /// It is an ordinary [`http_body::Body`] (so axum extractors such as `Bytes`,
 /// `String` or `Json` work on it), and [`into_bytes`](Self::into_bytes) gets
-/// the bytes without polling.
-#[derive(Debug, Default, Clone)]
-pub struct VerifiedBody {
+/// the bytes without polling. `Debug` prints the length, never the bytes.
+/// The idempotency layer hands on the same type.
+#[derive(Default, Clone)]
+pub struct BufferedBody {
     bytes: Option<Bytes>,
 }
 
-impl VerifiedBody {
-    pub(crate) fn new(bytes: Bytes) -> Self {
+/// The request body the verify layer's inner service receives: a
+/// [`BufferedBody`] holding exactly the bytes that were verified.
+pub type VerifiedBody = BufferedBody;
+
+impl BufferedBody {
+    /// A body of `bytes`.
+    pub fn new(bytes: Bytes) -> Self {
         Self { bytes: Some(bytes) }
     }
 
-    /// The verified bytes (empty if the body was already read).
+    /// The bytes not yet read as a frame (all of them unless the body was
+    /// polled).
     pub fn into_bytes(self) -> Bytes {
         self.bytes.unwrap_or_default()
     }
 }
 
-impl Body for VerifiedBody {
+impl fmt::Debug for BufferedBody {
+    // Never print the body: it may hold personal data.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BufferedBody")
+            .field("len", &self.bytes.as_ref().map_or(0, Bytes::len))
+            .finish()
+    }
+}
+
+impl Body for BufferedBody {
     type Data = Bytes;
     type Error = std::convert::Infallible;
 

@@ -70,7 +70,7 @@ mod future;
 mod service;
 mod verify_layer;
 
-pub use body::{ResponseBody, VerifiedBody};
+pub use body::{BufferedBody, ResponseBody, VerifiedBody};
 pub use future::ResponseFuture;
 pub use service::Verify;
 pub use verify_layer::{
