@@ -297,24 +297,8 @@ pub fn optional_header<'h>(
     headers: &'h HeaderMap,
     name: &HeaderName,
 ) -> Result<Option<&'h str>, Error> {
-    let mut values = headers.get_all(name).iter();
-    let Some(value) = values.next() else {
-        return Ok(None);
-    };
-    if values.next().is_some() {
-        return Err(Error::new(ErrorKind::DuplicateHeader).with_header(name.clone()));
-    }
-    let text = value.to_str().map_err(|_| {
-        Error::new(ErrorKind::MalformedHeader)
-            .with_header(name.clone())
-            .with_detail("not visible ASCII")
-    })?;
-    if text.is_empty() {
-        return Err(Error::new(ErrorKind::MalformedHeader)
-            .with_header(name.clone())
-            .with_detail("empty"));
-    }
-    Ok(Some(text))
+    let [value] = optional_headers(headers, [name])?;
+    Ok(value)
 }
 
 /// [`optional_header`] for several names at once, in one pass over the map:
