@@ -74,6 +74,13 @@ pub struct Verified {
     /// The event id from the headers, for schemes that carry one there
     /// (`X-Webhook-Id`, `webhook-id`, `X-GitHub-Delivery`).
     pub event_id: Option<String>,
+    /// Whether the signature covers [`event_id`](Self::event_id): `true`
+    /// for Standard Webhooks' `webhook-id`, `false` for the default scheme's
+    /// `X-Webhook-Id` and GitHub's `X-GitHub-Delivery`, which anyone holding
+    /// one captured request can change without breaking the signature.
+    /// Deduplicate on an id only when this is `true` (the idempotency
+    /// layer's default does exactly that).
+    pub event_id_signed: bool,
     /// Index (in the order they were added) of the secret that matched, so a
     /// rotation can tell when the old secret is no longer used.
     pub secret_index: usize,
@@ -98,6 +105,7 @@ pub struct Verified {
 /// let verified = verifier.verify(&headers, body)?;
 /// assert_eq!(verified.secret_index, 1);
 /// assert_eq!(verified.event_id.as_deref(), Some("evt_1"));
+/// assert!(!verified.event_id_signed, "X-Webhook-Id is not covered by the MAC");
 ///
 /// // One changed byte and it fails, with a reason fit for logs.
 /// let err = verifier.verify(&headers, br#"{"id":"evt_1","type":"invoice.paiD"}"#).unwrap_err();
@@ -187,6 +195,7 @@ impl Verifier {
                 return Ok(Verified {
                     scheme: inner.scheme.name(),
                     timestamp: parsed.timestamp,
+                    event_id_signed: parsed.event_id.is_some() && inner.scheme.signs_event_id(),
                     event_id: parsed.event_id,
                     secret_index: index,
                 });

@@ -505,6 +505,50 @@ fn missing_optional_header_still_verifies_without_an_event_id() {
     }
 }
 
+/// `Verified::event_id_signed` is exactly "changing the id breaks the
+/// signature": for every scheme that carries an id, the id header is
+/// replaced with another one and the request verified again.
+#[test]
+fn event_id_signed_says_whether_changing_the_id_breaks_the_signature() {
+    let id_headers = [
+        (Scheme::Webhook, "x-webhook-id"),
+        (Scheme::Standard, "webhook-id"),
+        (Scheme::GitHub, "x-github-delivery"),
+    ];
+    for scheme in Scheme::ALL {
+        let verified = assert_accepted(verifier(scheme).verify(&signed(scheme), BODY), "signed");
+        let Some((_, name)) = id_headers.iter().find(|(s, _)| *s == scheme) else {
+            assert_eq!(verified.event_id, None, "{scheme} carries no id header");
+            assert!(!verified.event_id_signed, "{scheme}: no id, nothing signed");
+            continue;
+        };
+        assert_eq!(verified.event_id.as_deref(), Some(ID), "{scheme}");
+        let mut forged = signed(scheme);
+        forged.insert(*name, HeaderValue::from_static("evt_forged"));
+        let replayed = verifier(scheme).verify(&forged, BODY);
+        if verified.event_id_signed {
+            assert_rejected(
+                replayed,
+                ErrorKind::SignatureMismatch,
+                401,
+                &format!("{scheme}: a forged signed id"),
+            );
+        } else {
+            let forged = assert_accepted(replayed, &format!("{scheme}: a forged unsigned id"));
+            assert_eq!(forged.event_id.as_deref(), Some("evt_forged"));
+            assert!(!forged.event_id_signed);
+        }
+    }
+    // The one built-in scheme that signs its id.
+    assert!(
+        assert_accepted(
+            verifier(Scheme::Standard).verify(&signed(Scheme::Standard), BODY),
+            ""
+        )
+        .event_id_signed
+    );
+}
+
 #[test]
 fn duplicate_header_is_400_naming_it() {
     for (scheme, required, optional) in header_table() {

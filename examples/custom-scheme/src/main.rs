@@ -13,8 +13,9 @@
 //! X-Acme-Signature: sha256=<base64 of HMAC-SHA256(secret, "{timestamp}:{event id}:{body}")>
 //! ```
 //!
-//! The event id is signed, so the idempotency layer can key on it (the
-//! default `IdSource::Verified`) even against a hostile replayer.
+//! The event id is signed and the scheme says so (`signs_event_id`), so the
+//! idempotency layer's default `IdSource::Verified` keys on it even against
+//! a hostile replayer.
 //!
 //! Environment: `ACME_WEBHOOK_SECRET` (a public development default
 //! otherwise, with a warning), `PORT` (default 3000), `RUST_LOG` (default
@@ -103,6 +104,12 @@ impl SignatureScheme for Acme {
             Some(event_id.to_owned()),
             tag.into_iter().collect(),
         ))
+    }
+
+    fn signs_event_id(&self) -> bool {
+        // The id is part of the MAC input (below), so the idempotency layer's
+        // default may key on it.
+        true
     }
 
     fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {

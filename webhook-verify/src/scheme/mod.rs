@@ -123,6 +123,9 @@ pub(crate) fn mac_input(mac: &mut HmacSha256) -> MacInput<'_> {
 /// impl SignatureScheme for Acme {
 ///     fn name(&self) -> &'static str { "acme" }
 ///
+///     // The id is part of the MAC input below.
+///     fn signs_event_id(&self) -> bool { true }
+///
 ///     fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
 ///         let id = scheme::required_header(headers, &ID)?;
 ///         let sig = scheme::required_header(headers, &SIG)?;
@@ -150,6 +153,7 @@ pub(crate) fn mac_input(mac: &mut HmacSha256) -> MacInput<'_> {
 /// let headers = signer.sign(b"{}", 0, Some("evt_1"))?;
 /// let verified = Verifier::new(Acme, "s3cret")?.verify(&headers, b"{}")?;
 /// assert_eq!(verified.event_id.as_deref(), Some("evt_1"));
+/// assert!(verified.event_id_signed);
 /// # Ok::<(), Error>(())
 /// ```
 pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
@@ -170,6 +174,17 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
     /// Must fail with [`ErrorKind::TooManySignatures`] rather than decode more
     /// than `max_signatures` entries.
     fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error>;
+
+    /// Whether [`write_signed_payload`](Self::write_signed_payload) feeds the
+    /// event id of [`SignatureHeaders`] into the MAC, so the id cannot be
+    /// changed without breaking the signature. Reported as
+    /// [`Verified::event_id_signed`](crate::Verified::event_id_signed).
+    ///
+    /// The default is `false`: an id the scheme does not declare signed is
+    /// never trusted as a deduplication key. Standard Webhooks overrides it.
+    fn signs_event_id(&self) -> bool {
+        false
+    }
 
     /// Feeds the exact signed bytes (including `body`) into `mac`.
     fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>);
@@ -250,6 +265,10 @@ impl SignatureScheme for Scheme {
 
     fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
         self.imp().parse(headers, max_signatures)
+    }
+
+    fn signs_event_id(&self) -> bool {
+        self.imp().signs_event_id()
     }
 
     fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {

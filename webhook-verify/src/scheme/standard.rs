@@ -52,6 +52,11 @@ impl SignatureScheme for Standard {
         })
     }
 
+    fn signs_event_id(&self) -> bool {
+        // `{id}.{ts}.{body}`: the id is the first part of the MAC input.
+        true
+    }
+
     fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
         // The webhook-* names win; the svix-* set is read only without them.
         let mut names = [SIGNATURE, ID, TIMESTAMP];
