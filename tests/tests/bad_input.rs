@@ -297,7 +297,7 @@ fn corpus() -> Vec<Case> {
             .map(|c| Ok(http_body::Frame::data(Bytes::copy_from_slice(c))))
             .collect();
         // Correctly signed bodies from which no event id can be taken.
-        let long_id = format!(r#"{{"id":"{}"}}"#, "x".repeat(2000));
+        // (A long id is an id like any other: the key is its hash.)
         let idless: [(&str, &[u8]); 10] = [
             ("not JSON", b"id=evt_1"),
             ("truncated JSON", br#"{"id":"evt_1""#),
@@ -308,7 +308,7 @@ fn corpus() -> Vec<Case> {
             ("array body", br#"["evt_1"]"#),
             ("binary body", b"\xff\xfe\x00\x01"),
             ("empty body", b""),
-            ("2000-byte id", long_id.as_bytes()),
+            ("boolean id", br#"{"id":true}"#),
         ];
         for (what, body) in idless {
             let h = signed(scheme, body, NOW);

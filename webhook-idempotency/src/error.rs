@@ -30,9 +30,12 @@ pub enum StoreErrorKind {
     Unavailable,
     /// The store answered something this crate does not understand.
     Protocol,
-    /// The store is full and cannot take a new claim without dropping a live
-    /// one ([`MemoryStore`](crate::MemoryStore) only).
+    /// The store is full: taking a new claim would mean forgetting a record
+    /// the guarantees depend on ([`MemoryStore`](crate::MemoryStore) only).
     Full,
+    /// The store refused an argument before changing anything: a lease or
+    /// retention outside 1 ms ..= [`MAX_TTL`](crate::store::MAX_TTL).
+    InvalidArgument,
 }
 
 impl StoreError {
@@ -53,7 +56,8 @@ impl fmt::Display for StoreError {
             StoreErrorKind::Timeout => "store operation timed out",
             StoreErrorKind::Unavailable => "store unavailable",
             StoreErrorKind::Protocol => "unexpected answer from the store",
-            StoreErrorKind::Full => "store is full of in-progress claims",
+            StoreErrorKind::Full => "store is full",
+            StoreErrorKind::InvalidArgument => "store refused an argument",
         };
         match &self.source {
             Some(source) => write!(f, "{what}: {source}"),
@@ -89,6 +93,8 @@ pub enum ConfigErrorKind {
     ForbiddenHeader,
     /// The key prefix or scope is empty.
     EmptyKeyPart,
+    /// A duration is longer than [`MAX_TTL`](crate::store::MAX_TTL).
+    DurationTooLong,
 }
 
 impl ConfigError {

@@ -1,4 +1,5 @@
-//! Where the event id comes from, and what the handler learns about it.
+//! Where the event id comes from ([`IdSource`]), what it is ([`EventId`]),
+//! and the store key it becomes ([`EventKey`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -6,42 +7,82 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::HeaderName;
 use http::request::Parts;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-/// Longest event id accepted, in bytes; a longer one counts as missing.
-pub const MAX_EVENT_ID_LEN: usize = 1024;
+use crate::store::Fingerprint;
 
 type CustomFn = dyn Fn(&Parts, &Bytes) -> Option<String> + Send + Sync;
 
 /// Where the layer reads the event id of a request.
 ///
-/// An empty id, or one longer than [`MAX_EVENT_ID_LEN`] bytes, counts as
-/// missing (answered according to [`MissingId`](crate::MissingId)).
+/// The id is the deduplication key: a request whose id has been processed is
+/// answered from the record and never runs the handler. So the id must come
+/// from bytes an attacker cannot change without breaking the signature —
+/// otherwise anyone holding one captured, validly signed request can replay
+/// it under a fresh id and run the handler again. The default,
+/// [`IdSource::Verified`], only ever keys on signed bytes.
+///
+/// An empty id counts as missing (answered according to
+/// [`MissingId`](crate::MissingId)). There is no length cap: the store key is
+/// a hash of the id, so any id the body limit admits deduplicates.
 ///
 /// ```
 /// use webhook_idempotency::IdSource;
 ///
-/// // The verify layer's id, else the header, else the body's "id" field.
-/// let source = IdSource::Verified
-///     .or(IdSource::header("x-event-id"))
-///     .or(IdSource::json("/id"));
+/// // The default: the signed id, else the signed body's "id", else its digest.
+/// let source = IdSource::Verified;
+/// // Your provider signs the body and puts its event id at /meta/event_id:
+/// let source = IdSource::json("/meta/event_id");
 /// # let _ = source;
 /// ```
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub enum IdSource {
-    /// `event_id` of the [`webhook_verify::Verified`] the verify layer put in
-    /// the request extensions (the default). Schemes that carry the id in a
-    /// header (`webhook-id`, `X-Webhook-Id`, `X-GitHub-Delivery`) fill it;
-    /// Stripe carries it in the body: use [`IdSource::json`].
+    /// The id the signature covers, from the [`webhook_verify::Verified`]
+    /// the verify layer put in the request extensions (the default):
+    ///
+    /// 1. the scheme's event id, when the signature covers it
+    ///    ([`Verified::event_id_signed`](webhook_verify::Verified::event_id_signed):
+    ///    Standard Webhooks' `webhook-id`);
+    /// 2. otherwise the verified body's top-level `"id"` (a JSON string or
+    ///    number), which is where Stripe and this toolkit's default scheme
+    ///    put the event id;
+    /// 3. otherwise the SHA-256 of the verified body
+    ///    ([`EventIdKind::BodyDigest`]): GitHub, Slack, any body without an
+    ///    `"id"`.
+    ///
+    /// Unsigned id headers (`X-Webhook-Id`, `X-GitHub-Delivery`) are never
+    /// used. Without a `Verified` (no verify layer in front) there is no id.
+    ///
+    /// The trade-offs of 2 and 3: the top-level `"id"` must name the
+    /// *event*, not a resource that several events share (an order id sent
+    /// with `order.created` and `order.paid` would merge them: point
+    /// [`IdSource::json`] at the event id instead); and a body digest treats
+    /// two deliveries with byte-identical bodies as one event, while a sender
+    /// that changes the body between retries (an attempt counter) gets each
+    /// retry processed — choose an explicit source for such a sender.
     #[default]
     Verified,
-    /// A request header; missing, repeated or non-UTF-8 counts as missing.
+    /// A request header, trusted as it is: missing, repeated or non-UTF-8
+    /// counts as missing.
+    ///
+    /// The layer cannot tell whether the header is covered by the signature.
+    /// Use it only for a header your provider signs, or when replay by a
+    /// third party is not a concern: `X-Webhook-Id` and `X-GitHub-Delivery`,
+    /// for instance, can be changed on a captured request without breaking
+    /// its signature, and every change runs the handler again.
     Header(HeaderName),
     /// A JSON pointer (RFC 6901, e.g. `/id` or `/data/event_id`) into the
-    /// body; a string or a number. Invalid JSON counts as missing.
+    /// body: a string, or a number keyed on its exact JSON text (a string
+    /// and a number never share a key). Invalid JSON or any other value
+    /// counts as missing.
     JsonPointer(String),
-    /// Your own function of the request head and body.
+    /// The SHA-256 of the body: every distinct body is a distinct event.
+    BodyDigest,
+    /// Your own function of the request head and body (the id is keyed as
+    /// text).
     Custom(Arc<CustomFn>),
     /// The first of these sources that yields an id.
     FirstOf(Vec<IdSource>),
@@ -90,33 +131,53 @@ impl IdSource {
     }
 
     /// The event id of a request, if this source finds a usable one.
-    pub fn extract(&self, parts: &Parts, body: &Bytes) -> Option<String> {
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use webhook_idempotency::{EventIdKind, IdSource};
+    ///
+    /// let (parts, ()) = http::Request::new(()).into_parts();
+    /// let body = Bytes::from_static(br#"{"id":100000000000000000001}"#);
+    /// let id = IdSource::json("/id").extract(&parts, &body).unwrap();
+    /// assert_eq!((id.kind(), id.as_str()), (EventIdKind::Number, "100000000000000000001"));
+    /// ```
+    pub fn extract(&self, parts: &Parts, body: &Bytes) -> Option<EventId> {
+        self.extract_with(parts, body, &mut BodyDigest::new(body))
+    }
+
+    /// [`extract`](Self::extract) sharing the body's digest with the caller
+    /// (the layer needs it as the fingerprint anyway).
+    pub(crate) fn extract_with(
+        &self,
+        parts: &Parts,
+        body: &Bytes,
+        digest: &mut BodyDigest<'_>,
+    ) -> Option<EventId> {
         let id = match self {
-            IdSource::Verified => parts
-                .extensions
-                .get::<webhook_verify::Verified>()
-                .and_then(|v| v.event_id.clone()),
+            IdSource::Verified => {
+                let verified = parts.extensions.get::<webhook_verify::Verified>()?;
+                match &verified.event_id {
+                    Some(id) if verified.event_id_signed => Some(EventId::text(id.clone())),
+                    _ => json_pointer(body, "/id").or_else(|| Some(digest.event_id())),
+                }
+            }
             IdSource::Header(name) => {
                 let mut values = parts.headers.get_all(name).iter();
                 match (values.next(), values.next()) {
-                    (Some(value), None) => value.to_str().ok().map(str::to_owned),
+                    (Some(value), None) => value.to_str().ok().map(EventId::text),
                     _ => None,
                 }
             }
-            IdSource::JsonPointer(pointer) => {
-                let json: serde_json::Value = serde_json::from_slice(body).ok()?;
-                match json.pointer(pointer)? {
-                    serde_json::Value::String(s) => Some(s.clone()),
-                    serde_json::Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                }
-            }
-            IdSource::Custom(f) => f(parts, body),
+            IdSource::JsonPointer(pointer) => json_pointer(body, pointer),
+            IdSource::BodyDigest => Some(digest.event_id()),
+            IdSource::Custom(f) => f(parts, body).map(EventId::text),
             IdSource::FirstOf(sources) => {
-                return sources.iter().find_map(|s| s.extract(parts, body));
+                return sources
+                    .iter()
+                    .find_map(|s| s.extract_with(parts, body, digest));
             }
         };
-        id.filter(|id| !id.is_empty() && id.len() <= MAX_EVENT_ID_LEN)
+        id.filter(|id| !id.text.is_empty())
     }
 }
 
@@ -126,9 +187,212 @@ impl fmt::Debug for IdSource {
             IdSource::Verified => f.write_str("Verified"),
             IdSource::Header(name) => f.debug_tuple("Header").field(name).finish(),
             IdSource::JsonPointer(p) => f.debug_tuple("JsonPointer").field(p).finish(),
+            IdSource::BodyDigest => f.write_str("BodyDigest"),
             IdSource::Custom(_) => f.write_str("Custom(..)"),
             IdSource::FirstOf(list) => f.debug_tuple("FirstOf").field(list).finish(),
         }
+    }
+}
+
+/// The SHA-256 of a request body, computed at most once per request.
+pub(crate) struct BodyDigest<'b> {
+    body: &'b [u8],
+    digest: Option<Fingerprint>,
+}
+
+impl<'b> BodyDigest<'b> {
+    pub(crate) fn new(body: &'b [u8]) -> Self {
+        BodyDigest { body, digest: None }
+    }
+
+    pub(crate) fn get(&mut self) -> Fingerprint {
+        *self
+            .digest
+            .get_or_insert_with(|| Fingerprint::of(self.body))
+    }
+
+    fn event_id(&mut self) -> EventId {
+        EventId {
+            kind: EventIdKind::BodyDigest,
+            text: self.get().to_hex(),
+        }
+    }
+}
+
+/// What an [`EventId`] was read as. Ids of different kinds never share a
+/// store key, even when their text is the same (`"1"` and `1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EventIdKind {
+    /// Text: a header, a JSON string, a custom function's result.
+    Text,
+    /// A JSON number, as its exact text (`100000000000000000001`, `1.0`).
+    Number,
+    /// The hex SHA-256 of the body.
+    BodyDigest,
+}
+
+impl EventIdKind {
+    /// The byte that separates the kinds in the key's hash input.
+    fn tag(self) -> u8 {
+        match self {
+            EventIdKind::Text => b's',
+            EventIdKind::Number => b'n',
+            EventIdKind::BodyDigest => b'b',
+        }
+    }
+}
+
+/// An event id as found in a request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EventId {
+    kind: EventIdKind,
+    text: String,
+}
+
+impl EventId {
+    /// A text id.
+    pub fn text(text: impl Into<String>) -> Self {
+        EventId {
+            kind: EventIdKind::Text,
+            text: text.into(),
+        }
+    }
+
+    fn number(text: &str) -> Self {
+        EventId {
+            kind: EventIdKind::Number,
+            text: text.to_owned(),
+        }
+    }
+
+    /// What the id was read as.
+    pub fn kind(&self) -> EventIdKind {
+        self.kind
+    }
+
+    /// The id's text (a number's exact JSON text, a digest's hex).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// The value at an RFC 6901 pointer, if it is a string or a number. One
+/// pass over each level of the document; numbers keep their exact text.
+fn json_pointer(body: &[u8], pointer: &str) -> Option<EventId> {
+    let mut text = std::str::from_utf8(body).ok()?;
+    if !pointer.is_empty() {
+        for token in pointer.strip_prefix('/')?.split('/') {
+            let token = if token.contains('~') {
+                std::borrow::Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+            } else {
+                std::borrow::Cow::Borrowed(token)
+            };
+            text = child(text, &token)?.get();
+        }
+    }
+    let text = text.trim_matches([' ', '\t', '\n', '\r']);
+    match text.as_bytes().first()? {
+        b'"' => serde_json::from_str::<String>(text).ok().map(EventId::text),
+        b'-' | b'0'..=b'9' => {
+            // Validate it is one JSON number (and nothing after it).
+            serde_json::from_str::<IgnoredAny>(text).ok()?;
+            Some(EventId::number(text))
+        }
+        _ => None,
+    }
+}
+
+/// The member `token` of the object (or element of the array) `json`.
+/// Duplicate keys: the last one wins, as with `serde_json::Value`.
+fn child<'a>(json: &'a str, token: &str) -> Option<&'a RawValue> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let found = de.deserialize_any(Child { token }).ok()?;
+    de.end().ok()?;
+    found
+}
+
+struct Child<'t> {
+    token: &'t str,
+}
+
+impl<'de> Visitor<'de> for Child<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object or array")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(matches) = map.next_key_seed(KeyIs(self.token))? {
+            if matches {
+                found = Some(map.next_value::<&RawValue>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // RFC 6901: a decimal index without leading zeros.
+        let index = (self.token == "0" || !self.token.starts_with('0'))
+            .then(|| self.token.parse::<usize>().ok())
+            .flatten();
+        let mut found = None;
+        let mut i = 0usize;
+        while let Some(value) = seq.next_element::<&RawValue>()? {
+            if Some(i) == index {
+                found = Some(value);
+            }
+            i += 1;
+        }
+        Ok(found)
+    }
+
+    // Scalars have no members.
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Deserializes an object key into "is it `self.0`?", without allocating
+/// for unescaped keys.
+struct KeyIs<'t>(&'t str);
+
+impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeyIs<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
+        Ok(key == self.0)
     }
 }
 
@@ -148,27 +412,70 @@ impl fmt::Debug for IdSource {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventKey {
-    id: String,
+    id: EventId,
     key: String,
 }
 
+/// How much of an id the layer's log lines show.
+const LOGGED_ID_CHARS: usize = 128;
+
 impl EventKey {
-    pub(crate) fn new(prefix: &str, scope: &str, id: String) -> Self {
-        let key = format!(
-            "{prefix}:{scope}:{}",
-            hex::encode(Sha256::digest(id.as_bytes()))
-        );
+    /// The key of `id` under `prefix` and `scope`:
+    /// `{prefix}:{scope}:{hex(sha256(kind, id))}`, where `%` and `:` in the
+    /// scope are percent-escaped. Reading from the right, the digest and the
+    /// scope (which then holds no `:`) are unambiguous, so two different
+    /// (prefix, scope, id) never share a key.
+    pub(crate) fn new(prefix: &str, scope: &str, id: EventId) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update([id.kind.tag()]);
+        hasher.update(id.text.as_bytes());
+        let digest = hex::encode(hasher.finalize());
+        let mut key = String::with_capacity(prefix.len() + scope.len() + 2 + digest.len());
+        key.push_str(prefix);
+        key.push(':');
+        for c in scope.chars() {
+            match c {
+                '%' => key.push_str("%25"),
+                ':' => key.push_str("%3A"),
+                c => key.push(c),
+            }
+        }
+        key.push(':');
+        key.push_str(&digest);
         EventKey { id, key }
     }
 
-    /// The event id, as found in the request.
+    /// The event id's text, as found in the request.
     pub fn id(&self) -> &str {
+        &self.id.text
+    }
+
+    /// The event id with its kind.
+    pub fn event_id(&self) -> &EventId {
         &self.id
     }
 
-    /// The store key: `{prefix}:{scope}:{hex(sha256(id))}`.
+    /// The store key: `{prefix}:{scope}:{hex digest}` (see the type docs).
     pub fn key(&self) -> &str {
         &self.key
+    }
+
+    /// The id for log lines: its first 128 characters, and its length when
+    /// it is longer.
+    pub(crate) fn logged(&self) -> LoggedId<'_> {
+        LoggedId(&self.id.text)
+    }
+}
+
+/// [`EventKey::logged`].
+pub(crate) struct LoggedId<'a>(&'a str);
+
+impl fmt::Display for LoggedId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.char_indices().nth(LOGGED_ID_CHARS) {
+            None => f.write_str(self.0),
+            Some((cut, _)) => write!(f, "{}…({} bytes)", &self.0[..cut], self.0.len()),
+        }
     }
 }
 
@@ -181,54 +488,159 @@ mod tests {
         req.into_parts().0
     }
 
-    #[test]
-    fn sources() {
-        let mut req = Request::post("/").header("x-id", "h1").body(()).unwrap();
-        // A real Verified, from the real verifier.
-        let signed = br#"{"id":"ignored"}"#;
-        let headers = webhook_verify::Signer::new(webhook_verify::Scheme::Webhook, "s")
+    fn id(source: &IdSource, parts: &Parts, body: &'static [u8]) -> Option<(EventIdKind, String)> {
+        source
+            .extract(parts, &Bytes::from_static(body))
+            .map(|id| (id.kind, id.text))
+    }
+
+    fn text(s: &str) -> Option<(EventIdKind, String)> {
+        Some((EventIdKind::Text, s.to_owned()))
+    }
+
+    fn number(s: &str) -> Option<(EventIdKind, String)> {
+        Some((EventIdKind::Number, s.to_owned()))
+    }
+
+    /// A request verified by the real verifier, with the header id `hid`.
+    fn verified(scheme: webhook_verify::Scheme, body: &[u8], hid: &str) -> Parts {
+        let secret = match scheme {
+            webhook_verify::Scheme::Standard => "whsec_c2VjcmV0",
+            _ => "s",
+        };
+        let headers = webhook_verify::Signer::new(scheme, secret)
             .unwrap()
-            .sign(signed, 1_700_000_000, Some("v1"))
+            .sign(body, 1_700_000_000, Some(hid))
             .unwrap();
-        let verified = webhook_verify::Verifier::builder(webhook_verify::Scheme::Webhook)
-            .secret("s")
+        let verified = webhook_verify::Verifier::builder(scheme)
+            .secret(secret)
             .clock(|| 1_700_000_000)
             .build()
             .unwrap()
-            .verify(&headers, signed)
+            .verify(&headers, body)
             .unwrap();
+        let mut req = Request::post("/").header("x-id", "h1").body(()).unwrap();
+        *req.headers_mut() = headers;
         req.extensions_mut().insert(verified);
-        let p = parts(req);
-        let body = Bytes::from_static(br#"{"id":"j1","n":{"k":42},"o":{}}"#);
-        assert_eq!(IdSource::Verified.extract(&p, &body).as_deref(), Some("v1"));
+        parts(req)
+    }
+
+    #[test]
+    fn verified_keys_only_on_signed_bytes() {
+        use webhook_verify::Scheme;
+        let with_id: &[u8] = br#"{"id":"evt_body","n":1}"#;
+        // Standard signs its id header: that is the id.
+        let p = verified(Scheme::Standard, with_id, "msg_1");
         assert_eq!(
-            IdSource::header("x-id").extract(&p, &body).as_deref(),
-            Some("h1")
+            id(&IdSource::Verified, &p, br#"{"id":"evt_body","n":1}"#),
+            text("msg_1")
         );
+        // The default scheme and GitHub don't: the body's /id, else its digest.
+        for scheme in [
+            Scheme::Webhook,
+            Scheme::GitHub,
+            Scheme::Stripe,
+            Scheme::Slack,
+        ] {
+            let p = verified(scheme, with_id, "unsigned");
+            assert_eq!(
+                id(&IdSource::Verified, &p, br#"{"id":"evt_body","n":1}"#),
+                text("evt_body"),
+                "{scheme}"
+            );
+            let p = verified(scheme, b"{}", "unsigned");
+            let digest = Fingerprint::of(b"{}").to_hex();
+            assert_eq!(
+                id(&IdSource::Verified, &p, b"{}"),
+                Some((EventIdKind::BodyDigest, digest)),
+                "{scheme}"
+            );
+        }
+        // No verify layer, no id.
+        let bare = parts(Request::new(()));
         assert_eq!(
-            IdSource::json("/id").extract(&p, &body).as_deref(),
-            Some("j1")
-        );
-        assert_eq!(
-            IdSource::json("/n/k").extract(&p, &body).as_deref(),
-            Some("42")
-        );
-        assert_eq!(IdSource::json("/o").extract(&p, &body), None);
-        assert_eq!(
-            IdSource::json("/id").extract(&p, &Bytes::from_static(b"{nope")),
+            id(&IdSource::Verified, &bare, br#"{"id":"evt_body"}"#),
             None
         );
-        let bare = parts(Request::new(()));
-        assert_eq!(IdSource::Verified.extract(&bare, &body), None);
-        let chain = IdSource::Verified
-            .or(IdSource::header("x-id"))
-            .or(IdSource::json("/id"));
-        assert_eq!(chain.extract(&bare, &body).as_deref(), Some("j1"));
-        assert_eq!(chain.extract(&p, &body).as_deref(), Some("v1"));
-        let long = IdSource::custom(|_, _| Some("x".repeat(MAX_EVENT_ID_LEN + 1)));
-        assert_eq!(long.extract(&p, &body), None);
+    }
+
+    #[test]
+    fn sources() {
+        let p = parts(Request::post("/").header("x-id", "h1").body(()).unwrap());
+        assert_eq!(id(&IdSource::header("x-id"), &p, b""), text("h1"));
+        assert_eq!(id(&IdSource::header("x-nope"), &p, b""), None);
+        let body = br#"{"id":"j1","n":{"k":42,"a":["x",7]},"o":{},"e":"","t":true}"#;
+        let json = |ptr: &str| id(&IdSource::json(ptr), &p, body);
+        assert_eq!(json("/id"), text("j1"));
+        assert_eq!(json("/n/k"), number("42"));
+        assert_eq!(json("/n/a/0"), text("x"));
+        assert_eq!(json("/n/a/1"), number("7"));
+        assert_eq!(json("/n/a/01"), None, "no leading zeros in an index");
+        assert_eq!(json("/n/a/2"), None);
+        assert_eq!(json("/o"), None, "an object is no id");
+        assert_eq!(json("/t"), None, "a bool is no id");
+        assert_eq!(json("/e"), None, "an empty string is no id");
+        assert_eq!(json("/id/x"), None);
+        assert_eq!(json("id"), None, "a pointer starts with /");
+        assert_eq!(id(&IdSource::json("/id"), &p, b"{nope"), None);
+        assert_eq!(
+            id(&IdSource::json("/id"), &p, br#"{"id":"a"} trailing"#),
+            None
+        );
+        assert_eq!(id(&IdSource::json("/id"), &p, b"\xff\xfe"), None);
+        assert_eq!(
+            id(
+                &IdSource::json("/a~1b/c~0d"),
+                &p,
+                br#"{"a/b":{"c~d":"esc"}}"#
+            ),
+            text("esc")
+        );
+        assert_eq!(
+            id(&IdSource::json("/id"), &p, br#"{"i\u0064":"escaped key"}"#),
+            text("escaped key")
+        );
+        assert_eq!(
+            id(&IdSource::json("/id"), &p, br#"{"id":"first","id":"last"}"#),
+            text("last"),
+            "like serde_json::Value"
+        );
+        let chain = IdSource::header("x-nope").or(IdSource::json("/id"));
+        assert_eq!(id(&chain, &p, br#"{"id":"j1"}"#), text("j1"));
         let empty = IdSource::custom(|_, _| Some(String::new()));
-        assert_eq!(empty.extract(&p, &body), None);
+        assert_eq!(id(&empty, &p, b""), None);
+    }
+
+    #[test]
+    fn numbers_keep_their_exact_text_and_never_meet_strings() {
+        let p = parts(Request::new(()));
+        let source = IdSource::json("/id");
+        let a = source
+            .extract(&p, &Bytes::from_static(br#"{"id":100000000000000000001}"#))
+            .unwrap();
+        let b = source
+            .extract(&p, &Bytes::from_static(br#"{"id":100000000000000000002}"#))
+            .unwrap();
+        assert_eq!(a.as_str(), "100000000000000000001");
+        assert_ne!(
+            EventKey::new("p", "s", a).key(),
+            EventKey::new("p", "s", b).key()
+        );
+        let n = source
+            .extract(&p, &Bytes::from_static(br#"{"id":1}"#))
+            .unwrap();
+        let s = source
+            .extract(&p, &Bytes::from_static(br#"{"id":"1"}"#))
+            .unwrap();
+        assert_eq!(
+            (n.kind(), s.kind()),
+            (EventIdKind::Number, EventIdKind::Text)
+        );
+        assert_ne!(
+            EventKey::new("p", "s", n).key(),
+            EventKey::new("p", "s", s).key()
+        );
+        assert_eq!(id(&source, &p, br#"{"id":-1.5e3}"#), number("-1.5e3"));
     }
 
     #[test]
@@ -238,16 +650,31 @@ mod tests {
             .header("x-id", "b")
             .body(())
             .unwrap();
-        assert_eq!(
-            IdSource::header("x-id").extract(&parts(req), &Bytes::new()),
-            None
-        );
+        assert_eq!(id(&IdSource::header("x-id"), &parts(req), b""), None);
     }
 
     #[test]
-    fn key_is_namespaced_and_bounded() {
-        let key = EventKey::new("webhook:idem", "stripe", "evt_1".repeat(100));
+    fn keys_are_bounded_and_injective_over_prefix_and_scope() {
+        let key = EventKey::new(
+            "webhook:idem",
+            "stripe",
+            EventId::text("evt_1".repeat(10_000)),
+        );
         assert!(key.key().starts_with("webhook:idem:stripe:"));
         assert_eq!(key.key().len(), "webhook:idem:stripe:".len() + 64);
+        let k = |prefix: &str, scope: &str| EventKey::new(prefix, scope, EventId::text("e")).key;
+        assert_ne!(k("a:b", "c"), k("a", "b:c"));
+        assert_ne!(k("a", "b%3Ac"), k("a", "b:c"));
+        assert_eq!(k("a", "b:c"), format!("a:b%3Ac:{}", &k("a", "x")[4..]));
+    }
+
+    #[test]
+    fn long_ids_are_logged_shortened() {
+        let key = EventKey::new("p", "s", EventId::text("x".repeat(10_000)));
+        let logged = key.logged().to_string();
+        assert!(logged.starts_with(&"x".repeat(128)));
+        assert!(logged.ends_with("…(10000 bytes)"), "{logged}");
+        let short = EventKey::new("p", "s", EventId::text("evt_1"));
+        assert_eq!(short.logged().to_string(), "evt_1");
     }
 }

@@ -8,115 +8,18 @@ use bytes::Bytes;
 use http::{HeaderName, Response, StatusCode, header};
 use tower_layer::Layer;
 
+use crate::config::{
+    Config, DEFAULT_BODY_CACHE_CAP, DEFAULT_BODY_CACHE_TIMEOUT, DEFAULT_BODY_LIMIT,
+    DEFAULT_HANDLER_TIMEOUT, DEFAULT_LEASE, DEFAULT_PREFIX, DEFAULT_RETENTION, DEFAULT_SCOPE,
+    DEFAULT_STORE_RETRY_AFTER, FinalFn, MissingId, OnMismatch, OnStoreError, RejectionFn,
+};
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::event_id::IdSource;
+use crate::heartbeat::Heartbeat;
 use crate::metrics::{Counters, MetricsSnapshot};
-use crate::service::{Idempotency, Rejection};
-use crate::store::Store;
-
-/// Default lease of a claim: how long a worker that died mid-handler blocks
-/// the event before a retry may process it.
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
-/// Default handler timeout (shorter than the lease).
-pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default retention of a completed event: 72 h, Stripe's retry window.
-pub const DEFAULT_RETENTION: Duration = Duration::from_secs(72 * 3600);
-/// Default request body limit (1 MiB); larger bodies get 413.
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
-/// Default cap on a cached response body (4 KiB).
-pub const DEFAULT_BODY_CACHE_CAP: usize = 4 * 1024;
-/// Default `Retry-After` of a 503 caused by a store outage.
-pub const DEFAULT_STORE_RETRY_AFTER: Duration = Duration::from_secs(5);
-/// Default key prefix.
-pub const DEFAULT_PREFIX: &str = "webhook:idem";
-/// Default key scope.
-pub const DEFAULT_SCOPE: &str = "default";
-
-/// What to do with a request without an event id.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum MissingId {
-    /// Answer 400 `{"error":"missing_event_id"}` (the default).
-    #[default]
-    Reject,
-    /// Call the handler without deduplication.
-    PassThrough,
-}
-
-/// What to do with a duplicate whose body differs from the one processed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum OnMismatch {
-    /// Treat it as the duplicate it is (some providers change the body
-    /// between retries, e.g. an `attempts` counter) and `warn!` (the
-    /// default).
-    #[default]
-    Duplicate,
-    /// Answer 422 `{"error":"fingerprint_mismatch"}`.
-    Reject,
-}
-
-/// What to do when the store fails or times out.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum OnStoreError {
-    /// Answer 503 with `Retry-After` without calling the handler (the
-    /// default): the sender retries later, nothing is lost or doubled.
-    #[default]
-    FailClosed,
-    /// Call the handler without deduplication and `warn!` each time.
-    FailOpen,
-}
-
-type FinalFn = dyn Fn(StatusCode) -> bool + Send + Sync;
-type RejectionFn = dyn Fn(Rejection) -> Response<Bytes> + Send + Sync;
-
-pub(crate) struct Config {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) id_source: IdSource,
-    pub(crate) missing_id: MissingId,
-    pub(crate) prefix: String,
-    pub(crate) scope: String,
-    pub(crate) lease: Duration,
-    pub(crate) handler_timeout: Duration,
-    pub(crate) retention: Duration,
-    pub(crate) body_limit: usize,
-    pub(crate) final_status: Option<Arc<FinalFn>>,
-    pub(crate) cached_headers: Vec<HeaderName>,
-    pub(crate) body_cache_cap: usize,
-    pub(crate) on_mismatch: OnMismatch,
-    pub(crate) on_store_error: OnStoreError,
-    pub(crate) store_retry_after: Duration,
-    pub(crate) on_rejection: Option<Arc<RejectionFn>>,
-    pub(crate) counters: Counters,
-}
-
-impl Config {
-    /// 2xx, or a status the user marked final.
-    pub(crate) fn is_final(&self, status: StatusCode) -> bool {
-        status.is_success() || self.final_status.as_ref().is_some_and(|f| f(status))
-    }
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("store", &self.store)
-            .field("id_source", &self.id_source)
-            .field("missing_id", &self.missing_id)
-            .field("prefix", &self.prefix)
-            .field("scope", &self.scope)
-            .field("lease", &self.lease)
-            .field("handler_timeout", &self.handler_timeout)
-            .field("retention", &self.retention)
-            .field("body_limit", &self.body_limit)
-            .field("cached_headers", &self.cached_headers)
-            .field("body_cache_cap", &self.body_cache_cap)
-            .field("on_mismatch", &self.on_mismatch)
-            .field("on_store_error", &self.on_store_error)
-            .finish_non_exhaustive()
-    }
-}
+use crate::rejection::Rejection;
+use crate::service::Idempotency;
+use crate::store::{MAX_TTL, Store};
 
 /// Applies [`Idempotency`]: each event id is processed at most once, and a
 /// failed attempt stays retryable. See the [crate docs](crate).
@@ -149,7 +52,7 @@ impl IdempotencyLayer {
     /// use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, OnMismatch};
     ///
     /// let layer = IdempotencyLayer::builder(MemoryStore::new())
-    ///     .event_id(IdSource::Verified.or(IdSource::json("/id")))
+    ///     .event_id(IdSource::json("/data/event_id"))
     ///     .scope("stripe")
     ///     .lease(Duration::from_secs(30))
     ///     .handler_timeout(Duration::from_secs(20))
@@ -200,6 +103,7 @@ pub struct IdempotencyLayerBuilder {
     final_status: Option<Arc<FinalFn>>,
     cached_headers: Vec<HeaderName>,
     body_cache_cap: usize,
+    body_cache_timeout: Duration,
     on_mismatch: OnMismatch,
     on_store_error: OnStoreError,
     store_retry_after: Duration,
@@ -232,6 +136,7 @@ impl IdempotencyLayerBuilder {
             final_status: None,
             cached_headers: Vec::new(),
             body_cache_cap: DEFAULT_BODY_CACHE_CAP,
+            body_cache_timeout: DEFAULT_BODY_CACHE_TIMEOUT,
             on_mismatch: OnMismatch::Duplicate,
             on_store_error: OnStoreError::FailClosed,
             store_retry_after: DEFAULT_STORE_RETRY_AFTER,
@@ -239,7 +144,8 @@ impl IdempotencyLayerBuilder {
         }
     }
 
-    /// Where to read the event id (default [`IdSource::Verified`]).
+    /// Where to read the event id (default [`IdSource::Verified`]: only
+    /// bytes the signature covers).
     pub fn event_id(mut self, source: IdSource) -> Self {
         self.id_source = source;
         self
@@ -258,27 +164,36 @@ impl IdempotencyLayerBuilder {
     }
 
     /// Key scope, e.g. one per endpoint or tenant, so the same id from two
-    /// providers does not collide (default `default`).
+    /// providers does not collide (default `default`). Any text: `:` and
+    /// `%` are escaped in the key, so no two (prefix, scope) pairs share
+    /// keys.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = scope.into();
         self
     }
 
     /// Lease of a claim (default 60 s): how long an event stays blocked if
-    /// its worker dies. Renewed every `lease / 3` while the handler runs.
+    /// its worker dies. While the handler runs, the layer's heartbeat renews
+    /// it every `lease / 3` — from its own task, so a handler that blocks its
+    /// thread keeps its claim (on a multi-thread runtime).
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
         self
     }
 
-    /// How long the handler may run (default 30 s); after that its claim is
-    /// released and the caller gets 503. The handler runs in its own task:
-    /// a client that disconnects does not cancel it.
+    /// How long the handler may take to return its response head (default
+    /// 30 s). The handler runs in its own task: a client that disconnects
+    /// does not cancel it, and a handler blocking its thread does not stop
+    /// the timeout (on a multi-thread runtime).
     ///
-    /// It may be longer than the lease — the lease is extended while the
-    /// handler runs — but if the store cannot be reached to extend it, the
-    /// lease can expire under a running handler; keep it shorter than the
-    /// lease unless handlers are slow.
+    /// At the timeout the caller gets 503 with `Retry-After` = the lease
+    /// remaining, and the claim is **not** released: what the handler set in
+    /// motion (a spawned task, a blocking section, a query already sent) may
+    /// still be running, and a retry must not run the event alongside it.
+    /// The heartbeat stops renewing the claim instead. If the handler still
+    /// finishes within the lease, its outcome is recorded as usual (a
+    /// retry then gets the recorded answer); otherwise its task is aborted
+    /// when the lease runs out and a retry may process the event.
     pub fn handler_timeout(mut self, timeout: Duration) -> Self {
         self.handler_timeout = timeout;
         self
@@ -339,6 +254,16 @@ impl IdempotencyLayerBuilder {
         self
     }
 
+    /// How long the layer reads a final response's body to record it
+    /// (default 1 s). Whether an event is completed or released is decided
+    /// by the status alone; a body that does not arrive in time is recorded
+    /// without its body (duplicates get an empty body), never released. The
+    /// original caller still gets the whole body, streamed.
+    pub fn body_cache_timeout(mut self, timeout: Duration) -> Self {
+        self.body_cache_timeout = timeout;
+        self
+    }
+
     /// What to do when a duplicate's body differs (default
     /// [`OnMismatch::Duplicate`]).
     pub fn on_fingerprint_mismatch(mut self, policy: OnMismatch) -> Self {
@@ -389,11 +314,12 @@ impl IdempotencyLayerBuilder {
 
     /// Validates and builds the layer.
     ///
-    /// Errors: a lease, handler timeout or retention under 1 ms; an empty
-    /// prefix or scope; `Set-Cookie`, `Date` or a framing header in the
-    /// cached headers. Warns
-    /// (`tracing`) when the retention is shorter than the signature
-    /// tolerance.
+    /// Errors: a lease, handler timeout or retention under 1 ms; any
+    /// duration over [`MAX_TTL`] (100 years: a store could not hold it, and
+    /// `Duration::MAX` is a mistake, not "forever"); an empty prefix or
+    /// scope; `Set-Cookie`, `Date` or a framing header in the cached
+    /// headers. Warns (`tracing`) when the retention is shorter than the
+    /// signature tolerance.
     pub fn build(self) -> Result<IdempotencyLayer, ConfigError> {
         for (name, d) in [
             ("lease", self.lease),
@@ -404,6 +330,20 @@ impl IdempotencyLayerBuilder {
                 return Err(ConfigError::new(
                     ConfigErrorKind::ZeroDuration,
                     format!("{name} must be at least 1 ms"),
+                ));
+            }
+        }
+        for (name, d) in [
+            ("lease", self.lease),
+            ("handler_timeout", self.handler_timeout),
+            ("retention", self.retention),
+            ("body_cache_timeout", self.body_cache_timeout),
+            ("store_retry_after", self.store_retry_after),
+        ] {
+            if d > MAX_TTL {
+                return Err(ConfigError::new(
+                    ConfigErrorKind::DurationTooLong,
+                    format!("{name} {d:?} is longer than {MAX_TTL:?}"),
                 ));
             }
         }
@@ -446,6 +386,12 @@ impl IdempotencyLayerBuilder {
     }
 
     fn config(self) -> Config {
+        let counters = Counters::default();
+        let heartbeat = Arc::new(Heartbeat::new(
+            self.store.clone(),
+            self.lease,
+            counters.clone(),
+        ));
         Config {
             store: self.store,
             id_source: self.id_source,
@@ -459,11 +405,13 @@ impl IdempotencyLayerBuilder {
             final_status: self.final_status,
             cached_headers: self.cached_headers,
             body_cache_cap: self.body_cache_cap,
+            body_cache_timeout: self.body_cache_timeout,
             on_mismatch: self.on_mismatch,
             on_store_error: self.on_store_error,
             store_retry_after: self.store_retry_after,
             on_rejection: self.on_rejection,
-            counters: Counters::default(),
+            counters,
+            heartbeat,
         }
     }
 }
@@ -495,6 +443,26 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(err.kind(), ConfigErrorKind::EmptyKeyPart);
+        for set in [
+            |b: IdempotencyLayerBuilder| b.lease(Duration::MAX),
+            |b: IdempotencyLayerBuilder| b.retention(Duration::MAX),
+            |b: IdempotencyLayerBuilder| b.handler_timeout(Duration::MAX),
+            |b: IdempotencyLayerBuilder| b.body_cache_timeout(Duration::MAX),
+            |b: IdempotencyLayerBuilder| b.store_retry_after(MAX_TTL + Duration::from_millis(1)),
+        ] {
+            let err = set(IdempotencyLayer::builder(MemoryStore::new()))
+                .build()
+                .unwrap_err();
+            assert_eq!(err.kind(), ConfigErrorKind::DurationTooLong, "{err}");
+        }
+        assert!(
+            IdempotencyLayer::builder(MemoryStore::new())
+                .lease(MAX_TTL)
+                .retention(MAX_TTL)
+                .build()
+                .is_ok(),
+            "the bound itself is accepted"
+        );
         assert!(
             IdempotencyLayer::builder(MemoryStore::new())
                 .cache_header(header::CONTENT_TYPE)

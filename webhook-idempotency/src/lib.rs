@@ -173,23 +173,31 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
+mod claim;
+mod config;
 mod error;
 mod event_id;
+mod future;
+mod heartbeat;
 mod layer;
 mod metrics;
+mod rejection;
 mod service;
 pub mod store;
 
 pub use body::{BufferedBody, ResponseBody};
-pub use error::{BoxError, ConfigError, ConfigErrorKind, StoreError, StoreErrorKind};
-pub use event_id::{EventKey, IdSource, MAX_EVENT_ID_LEN};
-pub use layer::{
-    DEFAULT_BODY_CACHE_CAP, DEFAULT_BODY_LIMIT, DEFAULT_HANDLER_TIMEOUT, DEFAULT_LEASE,
-    DEFAULT_PREFIX, DEFAULT_RETENTION, DEFAULT_SCOPE, DEFAULT_STORE_RETRY_AFTER, IdempotencyLayer,
-    IdempotencyLayerBuilder, MissingId, OnMismatch, OnStoreError,
+pub use config::{
+    DEFAULT_BODY_CACHE_CAP, DEFAULT_BODY_CACHE_TIMEOUT, DEFAULT_BODY_LIMIT,
+    DEFAULT_HANDLER_TIMEOUT, DEFAULT_LEASE, DEFAULT_PREFIX, DEFAULT_RETENTION, DEFAULT_SCOPE,
+    DEFAULT_STORE_RETRY_AFTER, MissingId, OnMismatch, OnStoreError,
 };
+pub use error::{BoxError, ConfigError, ConfigErrorKind, StoreError, StoreErrorKind};
+pub use event_id::{EventId, EventIdKind, EventKey, IdSource};
+pub use future::ResponseFuture;
+pub use layer::{IdempotencyLayer, IdempotencyLayerBuilder};
 pub use metrics::MetricsSnapshot;
-pub use service::{IDEMPOTENT_REPLAYED, Idempotency, Rejection, ResponseFuture};
+pub use rejection::{IDEMPOTENT_REPLAYED, Rejection};
+pub use service::Idempotency;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
-pub use store::{MemoryStore, OwnerToken, Store};
+pub use store::{MAX_TTL, MemoryStore, OwnerToken, Store, WhenFull};

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 ///
 /// With the `metrics` feature the same events are also counted through the
 /// [`metrics`](https://docs.rs/metrics) facade as
-/// `webhook_idempotency_{processed,duplicates,in_flight_conflicts,released,store_errors,fingerprint_mismatches}_total`.
+/// `webhook_idempotency_{processed,duplicates,in_flight_conflicts,released,store_errors,store_full,handler_timeouts,fingerprint_mismatches}_total`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MetricsSnapshot {
@@ -19,11 +19,17 @@ pub struct MetricsSnapshot {
     pub duplicates: u64,
     /// Deliveries answered 409 because another worker holds the event.
     pub in_flight_conflicts: u64,
-    /// Claims released after a failed attempt (5xx, error, panic, timeout),
-    /// so the sender's retry processes the event.
+    /// Claims released after a failed attempt (5xx, error, panic), so the
+    /// sender's retry processes the event.
     pub released: u64,
     /// Store operations that failed or timed out.
     pub store_errors: u64,
+    /// New events refused because the store was full (a `MemoryStore` with
+    /// [`WhenFull::Refuse`](crate::WhenFull::Refuse)), answered 503.
+    pub store_full: u64,
+    /// Handlers still running at the handler timeout (answered 503; their
+    /// claim expires with its lease).
+    pub handler_timeouts: u64,
     /// Duplicates whose body differs from the one processed.
     pub fingerprint_mismatches: u64,
 }
@@ -35,6 +41,8 @@ struct Inner {
     in_flight_conflicts: AtomicU64,
     released: AtomicU64,
     store_errors: AtomicU64,
+    store_full: AtomicU64,
+    handler_timeouts: AtomicU64,
     fingerprint_mismatches: AtomicU64,
 }
 
@@ -45,6 +53,8 @@ pub(crate) enum Counter {
     InFlightConflict,
     Released,
     StoreError,
+    StoreFull,
+    HandlerTimeout,
     FingerprintMismatch,
 }
 
@@ -65,6 +75,11 @@ impl Counters {
                 &self.0.store_errors,
                 "webhook_idempotency_store_errors_total",
             ),
+            Counter::StoreFull => (&self.0.store_full, "webhook_idempotency_store_full_total"),
+            Counter::HandlerTimeout => (
+                &self.0.handler_timeouts,
+                "webhook_idempotency_handler_timeouts_total",
+            ),
             Counter::FingerprintMismatch => (
                 &self.0.fingerprint_mismatches,
                 "webhook_idempotency_fingerprint_mismatches_total",
@@ -83,6 +98,8 @@ impl Counters {
             in_flight_conflicts: load(&self.0.in_flight_conflicts),
             released: load(&self.0.released),
             store_errors: load(&self.0.store_errors),
+            store_full: load(&self.0.store_full),
+            handler_timeouts: load(&self.0.handler_timeouts),
             fingerprint_mismatches: load(&self.0.fingerprint_mismatches),
         }
     }

@@ -13,7 +13,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
 use tower::Layer;
-use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore};
+use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, WhenFull};
 
 use common::{Calls, handler, reply};
 
@@ -67,13 +67,76 @@ async fn works_on_a_bare_hyper_server() {
     server.abort();
 }
 
-/// A memory store full of live claims refuses new ones (503 by the
-/// fail-closed policy) rather than growing or forgetting a claim.
+/// Item 7: a full memory store refuses new events (503, counted, warned)
+/// rather than forgetting a completed one within its retention; evicting
+/// is an explicit, documented choice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn full_memory_store_answers_503_not_unbounded_growth() {
+async fn full_memory_store_refuses_rather_than_forgets() {
+    for policy in [WhenFull::Refuse, WhenFull::EvictCompleted] {
+        let calls = Calls::default();
+        let layer = IdempotencyLayer::builder(MemoryStore::new().max_entries(2).when_full(policy))
+            .event_id(IdSource::header("x-event-id"))
+            .build()
+            .unwrap();
+        let svc = layer.layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+        for id in ["a", "b"] {
+            assert_eq!(
+                common::send(&svc, common::delivery(id, "{}")).await.status,
+                StatusCode::OK
+            );
+        }
+        let third = common::send(&svc, common::delivery("c", "{}")).await;
+        match policy {
+            WhenFull::Refuse => {
+                assert_eq!(third.status, StatusCode::SERVICE_UNAVAILABLE);
+                assert_eq!(third.body, r#"{"error":"store_unavailable"}"#);
+                assert_eq!(third.retry_after(), Some(5));
+                let m = layer.metrics();
+                assert_eq!((m.store_full, m.store_errors), (1, 0), "{m:?}");
+                // Both completed events are still remembered.
+                for id in ["a", "b"] {
+                    assert!(
+                        common::send(&svc, common::delivery(id, "{}"))
+                            .await
+                            .replayed()
+                    );
+                }
+                assert_eq!(calls.get(), 2);
+            }
+            _ => {
+                assert_eq!(third.status, StatusCode::OK);
+                assert!(!third.replayed());
+                // The completed record closest to expiry ("a") was forgotten.
+                assert!(
+                    common::send(&svc, common::delivery("b", "{}"))
+                        .await
+                        .replayed()
+                );
+                assert!(
+                    !common::send(&svc, common::delivery("a", "{}"))
+                        .await
+                        .replayed()
+                );
+                assert_eq!(
+                    calls.get(),
+                    4,
+                    "a ran again: the documented cost of eviction"
+                );
+            }
+        }
+    }
+}
+
+/// A memory store full of live claims refuses new ones even when evicting
+/// completed records is allowed: a claim is never forgotten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_store_full_of_claims_answers_503() {
     let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
     let calls = Calls::default();
-    let layer = IdempotencyLayer::builder(MemoryStore::new().max_entries(2))
+    let store = MemoryStore::new()
+        .max_entries(2)
+        .when_full(WhenFull::EvictCompleted);
+    let layer = IdempotencyLayer::builder(store)
         .event_id(IdSource::header("x-event-id"))
         .build()
         .unwrap();
@@ -95,13 +158,11 @@ async fn full_memory_store_answers_503_not_unbounded_growth() {
     common::eventually("both handlers run", || async { calls.get() == 2 }).await;
     let refused = common::send(&svc, common::delivery("c", "{}")).await;
     assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(refused.body, r#"{"error":"store_unavailable"}"#);
-    assert_eq!(layer.metrics().store_errors, 2, "acquire is tried twice");
+    assert_eq!(layer.metrics().store_full, 1);
     gate.add_permits(3); // a, b, then c
     for task in running {
         assert_eq!(task.await.unwrap().status, StatusCode::OK);
     }
-    // Completed records can be evicted (oldest first) to make room.
     assert_eq!(
         common::send(&svc, common::delivery("c", "{}")).await.status,
         StatusCode::OK

@@ -266,3 +266,148 @@ async fn hung_redis_is_bounded_by_the_operation_timeout() {
     .await;
     assert_eq!(calls.get(), 1);
 }
+
+/// Item 8: Redis goes away between the handler's success and the recording
+/// of its outcome, and comes back within the lease (a restart, with AOF).
+/// The layer keeps retrying, and renewing the claim, until the outcome is
+/// recorded: the event is not run again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_blip_while_recording_does_not_run_the_event_again() {
+    let server = tokio::task::spawn_blocking(|| {
+        RedisServer::start_with_args(["--appendonly", "yes", "--appendfsync", "always"])
+    })
+    .await
+    .unwrap();
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .timeout(Duration::from_millis(200));
+    let calls = Calls::default();
+    let layer = IdempotencyLayer::builder(store)
+        .event_id(webhook_idempotency::IdSource::header("x-event-id"))
+        .lease(Duration::from_secs(4))
+        .build()
+        .unwrap();
+    let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    let g = gate.clone();
+    let svc = layer.layer(handler(calls.clone(), move |_| {
+        let (started, gate) = (started_tx.clone(), g.clone());
+        async move {
+            started.send(()).unwrap();
+            gate.notified().await;
+            reply(200, "done")
+        }
+    }));
+    let first = tokio::spawn({
+        let svc = svc.clone();
+        async move { send(&svc, delivery("evt-blip", "{}")).await }
+    });
+    started_rx.recv().await.expect("the handler starts");
+    // The handler has done its work; Redis dies before the outcome lands.
+    let mut server = tokio::task::spawn_blocking(move || {
+        let mut server = server;
+        server.kill();
+        server
+    })
+    .await
+    .unwrap();
+    gate.notify_one();
+    // Down for most of a second: longer than a reconnection attempt (which
+    // an immediate retry would ride out), well within the 4 s lease.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(layer.metrics().store_errors > 0, "recording was attempted");
+    let server = tokio::task::spawn_blocking(move || {
+        server.restart();
+        server
+    })
+    .await
+    .unwrap();
+    let first = first.await.unwrap();
+    assert_eq!(
+        (first.status, first.body.as_str()),
+        (StatusCode::OK, "done")
+    );
+    let dup = send(&svc, delivery("evt-blip", "{}")).await;
+    assert!(dup.replayed(), "the outcome was not recorded: {dup:?}");
+    assert_eq!(dup.body, "done");
+    assert_eq!(calls.get(), 1);
+    drop(server);
+}
+
+/// Item 10: both acquire attempts time out (Redis paused), but the claim
+/// lands when Redis wakes up. It is released in the background, so the
+/// event is not blocked for a lease (60 s here) with nobody running it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acquire_that_lands_after_its_timeout_is_released() {
+    let mut server = start_redis().await;
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .timeout(Duration::from_millis(200));
+    let calls = Calls::default();
+    let layer = IdempotencyLayer::builder(store)
+        .event_id(webhook_idempotency::IdSource::header("x-event-id"))
+        .lease(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let svc = layer.layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+    // A receiver that has been serving: the scripts are loaded, so an
+    // acquire queued while Redis is paused really lands when it resumes.
+    assert_eq!(
+        send(&svc, delivery("evt-warm", "{}")).await.status,
+        StatusCode::OK
+    );
+    server.pause();
+    let refused = send(&svc, delivery("evt-late-claim", "{}")).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{refused:?}"
+    );
+    server.resume(); // the queued acquires land now
+    let served = common::poll_reply(
+        "the late claim is released",
+        || send(&svc, delivery("evt-late-claim", "{}")),
+        |r| r.status != StatusCode::CONFLICT && r.status != StatusCode::SERVICE_UNAVAILABLE,
+    )
+    .await;
+    assert_eq!(served.status, StatusCode::OK, "{served:?}");
+    assert!(!served.replayed());
+    assert_eq!(calls.get(), 2);
+}
+
+/// The store's operation timeout is the only bound on an operation: it can
+/// be longer than the 2 s default (the connection has no timeout of its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operation_timeout_can_exceed_the_default() {
+    use webhook_idempotency::Store as _;
+    use webhook_idempotency::store::{Acquire, Fingerprint};
+    let mut server = start_redis().await;
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .timeout(Duration::from_secs(6));
+    server.pause();
+    let acquire = tokio::spawn(async move {
+        let token = webhook_idempotency::OwnerToken::random();
+        store
+            .acquire(
+                "k:slow",
+                token,
+                Fingerprint::of(b""),
+                Duration::from_secs(10),
+            )
+            .await
+    });
+    // Longer than the connection's former 2 s response timeout.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    server.resume();
+    assert_eq!(
+        acquire
+            .await
+            .unwrap()
+            .expect("answered within the store's 6 s timeout"),
+        Acquire::Acquired
+    );
+}

@@ -4,8 +4,9 @@
 //!
 //! - `Scheme::GitHub` checks `X-Hub-Signature-256: sha256=<hex>` (an HMAC of
 //!   the body alone) with the secret from `GITHUB_WEBHOOK_SECRET`;
-//! - the idempotency layer keys on `X-GitHub-Delivery`, the id the verify
-//!   layer found (the default `IdSource::Verified`);
+//! - the idempotency layer keys on the SHA-256 of the signed body (the
+//!   default `IdSource::Verified`: GitHub's `X-GitHub-Delivery` is not
+//!   covered by the signature, and its bodies carry no top-level `id`);
 //! - the handler reads the event name from `X-GitHub-Event` (`ping`, `push`,
 //!   …) and parses the verified body accordingly.
 //!
@@ -62,18 +63,17 @@ struct AppState {
 /// GitHub signs no timestamp: a captured delivery verifies forever, and the
 /// verify layer cannot refuse a replay. This layer is the only replay
 /// protection, and only while the delivery's record is kept: the retention
-/// TTL (72 h by default) is how long a replay of the same
-/// `X-GitHub-Delivery` is answered from the record instead of running the
-/// handler; after that it runs again. Keep it at least as long as you may
-/// redeliver from GitHub's settings page (a redelivery carries the same
-/// `X-GitHub-Delivery`), longer if replays worry you more than Redis memory.
+/// TTL (72 h by default) is how long a replay is answered from the record
+/// instead of running the handler; after that it runs again. Keep it at
+/// least as long as you may redeliver from GitHub's settings page, longer if
+/// replays worry you more than Redis memory.
 ///
-/// `X-GitHub-Delivery` is not covered by the MAC either: whoever holds a
-/// captured request can send it again under a new delivery id, and it is
-/// processed again (the test `a_new_delivery_id_is_not_a_duplicate` shows
-/// it). Make the handler's writes idempotent on something in the signed
-/// body (the commit id `after` of a push, an issue number and action) where
-/// a second run would hurt.
+/// The key is the SHA-256 of the signed body, not `X-GitHub-Delivery`:
+/// that header is not covered by the MAC, so whoever holds a captured
+/// request could resend it under a new delivery id (the test
+/// `a_forged_delivery_id_is_still_a_duplicate` does, and gets the recorded
+/// answer). A redelivery from GitHub's settings page sends the same body,
+/// so it is a duplicate too.
 fn idempotency(store: impl Store) -> IdempotencyLayer {
     IdempotencyLayer::builder(store)
         .scope("github")
@@ -101,7 +101,7 @@ async fn handle(
     headers: HeaderMap,
     VerifiedEvent { event, .. }: VerifiedEvent<Value>,
 ) -> (StatusCode, Json<Value>) {
-    // The idempotency layer only lets deliveries with an id through.
+    // For logs only: the delivery id is not signed, so it is not the key.
     let delivery = verified.event_id.unwrap_or_default();
     let Some(kind) = headers
         .get("x-github-event")
@@ -287,13 +287,6 @@ mod tests {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(body, r#"{"error":"invalid_signature"}"#);
 
-        // Authentic, but no X-GitHub-Delivery: nothing to deduplicate on.
-        let mut req = delivery("push", PUSH, "d-2");
-        req.headers_mut().remove("x-github-delivery");
-        let (status, _, body) = send(&app, req).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert_eq!(body, r#"{"error":"missing_event_id"}"#);
-
         // Authentic, but no X-GitHub-Event: the handler refuses (not final,
         // so a corrected redelivery of d-3 would run).
         let mut req = delivery("push", PUSH, "d-3");
@@ -305,15 +298,26 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_new_delivery_id_is_not_a_duplicate() {
-        // The documented limit: X-GitHub-Delivery is not signed, so a
-        // captured push resent under another delivery id verifies and runs.
+    async fn a_forged_delivery_id_is_still_a_duplicate() {
+        // X-GitHub-Delivery is not signed: a captured push resent under
+        // another delivery id (or none) verifies, and is the same event.
         let (app, state) = setup();
         let (status, _, _) = send(&app, delivery("push", PUSH, "d-1")).await;
         assert_eq!(status, StatusCode::OK);
-        let (status, replayed, _) = send(&app, delivery("push", PUSH, "d-forged")).await;
+        let (status, replayed, body) = send(&app, delivery("push", PUSH, "d-forged")).await;
         assert_eq!(status, StatusCode::OK);
+        assert_eq!(replayed.as_deref(), Some("true"));
+        assert_eq!(body, r#"{"received":"d-1"}"#);
+        let mut without_id = delivery("push", PUSH, "d-2");
+        without_id.headers_mut().remove("x-github-delivery");
+        let (_, replayed, _) = send(&app, without_id).await;
+        assert_eq!(replayed.as_deref(), Some("true"));
+        assert_eq!(handled(&state), ["d-1"]);
+
+        // Another push is another body, so another event.
+        let other = PUSH.replace("1a2b3c4", "5d6e7f8");
+        let (_, replayed, _) = send(&app, delivery("push", &other, "d-3")).await;
         assert_eq!(replayed, None);
-        assert_eq!(handled(&state), ["d-1", "d-forged"]);
+        assert_eq!(handled(&state), ["d-1", "d-3"]);
     }
 }

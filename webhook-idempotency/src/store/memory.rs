@@ -5,23 +5,48 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{Acquire, BoxFuture, Fingerprint, Outcome, OwnerToken, Store};
+use super::{Acquire, BoxFuture, Fingerprint, Outcome, OwnerToken, Store, check_ttl};
 use crate::error::{StoreError, StoreErrorKind};
 
 /// Default bound on the number of records a [`MemoryStore`] keeps.
 pub const DEFAULT_MAX_ENTRIES: usize = 100_000;
 
+/// How many expired records an operation drops on its way, at most, so no
+/// single request pays for a mass expiry (a full store drops them all).
+const PURGE_BATCH: usize = 64;
+
 type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
+
+/// What a full [`MemoryStore`] does with a new event.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WhenFull {
+    /// Refuse it with [`StoreErrorKind::Full`] (the default): the layer
+    /// answers 503 with `Retry-After` (the sender retries later), counts it
+    /// in [`MetricsSnapshot::store_full`](crate::MetricsSnapshot::store_full)
+    /// and logs a warning. No record the guarantees depend on is forgotten.
+    #[default]
+    Refuse,
+    /// Forget the completed record closest to its expiry to make room.
+    ///
+    /// This weakens the guarantee: a duplicate of the forgotten event that
+    /// arrives within its retention runs the handler again. In-progress
+    /// claims are never evicted; a store full of them still refuses.
+    EvictCompleted,
+}
 
 /// An in-process [`Store`]: for a single receiver process, or tests.
 ///
 /// Same semantics as the Redis store — owner tokens, leases that expire,
-/// completed records kept for the retention TTL — behind one mutex. It is
-/// bounded: when `max_entries` records exist, a new claim first drops expired
-/// records, then the oldest completed one; if every record is a live
-/// in-progress claim, acquire fails with [`StoreErrorKind::Full`] (which the
-/// layer answers with its outage policy, 503 by default) rather than growing
-/// without limit or forgetting a claim.
+/// completed records kept for the retention TTL — behind one mutex.
+///
+/// It is bounded by `max_entries` records. Expired records are dropped as
+/// operations pass them (in expiry order, from an index: never a scan of
+/// every record). When every record is live, a new event is refused
+/// ([`WhenFull::Refuse`], the default) rather than forgetting a completed
+/// event within its retention — size it for your peak rate × the retention
+/// (100,000 records hold 0.38 events/s for 72 h), or opt into
+/// [`WhenFull::EvictCompleted`].
 ///
 /// Nothing is shared between processes: with several receivers, use
 /// `RedisStore`.
@@ -49,32 +74,29 @@ type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     max_entries: usize,
+    when_full: WhenFull,
     clock: Clock,
 }
 
 #[derive(Default)]
 struct Inner {
-    entries: HashMap<String, Entry>,
-    /// Completed records by completion order, to evict the oldest first.
-    completed: BTreeMap<u64, String>,
+    entries: HashMap<Arc<str>, Entry>,
+    /// Every record by (expiry, sequence number): the expired ones are at
+    /// the front.
+    by_expiry: BTreeMap<(Instant, u64), Arc<str>>,
     next_seq: u64,
 }
 
 struct Entry {
     fingerprint: Fingerprint,
     expires: Instant,
+    seq: u64,
     state: State,
 }
 
 enum State {
-    InProgress {
-        owner: OwnerToken,
-    },
-    Completed {
-        owner: OwnerToken,
-        outcome: Outcome,
-        seq: u64,
-    },
+    InProgress { owner: OwnerToken },
+    Completed { owner: OwnerToken, outcome: Outcome },
 }
 
 impl Default for MemoryStore {
@@ -88,17 +110,19 @@ impl fmt::Debug for MemoryStore {
         f.debug_struct("MemoryStore")
             .field("len", &self.len())
             .field("max_entries", &self.max_entries)
+            .field("when_full", &self.when_full)
             .finish_non_exhaustive()
     }
 }
 
 impl MemoryStore {
-    /// An empty store bounded to [`DEFAULT_MAX_ENTRIES`] records, on the
-    /// monotonic system clock.
+    /// An empty store bounded to [`DEFAULT_MAX_ENTRIES`] records, refusing
+    /// new events when full, on the monotonic system clock.
     pub fn new() -> Self {
         MemoryStore {
             inner: Mutex::new(Inner::default()),
             max_entries: DEFAULT_MAX_ENTRIES,
+            when_full: WhenFull::Refuse,
             clock: Arc::new(Instant::now),
         }
     }
@@ -106,6 +130,12 @@ impl MemoryStore {
     /// Bounds the number of records (at least 1).
     pub fn max_entries(mut self, max_entries: usize) -> Self {
         self.max_entries = max_entries.max(1);
+        self
+    }
+
+    /// What to do when full (default [`WhenFull::Refuse`]).
+    pub fn when_full(mut self, policy: WhenFull) -> Self {
+        self.when_full = policy;
         self
     }
 
@@ -151,8 +181,11 @@ impl MemoryStore {
         fingerprint: Fingerprint,
         lease: Duration,
     ) -> Result<Acquire, StoreError> {
+        check_ttl("lease", lease)?;
         let now = (self.clock)();
+        let expires = deadline(now, lease)?;
         let mut inner = self.lock();
+        inner.purge(now, PURGE_BATCH);
         if let Some(entry) = inner.live(key, now) {
             return Ok(match &entry.state {
                 State::InProgress { owner } if *owner == token => Acquire::Acquired,
@@ -167,15 +200,13 @@ impl MemoryStore {
             });
         }
         if inner.entries.len() >= self.max_entries {
-            inner.make_room(now, self.max_entries)?;
+            inner.make_room(now, self.max_entries, self.when_full)?;
         }
-        inner.entries.insert(
-            key.to_owned(),
-            Entry {
-                fingerprint,
-                expires: deadline(now, lease),
-                state: State::InProgress { owner: token },
-            },
+        inner.insert(
+            key,
+            fingerprint,
+            expires,
+            State::InProgress { owner: token },
         );
         Ok(Acquire::Acquired)
     }
@@ -186,27 +217,25 @@ impl MemoryStore {
         token: OwnerToken,
         outcome: &Outcome,
         retention: Duration,
-    ) -> bool {
+    ) -> Result<bool, StoreError> {
+        check_ttl("retention", retention)?;
         let now = (self.clock)();
+        let expires = deadline(now, retention)?;
         let mut inner = self.lock();
-        let seq = inner.next_seq;
         let Some(entry) = inner.live(key, now) else {
-            return false;
+            return Ok(false);
         };
         match &entry.state {
             State::InProgress { owner } if *owner == token => {
                 entry.state = State::Completed {
                     owner: token,
                     outcome: outcome.clone(),
-                    seq,
                 };
-                entry.expires = deadline(now, retention);
-                inner.next_seq += 1;
-                inner.completed.insert(seq, key.to_owned());
-                true
+                inner.set_expiry(key, expires);
+                Ok(true)
             }
-            State::Completed { owner, .. } => *owner == token,
-            State::InProgress { .. } => false,
+            State::Completed { owner, .. } => Ok(*owner == token),
+            State::InProgress { .. } => Ok(false),
         }
     }
 
@@ -218,79 +247,133 @@ impl MemoryStore {
                 state: State::InProgress { owner },
                 ..
             }) if *owner == token => {
-                inner.entries.remove(key);
+                inner.remove(key);
                 true
             }
             _ => false,
         }
     }
 
-    fn extend_now(&self, key: &str, token: OwnerToken, lease: Duration) -> bool {
+    fn extend_now(
+        &self,
+        key: &str,
+        token: OwnerToken,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        check_ttl("lease", lease)?;
         let now = (self.clock)();
+        let expires = deadline(now, lease)?;
         let mut inner = self.lock();
         match inner.live(key, now) {
-            Some(entry) => match entry.state {
-                State::InProgress { owner } if owner == token => {
-                    entry.expires = deadline(now, lease);
-                    true
-                }
-                _ => false,
-            },
-            None => false,
+            Some(Entry {
+                state: State::InProgress { owner },
+                ..
+            }) if *owner == token => {
+                inner.set_expiry(key, expires);
+                Ok(true)
+            }
+            _ => Ok(false),
         }
     }
 }
 
-/// `now + d`, saturating (an absurd duration must not panic).
-fn deadline(now: Instant, d: Duration) -> Instant {
-    now.checked_add(d)
-        .or_else(|| now.checked_add(Duration::from_secs(u64::from(u32::MAX))))
-        .unwrap_or(now)
+/// `now + d`; `d` is at most `MAX_TTL`, which every platform's clock holds,
+/// but a clock that cannot is an error rather than a panic.
+fn deadline(now: Instant, d: Duration) -> Result<Instant, StoreError> {
+    now.checked_add(d).ok_or_else(|| {
+        StoreError::new(
+            StoreErrorKind::InvalidArgument,
+            Some(format!("{d:?} from now overflows the clock").into()),
+        )
+    })
 }
 
 impl Inner {
     /// The record of `key` if it has not expired; drops it if it has.
     fn live(&mut self, key: &str, now: Instant) -> Option<&mut Entry> {
-        let expired = self.entries.get(key)?.expires <= now;
-        if expired {
+        if self.entries.get(key)?.expires <= now {
             self.remove(key);
             return None;
         }
         self.entries.get_mut(key)
     }
 
+    fn insert(&mut self, key: &str, fingerprint: Fingerprint, expires: Instant, state: State) {
+        let key: Arc<str> = Arc::from(key);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.by_expiry.insert((expires, seq), key.clone());
+        self.entries.insert(
+            key,
+            Entry {
+                fingerprint,
+                expires,
+                seq,
+                state,
+            },
+        );
+    }
+
+    /// Moves the record of `key` (which exists) to a new expiry.
+    fn set_expiry(&mut self, key: &str, expires: Instant) {
+        let Some(entry) = self.entries.get_mut(key) else {
+            return;
+        };
+        if let Some(shared) = self.by_expiry.remove(&(entry.expires, entry.seq)) {
+            self.by_expiry.insert((expires, entry.seq), shared);
+        }
+        entry.expires = expires;
+    }
+
     fn remove(&mut self, key: &str) {
-        if let Some(Entry {
-            state: State::Completed { seq, .. },
-            ..
-        }) = self.entries.remove(key)
-        {
-            self.completed.remove(&seq);
+        if let Some(entry) = self.entries.remove(key) {
+            self.by_expiry.remove(&(entry.expires, entry.seq));
         }
     }
 
-    /// Frees one slot: expired records first, then the oldest completed one.
-    fn make_room(&mut self, now: Instant, max: usize) -> Result<(), StoreError> {
-        let completed = &mut self.completed;
-        self.entries.retain(|_, entry| {
-            let keep = entry.expires > now;
-            if !keep && let State::Completed { seq, .. } = entry.state {
-                completed.remove(&seq);
+    /// Drops up to `max` expired records, earliest expiry first.
+    fn purge(&mut self, now: Instant, max: usize) {
+        for _ in 0..max {
+            match self.by_expiry.first_key_value() {
+                Some((&(expires, _), _)) if expires <= now => {
+                    if let Some((_, key)) = self.by_expiry.pop_first() {
+                        self.entries.remove(&key);
+                    }
+                }
+                _ => return,
             }
-            keep
-        });
+        }
+    }
+
+    /// Frees one slot: every expired record first, then (if the policy
+    /// allows) the completed record closest to expiry.
+    fn make_room(&mut self, now: Instant, max: usize, policy: WhenFull) -> Result<(), StoreError> {
+        self.purge(now, usize::MAX);
         if self.entries.len() < max {
             return Ok(());
         }
-        match self.completed.pop_first() {
-            Some((_, key)) => {
-                self.entries.remove(&key);
+        let full = |what: &str| {
+            StoreError::new(
+                StoreErrorKind::Full,
+                Some(format!("{max} live records, {what}").into()),
+            )
+        };
+        if policy == WhenFull::Refuse {
+            return Err(full("none expired (WhenFull::Refuse)"));
+        }
+        // In-progress claims sit among the completed records in expiry order;
+        // there are only as many as requests in flight.
+        let victim = self.by_expiry.values().find(|key| {
+            self.entries
+                .get(&***key)
+                .is_some_and(|e| matches!(e.state, State::Completed { .. }))
+        });
+        match victim.cloned() {
+            Some(key) => {
+                self.remove(&key);
                 Ok(())
             }
-            None => Err(StoreError::new(
-                StoreErrorKind::Full,
-                Some(format!("{max} in-progress claims").into()),
-            )),
+            None => Err(full("all of them in-progress claims")),
         }
     }
 }
@@ -318,9 +401,9 @@ impl Store for MemoryStore {
         outcome: &'a Outcome,
         retention: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(std::future::ready(Ok(
-            self.complete_now(key, token, outcome, retention)
-        )))
+        Box::pin(std::future::ready(
+            self.complete_now(key, token, outcome, retention),
+        ))
     }
 
     fn release<'a>(
@@ -337,13 +420,14 @@ impl Store for MemoryStore {
         token: OwnerToken,
         lease: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(std::future::ready(Ok(self.extend_now(key, token, lease))))
+        Box::pin(std::future::ready(self.extend_now(key, token, lease)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::MAX_TTL;
     use http::StatusCode;
 
     struct ManualClock(Arc<Mutex<Instant>>);
@@ -366,6 +450,10 @@ mod tests {
 
     fn fp() -> Fingerprint {
         Fingerprint::of(b"x")
+    }
+
+    fn ok() -> Outcome {
+        Outcome::new(StatusCode::OK)
     }
 
     #[test]
@@ -391,12 +479,13 @@ mod tests {
             store.acquire_now("k", b, fp(), LEASE).unwrap(),
             Acquire::Acquired
         );
-        assert!(!store.complete_now("k", a, &Outcome::new(StatusCode::OK), TTL));
+        assert!(!store.complete_now("k", a, &ok(), TTL).unwrap());
         assert!(!store.release_now("k", a));
-        assert!(!store.extend_now("k", a, LEASE));
-        assert!(store.extend_now("k", b, LEASE));
-        assert!(store.complete_now("k", b, &Outcome::new(StatusCode::ACCEPTED), TTL));
-        assert!(store.complete_now("k", b, &Outcome::new(StatusCode::ACCEPTED), TTL));
+        assert!(!store.extend_now("k", a, LEASE).unwrap());
+        assert!(store.extend_now("k", b, LEASE).unwrap());
+        let accepted = Outcome::new(StatusCode::ACCEPTED);
+        assert!(store.complete_now("k", b, &accepted, TTL).unwrap());
+        assert!(store.complete_now("k", b, &accepted, TTL).unwrap());
         clock.advance(TTL - Duration::from_secs(1));
         assert!(matches!(
             store.acquire_now("k", a, fp(), LEASE).unwrap(),
@@ -409,41 +498,111 @@ mod tests {
         );
     }
 
-    #[test]
-    fn bounded_evicts_expired_then_oldest_completed_then_refuses() {
-        let clock = ManualClock::new();
-        let store = clock.store().max_entries(3);
+    /// Fills a store of 3 with two completed records and a short claim.
+    fn filled(clock: &ManualClock, policy: WhenFull) -> MemoryStore {
+        let store = clock.store().max_entries(3).when_full(policy);
         let t = OwnerToken::from_u128(7);
-        let ok = Outcome::new(StatusCode::OK);
         store.acquire_now("done-1", t, fp(), LEASE).unwrap();
-        assert!(store.complete_now("done-1", t, &ok, TTL));
+        assert!(store.complete_now("done-1", t, &ok(), TTL).unwrap());
+        clock.advance(Duration::from_secs(1));
         store.acquire_now("done-2", t, fp(), LEASE).unwrap();
-        assert!(store.complete_now("done-2", t, &ok, TTL));
+        assert!(store.complete_now("done-2", t, &ok(), TTL).unwrap());
         store
             .acquire_now("short", t, fp(), Duration::from_secs(1))
             .unwrap();
         clock.advance(Duration::from_secs(2));
+        store
+    }
 
+    /// What the store holds for `key` at its clock's now, changing nothing.
+    fn state(store: &MemoryStore, key: &str) -> &'static str {
+        let now = (store.clock)();
+        match store.lock().entries.get(key) {
+            Some(entry) if entry.expires > now => match entry.state {
+                State::Completed { .. } => "completed",
+                State::InProgress { .. } => "in progress",
+            },
+            _ => "absent",
+        }
+    }
+
+    #[test]
+    fn full_store_drops_expired_records_then_refuses_by_default() {
+        let clock = ManualClock::new();
+        let store = filled(&clock, WhenFull::Refuse);
+        let t = OwnerToken::from_u128(7);
         // Full: the expired claim goes first.
         store.acquire_now("live-1", t, fp(), LEASE).unwrap();
         assert_eq!(store.len(), 3);
-        // Full again: the oldest completed record goes, the newer one stays.
-        store.acquire_now("live-2", t, fp(), LEASE).unwrap();
-        let other = OwnerToken::from_u128(8);
-        assert!(matches!(
-            store.acquire_now("done-2", other, fp(), LEASE).unwrap(),
-            Acquire::Completed { .. }
-        ));
-        store.acquire_now("live-3", t, fp(), LEASE).unwrap();
-        // Only live claims left: refuse rather than forget one.
-        let err = store.acquire_now("live-4", t, fp(), LEASE).unwrap_err();
+        // Full of live records: refuse, forget nothing.
+        let err = store.acquire_now("live-2", t, fp(), LEASE).unwrap_err();
         assert_eq!(err.kind(), StoreErrorKind::Full);
+        assert_eq!(state(&store, "done-1"), "completed");
+        assert_eq!(state(&store, "done-2"), "completed");
+        assert_eq!(state(&store, "live-1"), "in progress");
+        // Room comes back as records expire, without a scan.
+        clock.advance(TTL);
+        store.acquire_now("live-2", t, fp(), LEASE).unwrap();
+        assert_eq!(store.len(), 1, "the expired records were dropped");
+    }
+
+    #[test]
+    fn evict_completed_forgets_the_one_closest_to_expiry_never_a_claim() {
+        let clock = ManualClock::new();
+        let store = filled(&clock, WhenFull::EvictCompleted);
+        let t = OwnerToken::from_u128(7);
+        store.acquire_now("live-1", t, fp(), LEASE).unwrap(); // takes the expired slot
+        store.acquire_now("live-2", t, fp(), LEASE).unwrap(); // evicts done-1
+        assert_eq!(state(&store, "done-1"), "absent");
+        assert_eq!(state(&store, "done-2"), "completed");
+        store.acquire_now("live-3", t, fp(), LEASE).unwrap(); // evicts done-2
+        let err = store.acquire_now("live-4", t, fp(), LEASE).unwrap_err();
+        assert_eq!(err.kind(), StoreErrorKind::Full, "claims are never evicted");
         for key in ["live-1", "live-2", "live-3"] {
-            assert!(matches!(
-                store.acquire_now(key, other, fp(), LEASE).unwrap(),
-                Acquire::InProgress { .. }
-            ));
+            assert_eq!(state(&store, key), "in progress");
         }
-        assert_eq!(store.len(), 3);
+    }
+
+    #[test]
+    fn extension_moves_a_claim_in_the_expiry_order() {
+        let clock = ManualClock::new();
+        let store = clock.store().max_entries(2);
+        let t = OwnerToken::from_u128(1);
+        store
+            .acquire_now("a", t, fp(), Duration::from_secs(10))
+            .unwrap();
+        store
+            .acquire_now("b", t, fp(), Duration::from_secs(20))
+            .unwrap();
+        clock.advance(Duration::from_secs(9));
+        assert!(store.extend_now("a", t, Duration::from_secs(60)).unwrap());
+        clock.advance(Duration::from_secs(15));
+        // b expired, a (extended) did not: the new claim takes b's slot.
+        store.acquire_now("c", t, fp(), LEASE).unwrap();
+        assert_eq!(state(&store, "a"), "in progress");
+        assert_eq!(state(&store, "b"), "absent");
+    }
+
+    #[test]
+    fn durations_outside_the_range_are_refused_before_any_change() {
+        let store = MemoryStore::new();
+        let t = OwnerToken::from_u128(1);
+        for bad in [
+            Duration::MAX,
+            MAX_TTL + Duration::from_millis(1),
+            Duration::ZERO,
+        ] {
+            let err = store.acquire_now("k", t, fp(), bad).unwrap_err();
+            assert_eq!(err.kind(), StoreErrorKind::InvalidArgument);
+            assert!(store.is_empty());
+        }
+        store.acquire_now("k", t, fp(), LEASE).unwrap();
+        let err = store
+            .complete_now("k", t, &ok(), Duration::MAX)
+            .unwrap_err();
+        assert_eq!(err.kind(), StoreErrorKind::InvalidArgument);
+        assert!(store.extend_now("k", t, Duration::MAX).is_err());
+        assert_eq!(state(&store, "k"), "in progress");
+        assert!(store.complete_now("k", t, &ok(), MAX_TTL).unwrap());
     }
 }

@@ -31,7 +31,7 @@ mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 
-pub use memory::{DEFAULT_MAX_ENTRIES, MemoryStore};
+pub use memory::{DEFAULT_MAX_ENTRIES, MemoryStore, WhenFull};
 #[cfg(feature = "redis")]
 pub use redis::{DEFAULT_OPERATION_TIMEOUT, RedisStore};
 
@@ -39,11 +39,39 @@ pub use redis::{DEFAULT_OPERATION_TIMEOUT, RedisStore};
 /// trait object-safe: the layer holds an `Arc<dyn Store>`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// The longest lease or retention a store accepts (100 years), and the
+/// longest duration the layer's builder accepts.
+///
+/// Redis refuses an expiry whose absolute time overflows a 64-bit count of
+/// milliseconds, and a record that never expires would turn a crashed
+/// worker's claim into a 409 forever. Both stores refuse longer durations
+/// with [`StoreErrorKind::InvalidArgument`] before they change anything;
+/// [`build`](crate::IdempotencyLayerBuilder::build) refuses them up front.
+///
+/// [`StoreErrorKind::InvalidArgument`]: crate::StoreErrorKind::InvalidArgument
+pub const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// Refuses a lease or retention the stores cannot hold: under 1 ms or over
+/// [`MAX_TTL`].
+pub(crate) fn check_ttl(what: &str, d: Duration) -> Result<(), StoreError> {
+    if d < Duration::from_millis(1) || d > MAX_TTL {
+        return Err(StoreError::new(
+            crate::StoreErrorKind::InvalidArgument,
+            Some(format!("{what} {d:?} is outside 1 ms ..= {MAX_TTL:?}").into()),
+        ));
+    }
+    Ok(())
+}
+
 /// The atomic state machine behind the layer.
 ///
 /// Implementations must make each operation atomic with respect to the
-/// others on the same key, and should bound each operation's duration (the
-/// layer waits for them while a request is pending).
+/// others on the same key, must leave a record as it was when an operation
+/// fails, must refuse (with [`StoreErrorKind::InvalidArgument`]) a lease or
+/// retention outside 1 ms ..= [`MAX_TTL`], and should bound each operation's
+/// duration (the layer waits for them while a request is pending).
+///
+/// [`StoreErrorKind::InvalidArgument`]: crate::StoreErrorKind::InvalidArgument
 pub trait Store: fmt::Debug + Send + Sync + 'static {
     /// Claims `key` for `token` with a lease, or reports its current state.
     ///
@@ -89,6 +117,24 @@ pub trait Store: fmt::Debug + Send + Sync + 'static {
         token: OwnerToken,
         lease: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// [`extend`](Self::extend) for many claims at once: the layer's
+    /// heartbeat renews every claim in flight in one call every `lease / 3`.
+    /// One result per claim, in order.
+    ///
+    /// The default issues every `extend` concurrently, which a multiplexed
+    /// connection (as `RedisStore`'s) sends as one pipeline: one round trip.
+    fn extend_many<'a>(
+        &'a self,
+        claims: &'a [(&'a str, OwnerToken)],
+        lease: Duration,
+    ) -> BoxFuture<'a, Vec<Result<bool, StoreError>>> {
+        Box::pin(futures_util::future::join_all(
+            claims
+                .iter()
+                .map(|(key, token)| self.extend(key, *token, lease)),
+        ))
+    }
 }
 
 impl<S: Store + ?Sized> Store for Arc<S> {
@@ -127,6 +173,14 @@ impl<S: Store + ?Sized> Store for Arc<S> {
         lease: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         (**self).extend(key, token, lease)
+    }
+
+    fn extend_many<'a>(
+        &'a self,
+        claims: &'a [(&'a str, OwnerToken)],
+        lease: Duration,
+    ) -> BoxFuture<'a, Vec<Result<bool, StoreError>>> {
+        (**self).extend_many(claims, lease)
     }
 }
 

@@ -10,10 +10,11 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster_async::ClusterConnection;
 use redis::{FromRedisValue, RedisError, Script};
 
-use super::{Acquire, BoxFuture, Fingerprint, Outcome, OwnerToken, Store};
+use super::{Acquire, BoxFuture, Fingerprint, MAX_TTL, Outcome, OwnerToken, Store, check_ttl};
 use crate::error::{StoreError, StoreErrorKind};
 
-/// Default bound on one store operation (connect, acquire, complete, …).
+/// Default bound on one store operation (acquire, complete, …) and on
+/// establishing a connection.
 pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
 
 // Each script touches exactly one key (KEYS[1]), so it runs on Redis Cluster
@@ -21,14 +22,33 @@ pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
 // completed event status, headers, body. The lease of an in-progress record
 // and the retention of a completed one are the key's TTL (set with PEXPIRE
 // on the server's clock), so an abandoned claim frees itself.
+//
+// Lua does not roll back: a script that fails after a write keeps the write.
+// So every script checks its arguments before writing anything, and sets a
+// new expiry before the data that depends on it (a completed record must
+// never keep its lease TTL, a claim must never live without one). The Rust
+// side refuses out-of-range durations before sending them, too.
+
+/// The scripts' check of a TTL argument: a number of ms in 1 ..= MAX_TTL.
+fn checked_ttl(arg: &str) -> String {
+    format!(
+        "local ttl = tonumber({arg})\n\
+         if not ttl or ttl < 1 or ttl > {max} or ttl ~= math.floor(ttl) then\n\
+         \x20 return redis.error_reply('ERR ttl out of range')\n\
+         end\n",
+        max = MAX_TTL.as_millis()
+    )
+}
 
 static ACQUIRE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&format!(
+        "{}{}",
+        checked_ttl("ARGV[3]"),
         r"
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then
   redis.call('HSET', KEYS[1], 'state', 'in_progress', 'owner', ARGV[1], 'fp', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ttl)
   return {'acquired'}
 end
 local f = redis.call('HMGET', KEYS[1], 'owner', 'fp', 'status', 'headers', 'body')
@@ -39,12 +59,14 @@ if state == 'in_progress' then
   return {'in_progress', f[2] or '', tostring(redis.call('PTTL', KEYS[1]))}
 end
 return {'completed', f[2] or '', f[3] or '', f[4] or '', f[5] or ''}
-",
-    )
+"
+    ))
 });
 
 static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&format!(
+        "{}{}",
+        checked_ttl("ARGV[5]"),
         r"
 local f = redis.call('HMGET', KEYS[1], 'state', 'owner')
 if f[2] ~= ARGV[1] then
@@ -53,11 +75,11 @@ end
 if f[1] == 'completed' then
   return 1
 end
+redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('HSET', KEYS[1], 'state', 'completed', 'status', ARGV[2], 'headers', ARGV[3], 'body', ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1
-",
-    )
+"
+    ))
 });
 
 static RELEASE: LazyLock<Script> = LazyLock::new(|| {
@@ -74,16 +96,18 @@ return 0
 });
 
 static EXTEND: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&format!(
+        "{}{}",
+        checked_ttl("ARGV[2]"),
         r"
 local f = redis.call('HMGET', KEYS[1], 'state', 'owner')
 if f[1] == 'in_progress' and f[2] == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ttl)
   return 1
 end
 return 0
-",
-    )
+"
+    ))
 });
 
 #[derive(Clone)]
@@ -142,9 +166,11 @@ impl fmt::Debug for RedisStore {
 fn manager_config(timeout: Duration) -> ConnectionManagerConfig {
     // Few, short reconnection retries: while Redis is down requests fail fast
     // (the layer answers 503); each failed request schedules a new attempt.
+    // No response timeout of the connection's own: each operation is bounded
+    // by the store's timeout (`RedisStore::timeout`), which may be longer.
     ConnectionManagerConfig::new()
         .set_connection_timeout(Some(timeout))
-        .set_response_timeout(Some(timeout))
+        .set_response_timeout(None)
         .set_number_of_retries(2)
         .set_min_delay(Duration::from_millis(50))
         .set_max_delay(Duration::from_millis(500))
@@ -191,9 +217,9 @@ impl RedisStore {
     {
         let nodes: Vec<String> = nodes.into_iter().map(|n| n.as_ref().to_owned()).collect();
         let timeout = DEFAULT_OPERATION_TIMEOUT;
+        // As for a single node, only `RedisStore::timeout` bounds operations.
         let client = redis::cluster::ClusterClientBuilder::new(nodes)
             .connection_timeout(timeout)
-            .response_timeout(timeout)
             .build()
             .map_err(config_error)?;
         let connection = tokio::time::timeout(timeout, client.get_async_connection())
@@ -220,7 +246,8 @@ impl RedisStore {
     }
 
     /// Bounds each store operation (default [`DEFAULT_OPERATION_TIMEOUT`]);
-    /// one that takes longer fails with [`StoreErrorKind::Timeout`].
+    /// one that takes longer fails with [`StoreErrorKind::Timeout`]. Any
+    /// length works: the connection has no response timeout of its own.
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -250,12 +277,11 @@ impl RedisStore {
     }
 }
 
-fn millis(d: Duration) -> Vec<u8> {
-    // PEXPIRE needs a positive integer.
-    d.as_millis()
-        .clamp(1, u64::MAX as u128)
-        .to_string()
-        .into_bytes()
+/// A TTL for the scripts, in whole milliseconds; out of range → refused
+/// before anything is sent.
+fn millis(what: &str, d: Duration) -> Result<Vec<u8>, StoreError> {
+    check_ttl(what, d)?;
+    Ok(d.as_millis().to_string().into_bytes())
 }
 
 fn store_error(e: RedisError) -> StoreError {
@@ -322,14 +348,11 @@ impl Store for RedisStore {
         lease: Duration,
     ) -> BoxFuture<'a, Result<Acquire, StoreError>> {
         Box::pin(async move {
+            let lease = millis("lease", lease)?;
             let token = token.to_hex();
             let fp = fingerprint.to_hex();
             let reply: Vec<Vec<u8>> = self
-                .run(
-                    &ACQUIRE,
-                    key,
-                    &[token.as_bytes(), fp.as_bytes(), &millis(lease)],
-                )
+                .run(&ACQUIRE, key, &[token.as_bytes(), fp.as_bytes(), &lease])
                 .await?;
             parse_acquire(reply)
         })
@@ -343,6 +366,7 @@ impl Store for RedisStore {
         retention: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
+            let retention = millis("retention", retention)?;
             let token = token.to_hex();
             let status = outcome.status.as_u16().to_string();
             let headers = outcome.encode_headers();
@@ -355,7 +379,7 @@ impl Store for RedisStore {
                         status.as_bytes(),
                         &headers,
                         &outcome.body,
-                        &millis(retention),
+                        &retention,
                     ],
                 )
                 .await?;
@@ -382,10 +406,9 @@ impl Store for RedisStore {
         lease: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
+            let lease = millis("lease", lease)?;
             let token = token.to_hex();
-            let done: i64 = self
-                .run(&EXTEND, key, &[token.as_bytes(), &millis(lease)])
-                .await?;
+            let done: i64 = self.run(&EXTEND, key, &[token.as_bytes(), &lease]).await?;
             Ok(done == 1)
         })
     }

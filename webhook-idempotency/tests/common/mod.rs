@@ -6,6 +6,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -189,7 +190,17 @@ macro_rules! suite {
             inner_error_releases,
             dropped_request_future_still_records_success,
             dropped_request_future_releases_on_failure,
-            handler_timeout_releases_with_503,
+            handler_timeout_keeps_the_claim_until_its_lease_ends,
+            handler_finishing_after_its_timeout_still_records_its_outcome,
+            handler_blocking_its_thread_keeps_its_claim,
+            slow_response_body_completes_instead_of_releasing,
+            unsigned_id_header_cannot_replay_a_signed_request,
+            numeric_ids_key_on_their_exact_text,
+            long_ids_deduplicate,
+            durations_too_long_for_the_store_change_nothing,
+            panicking_final_statuses_still_settles_the_claim,
+            panicking_on_rejection_falls_back_to_the_default_answer,
+            prefix_and_scope_never_share_keys,
             client_error_released_unless_final,
             lease_expiry_fences_out_the_stale_worker,
             acquire_is_idempotent_for_the_same_token,
@@ -438,26 +449,468 @@ pub mod cases {
         assert_eq!(calls.get(), 2);
     }
 
-    pub async fn handler_timeout_releases_with_503(fx: Fixture) {
+    /// Item 4: at the handler timeout the claim is kept (not renewed) until
+    /// its lease ends, because what the handler started may still run.
+    pub async fn handler_timeout_keeps_the_claim_until_its_lease_ends(fx: Fixture) {
         let calls = Calls::default();
+        let side_effects = Arc::new(AtomicUsize::new(0));
         let layer = builder(&fx)
-            .handler_timeout(Duration::from_millis(200))
+            .lease(Duration::from_millis(900))
+            .handler_timeout(Duration::from_millis(150))
             .build()
             .unwrap();
-        let svc = layer.layer(handler(calls.clone(), |n| async move {
-            if n == 1 {
-                std::future::pending::<()>().await;
+        let effects = side_effects.clone();
+        let svc = layer.layer(handler(calls.clone(), move |n| {
+            let effects = effects.clone();
+            async move {
+                if n == 1 {
+                    // Delegated work that outlives the timeout, then a hang.
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_millis(300)).await;
+                        effects.fetch_add(1, Ordering::SeqCst);
+                    });
+                    std::future::pending::<()>().await;
+                }
+                reply(200, "ok")
             }
-            reply(200, "ok")
         }));
         let first = send(&svc, delivery("evt-slow", "{}")).await;
         assert_eq!(first.status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(first.body, r#"{"error":"handler_timeout"}"#);
-        assert!(first.retry_after().is_some());
+        assert_eq!(first.retry_after(), Some(1), "the lease left, rounded up");
+        // Not released: the sender's immediate retry must not run the event
+        // while the delegated work may still be running.
+        let retry = send(&svc, delivery("evt-slow", "{}")).await;
+        assert_eq!(retry.status, StatusCode::CONFLICT, "{retry:?}");
+        assert_eq!(calls.get(), 1);
+        assert_eq!(layer.metrics().released, 0);
+        assert_eq!(layer.metrics().handler_timeouts, 1);
+        // After the lease the event is processable again (the hung handler
+        // was aborted), and the delegated work had finished by then.
+        let last = poll_reply(
+            "the timed-out claim expires",
+            || send(&svc, delivery("evt-slow", "{}")),
+            |r| r.status != StatusCode::CONFLICT,
+        )
+        .await;
+        assert_eq!(last.status, StatusCode::OK, "{last:?}");
+        assert!(!last.replayed());
+        assert_eq!(calls.get(), 2);
+        assert_eq!(side_effects.load(Ordering::SeqCst), 1);
+    }
+
+    /// Item 4, the other way out: a handler that returns after its timeout
+    /// but within its lease gets its outcome recorded.
+    pub async fn handler_finishing_after_its_timeout_still_records_its_outcome(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx)
+            .lease(Duration::from_secs(5))
+            .handler_timeout(Duration::from_millis(100))
+            .build()
+            .unwrap();
+        let svc = layer.layer(handler(calls.clone(), |_| async {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            reply(201, "late")
+        }));
+        let first = send(&svc, delivery("evt-late", "{}")).await;
+        assert_eq!(first.status, StatusCode::SERVICE_UNAVAILABLE);
+        let last = poll_reply(
+            "the late outcome is recorded",
+            || send(&svc, delivery("evt-late", "{}")),
+            |r| r.status != StatusCode::CONFLICT,
+        )
+        .await;
         assert_eq!(
-            send(&svc, delivery("evt-slow", "{}")).await.status,
-            StatusCode::OK
+            (last.status, last.body.as_str()),
+            (StatusCode::CREATED, "late")
         );
+        assert!(last.replayed(), "{last:?}");
+        assert_eq!(calls.get(), 1);
+    }
+
+    /// Item 2: renewal does not depend on the handler being polled. A
+    /// handler that blocks its worker thread for twice the lease keeps its
+    /// claim: duplicates meanwhile get 409, and it runs once.
+    pub async fn handler_blocking_its_thread_keeps_its_claim(fx: Fixture) {
+        const LEASE: Duration = Duration::from_millis(600);
+        const BLOCK: Duration = Duration::from_millis(1300);
+        let calls = Calls::default();
+        let layer = builder(&fx)
+            .lease(LEASE)
+            .handler_timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        let svc = layer.layer(handler(calls.clone(), |_| async {
+            std::thread::sleep(BLOCK); // a synchronous driver, CPU work
+            reply(200, "blocked")
+        }));
+        let first = tokio::spawn({
+            let svc = svc.clone();
+            async move { send(&svc, delivery("evt-block", "{}")).await }
+        });
+        eventually("the handler starts", || async { calls.get() == 1 }).await;
+        let started = tokio::time::Instant::now();
+        let mut conflicts = 0;
+        while !first.is_finished() {
+            let dup = send(&svc, delivery("evt-block", "{}")).await;
+            if first.is_finished() && dup.replayed() {
+                break; // it finished between the check and the send
+            }
+            assert_eq!(dup.status, StatusCode::CONFLICT, "{dup:?}");
+            conflicts += 1;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            started.elapsed() > LEASE,
+            "the duplicates covered more than one lease"
+        );
+        assert!(conflicts > 0);
+        let first = first.await.unwrap();
+        assert_eq!(
+            (first.status, first.body.as_str()),
+            (StatusCode::OK, "blocked")
+        );
+        assert!(send(&svc, delivery("evt-block", "{}")).await.replayed());
+        assert_eq!(calls.get(), 1, "the handler ran twice");
+    }
+
+    /// A body that sends `first`, then `rest` after `pause`.
+    fn trickle(
+        first: &'static str,
+        pause: Duration,
+        rest: &'static str,
+    ) -> http_body_util::StreamBody<
+        futures_util::stream::BoxStream<'static, Result<http_body::Frame<Bytes>, Infallible>>,
+    > {
+        use futures_util::StreamExt as _;
+        let chunks = futures_util::stream::unfold(0u8, move |step| async move {
+            match step {
+                0 => Some((Bytes::from_static(first.as_bytes()), 1)),
+                1 => {
+                    tokio::time::sleep(pause).await;
+                    Some((Bytes::from_static(rest.as_bytes()), 2))
+                }
+                _ => None,
+            }
+        });
+        http_body_util::StreamBody::new(chunks.map(|b| Ok(http_body::Frame::data(b))).boxed())
+    }
+
+    /// Item 3: the status decides complete-or-release; a body too slow (or
+    /// too big) to record is recorded without a body, never released, and
+    /// the caller still gets all of it.
+    pub async fn slow_response_body_completes_instead_of_releasing(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx)
+            .handler_timeout(Duration::from_millis(200))
+            .body_cache_timeout(Duration::from_millis(100))
+            .body_cache_cap(8)
+            .build()
+            .unwrap();
+        let counted = calls.clone();
+        let svc = layer.layer(service_fn(move |req: Request<BufferedBody>| {
+            counted.next();
+            let big = req.headers().contains_key("x-big");
+            async move {
+                let body = if big {
+                    trickle("0123456789abcdef", Duration::ZERO, "!")
+                } else {
+                    trickle(
+                        "side effects done, ",
+                        Duration::from_millis(700),
+                        "body trickles",
+                    )
+                };
+                Ok::<_, Infallible>(Response::new(body))
+            }
+        }));
+        let first = send(&svc, delivery("evt-trickle", "{}")).await;
+        assert_eq!(first.status, StatusCode::OK, "{first:?}");
+        assert_eq!(first.body, "side effects done, body trickles");
+        let dup = send(&svc, delivery("evt-trickle", "{}")).await;
+        assert_eq!(dup.status, StatusCode::OK);
+        assert!(dup.replayed(), "{dup:?}");
+        assert_eq!(
+            dup.body, "",
+            "recorded without the body it could not wait for"
+        );
+
+        let mut big = delivery("evt-big-body", "{}");
+        big.headers_mut().insert("x-big", "1".parse().unwrap());
+        let first = send(&svc, big).await;
+        assert_eq!(
+            first.body, "0123456789abcdef!",
+            "the caller gets every byte"
+        );
+        let dup = send(&svc, delivery("evt-big-body", "{}")).await;
+        assert!(dup.replayed());
+        assert_eq!(dup.body, "", "over the cache cap");
+        assert_eq!(calls.get(), 2);
+        assert_eq!(layer.metrics().released, 0);
+    }
+
+    /// Item 1: the default id never comes from bytes the signature does not
+    /// cover. A captured signed request resent with another unsigned id
+    /// header is the same event.
+    pub async fn unsigned_id_header_cannot_replay_a_signed_request(fx: Fixture) {
+        use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
+        for (scheme, id_header, body) in [
+            (
+                Scheme::Webhook,
+                "x-webhook-id",
+                r#"{"id":"evt_signed","type":"a"}"#,
+            ),
+            // GitHub bodies carry no top-level id: the body's digest is the key.
+            (
+                Scheme::GitHub,
+                "x-github-delivery",
+                r#"{"action":"opened","number":7}"#,
+            ),
+        ] {
+            let calls = Calls::default();
+            let layer = IdempotencyLayer::builder_shared(fx.store.clone())
+                .scope(scheme.to_string())
+                .build()
+                .unwrap(); // the default id source
+            let verifier = Verifier::builder(scheme)
+                .secret("replay-secret")
+                .disable_timestamp_check()
+                .build()
+                .unwrap();
+            let svc = tower::ServiceBuilder::new()
+                .layer(VerifyLayer::new(verifier))
+                .layer(layer.clone())
+                .service(handler(calls.clone(), |_| async { reply(200, "ok") }));
+            let signed = Signer::new(scheme, "replay-secret")
+                .unwrap()
+                .sign(body.as_bytes(), 1_700_000_000, Some("delivery-1"))
+                .unwrap();
+            let request = |id: &str| {
+                let mut req = Request::post("/webhooks")
+                    .body(Full::new(Bytes::from_static(body.as_bytes())))
+                    .unwrap();
+                *req.headers_mut() = signed.clone();
+                req.headers_mut().insert(id_header, id.parse().unwrap());
+                req
+            };
+            assert!(!send(&svc, request("delivery-1")).await.replayed());
+            for forged in ["delivery-2", "attacker-3"] {
+                let replay = send(&svc, request(forged)).await;
+                assert_eq!(replay.status, StatusCode::OK, "{scheme}: {replay:?}");
+                assert!(
+                    replay.replayed(),
+                    "{scheme}: a new unsigned id ran it again"
+                );
+            }
+            assert_eq!(calls.get(), 1, "{scheme}");
+            // Another signed body is another event.
+            let other = body.replace('7', "8").replace("evt_signed", "evt_other");
+            let mut req = Request::post("/webhooks")
+                .body(Full::new(Bytes::from(other.clone())))
+                .unwrap();
+            *req.headers_mut() = Signer::new(scheme, "replay-secret")
+                .unwrap()
+                .sign(other.as_bytes(), 1_700_000_000, Some("delivery-1"))
+                .unwrap();
+            assert!(!send(&svc, req).await.replayed(), "{scheme}");
+            assert_eq!(calls.get(), 2, "{scheme}");
+        }
+    }
+
+    /// Item 6: numbers beyond u64 keep their exact text, and a string never
+    /// shares a key with a number.
+    pub async fn numeric_ids_key_on_their_exact_text(fx: Fixture) {
+        let calls = Calls::default();
+        let svc = builder(&fx)
+            .event_id(IdSource::json("/id"))
+            .build()
+            .unwrap()
+            .layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+        let req = |body: &'static str| {
+            Request::post("/")
+                .body(Full::new(Bytes::from_static(body.as_bytes())))
+                .unwrap()
+        };
+        let bodies = [
+            r#"{"id":100000000000000000001}"#,
+            r#"{"id":100000000000000000002}"#,
+            r#"{"id":1}"#,
+            r#"{"id":"1"}"#,
+        ];
+        for body in bodies {
+            let first = send(&svc, req(body)).await;
+            assert_eq!(first.status, StatusCode::OK);
+            assert!(!first.replayed(), "{body} was taken for an earlier event");
+        }
+        for body in bodies {
+            assert!(send(&svc, req(body)).await.replayed(), "{body}");
+        }
+        assert_eq!(calls.get(), 4);
+    }
+
+    /// Item 9: the key is a hash, so a 10 KB id deduplicates like any other.
+    pub async fn long_ids_deduplicate(fx: Fixture) {
+        let calls = Calls::default();
+        let long = "x".repeat(10 * 1024);
+        let svc = builder(&fx)
+            .event_id(IdSource::header("x-event-id").or(IdSource::json("/id")))
+            .on_missing_id(webhook_idempotency::MissingId::PassThrough)
+            .build()
+            .unwrap()
+            .layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+        let by_header = || delivery(&long, "{}");
+        assert!(!send(&svc, by_header()).await.replayed());
+        assert!(send(&svc, by_header()).await.replayed());
+        let body = format!(r#"{{"id":"{long}y"}}"#);
+        let by_body = || {
+            Request::post("/")
+                .body(Full::new(Bytes::from(body.clone())))
+                .unwrap()
+        };
+        assert!(!send(&svc, by_body()).await.replayed());
+        assert!(send(&svc, by_body()).await.replayed());
+        assert_eq!(calls.get(), 2);
+    }
+
+    /// Item 5: a lease or retention too long for the store is refused
+    /// before anything changes: no claim without an expiry, no completed
+    /// record that keeps its lease TTL.
+    pub async fn durations_too_long_for_the_store_change_nothing(fx: Fixture) {
+        let store = &fx.store;
+        let (a, b, c) = (
+            OwnerToken::random(),
+            OwnerToken::random(),
+            OwnerToken::random(),
+        );
+        let fp = Fingerprint::of(b"{}");
+        let lease = Duration::from_secs(30);
+        let ok = Outcome::new(StatusCode::OK);
+        let huge = [
+            Duration::MAX,
+            Duration::from_secs(u64::MAX),
+            webhook_idempotency::MAX_TTL + Duration::from_millis(1),
+        ];
+        for d in huge {
+            assert!(store.acquire("k:huge", a, fp, d).await.is_err(), "{d:?}");
+        }
+        // Nothing was written: another worker claims the event normally.
+        assert_eq!(
+            store.acquire("k:huge", b, fp, lease).await.unwrap(),
+            Acquire::Acquired
+        );
+        for d in huge {
+            assert!(store.complete("k:huge", b, &ok, d).await.is_err(), "{d:?}");
+            assert!(store.extend("k:huge", b, d).await.is_err(), "{d:?}");
+        }
+        // Still b's claim, with its lease (an expiry, not "forever").
+        match store.acquire("k:huge", c, fp, lease).await.unwrap() {
+            Acquire::InProgress {
+                lease_remaining, ..
+            } => assert!(
+                lease_remaining > Duration::ZERO && lease_remaining <= lease,
+                "{lease_remaining:?}"
+            ),
+            other => panic!("expected b's claim, found {other:?}"),
+        }
+        assert!(
+            store
+                .complete("k:huge", b, &ok, webhook_idempotency::MAX_TTL)
+                .await
+                .unwrap()
+        );
+    }
+
+    /// A `final_statuses` closure that panics must not leave the claim
+    /// neither completed nor released: 2xx complete, the rest release.
+    pub async fn panicking_final_statuses_still_settles_the_claim(fx: Fixture) {
+        let calls = Calls::default();
+        let svc = builder(&fx)
+            .final_statuses(|status| {
+                panic!("final_statuses({status}) panics (expected in this test)")
+            })
+            .build()
+            .unwrap()
+            .layer(handler(calls.clone(), |n| async move {
+                if n == 1 {
+                    reply(503, "try again")
+                } else {
+                    reply(200, "ok")
+                }
+            }));
+        let first = send(&svc, delivery("evt-final-panic", "{}")).await;
+        assert_eq!(first.status, StatusCode::SERVICE_UNAVAILABLE);
+        let retry = send(&svc, delivery("evt-final-panic", "{}")).await;
+        assert_eq!(
+            retry.status,
+            StatusCode::OK,
+            "released, not stuck in progress: {retry:?}"
+        );
+        assert!(!retry.replayed());
+        assert!(
+            send(&svc, delivery("evt-final-panic", "{}"))
+                .await
+                .replayed()
+        );
+        assert_eq!(calls.get(), 2);
+    }
+
+    /// An `on_rejection` closure that panics gets the default answer instead.
+    pub async fn panicking_on_rejection_falls_back_to_the_default_answer(fx: Fixture) {
+        let calls = Calls::default();
+        let gate = Arc::new(Notify::new());
+        let g = gate.clone();
+        let svc = builder(&fx)
+            .on_rejection(|r| panic!("on_rejection({}) panics (expected in this test)", r.code()))
+            .build()
+            .unwrap()
+            .layer(handler(calls.clone(), move |n| {
+                let gate = g.clone();
+                async move {
+                    if n == 1 {
+                        gate.notified().await;
+                    }
+                    reply(200, "ok")
+                }
+            }));
+        let first = tokio::spawn({
+            let svc = svc.clone();
+            async move { send(&svc, delivery("evt-shape-panic", "{}")).await }
+        });
+        eventually("the handler starts", || async { calls.get() == 1 }).await;
+        let dup = send(&svc, delivery("evt-shape-panic", "{}")).await;
+        assert_eq!(dup.status, StatusCode::CONFLICT);
+        assert_eq!(dup.body, r#"{"error":"in_progress"}"#);
+        assert!(dup.retry_after().is_some());
+        let missing = send(
+            &svc,
+            Request::post("/").body(Full::new(Bytes::new())).unwrap(),
+        )
+        .await;
+        assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+        gate.notify_one();
+        assert_eq!(first.await.unwrap().status, StatusCode::OK);
+        assert_eq!(calls.get(), 1);
+    }
+
+    /// Two configurations whose prefix and scope concatenate to the same
+    /// text keep separate records.
+    pub async fn prefix_and_scope_never_share_keys(fx: Fixture) {
+        let calls = Calls::default();
+        let svc = |prefix: &str, scope: &str| {
+            builder(&fx)
+                .prefix(prefix)
+                .scope(scope)
+                .build()
+                .unwrap()
+                .layer(handler(calls.clone(), |_| async { reply(200, "ok") }))
+        };
+        let (one, two) = (svc("tenant:a", "b"), svc("tenant", "a:b"));
+        assert!(!send(&one, delivery("evt-shared-id", "{}")).await.replayed());
+        assert!(
+            !send(&two, delivery("evt-shared-id", "{}")).await.replayed(),
+            "another configuration's record answered"
+        );
+        assert!(send(&one, delivery("evt-shared-id", "{}")).await.replayed());
         assert_eq!(calls.get(), 2);
     }
 

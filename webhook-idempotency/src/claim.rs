@@ -1,0 +1,536 @@
+//! The life of one event in its own task: acquire a claim, run the handler,
+//! record the outcome (complete) or give the event back (release).
+//!
+//! ```text
+//! acquire ──completed──▶ replay the record
+//!    │ ────in progress─▶ 409, Retry-After = lease left
+//!    │ ────store error─▶ 503 (fail-closed) / handler without dedupe (fail-open)
+//!    ▼ acquired: the heartbeat renews the claim from now on
+//! handler (its own task) ──panic / error / non-final status──▶ release
+//!    │ ──timeout──▶ 503; renewal stops; a late outcome is still recorded
+//!    ▼ final status (2xx, or marked final)
+//! read the body to record it (bounded in bytes and time), then complete,
+//! retrying with backoff for up to a lease while the claim is renewed
+//! ```
+
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::FutureExt;
+use http::request::Parts;
+use http::{HeaderMap, Request, Response};
+use http_body::Body;
+use http_body_util::BodyExt;
+use tokio::sync::oneshot;
+use tokio::task::JoinError;
+use tokio::time::Instant;
+use tower_service::Service;
+
+use crate::body::{BufferedBody, ResponseBody};
+use crate::config::{Config, OnMismatch, OnStoreError};
+use crate::error::{BoxError, StoreError, StoreErrorKind};
+use crate::event_id::EventKey;
+use crate::heartbeat::ClaimGuard;
+use crate::metrics::Counter;
+use crate::rejection::{Rejection, rejection, rejection_retry_after, replay};
+use crate::store::{Acquire, Fingerprint, Outcome, OwnerToken};
+
+type Answer<B, E> = Result<Response<ResponseBody<B>>, E>;
+
+/// Where the task sends the answer for the waiting request.
+pub(crate) type Reply<B, E> = oneshot::Sender<Answer<B, E>>;
+
+/// The first pause between two attempts to record an outcome.
+const FIRST_BACKOFF: Duration = Duration::from_millis(10);
+
+/// Claims `event` and runs the handler if the claim is ours; sends the
+/// answer through `reply` as soon as there is one.
+pub(crate) async fn process<S, ResBody>(
+    config: Arc<Config>,
+    inner: S,
+    parts: Parts,
+    bytes: Bytes,
+    event: EventKey,
+    fingerprint: Fingerprint,
+    reply: Reply<ResBody, S::Error>,
+) where
+    S: Service<Request<BufferedBody>, Response = Response<ResBody>> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    ResBody: Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
+    let token = OwnerToken::random();
+    // Before the acquire is sent: the lease can only be longer than we think.
+    let acquired_at = Instant::now();
+    let mismatch = |stored: Fingerprint| {
+        if stored == fingerprint {
+            return false;
+        }
+        config.counters.incr(Counter::FingerprintMismatch);
+        tracing::warn!(
+            event_id = %event.logged(),
+            "duplicate event with a different body"
+        );
+        config.on_mismatch == OnMismatch::Reject
+    };
+    let answer = match acquire(&config, &event, token, fingerprint).await {
+        Ok(Acquire::Acquired) => {
+            return run_claimed(
+                config,
+                inner,
+                parts,
+                bytes,
+                event,
+                token,
+                acquired_at,
+                reply,
+            )
+            .await;
+        }
+        Ok(Acquire::Completed {
+            outcome,
+            fingerprint: stored,
+        }) => {
+            if mismatch(stored) {
+                Ok(rejection(&config, Rejection::FingerprintMismatch))
+            } else {
+                config.counters.incr(Counter::Duplicate);
+                tracing::info!(
+                    event_id = %event.logged(),
+                    status = outcome.status.as_u16(),
+                    "duplicate of a processed event: replaying its outcome"
+                );
+                Ok(replay(outcome))
+            }
+        }
+        Ok(Acquire::InProgress {
+            lease_remaining,
+            fingerprint: stored,
+        }) => {
+            if mismatch(stored) {
+                Ok(rejection(&config, Rejection::FingerprintMismatch))
+            } else {
+                config.counters.incr(Counter::InFlightConflict);
+                tracing::info!(
+                    event_id = %event.logged(),
+                    lease_remaining = ?lease_remaining,
+                    "event in progress elsewhere: 409"
+                );
+                Ok(rejection_retry_after(
+                    &config,
+                    Rejection::InProgress,
+                    lease_remaining,
+                ))
+            }
+        }
+        Err(e) => match config.on_store_error {
+            OnStoreError::FailClosed => {
+                if e.kind() == StoreErrorKind::Full {
+                    tracing::warn!(
+                        event_id = %event.logged(),
+                        error = %e,
+                        "idempotency store is full: 503, handler not called \
+                         (size the store for peak rate × retention)"
+                    );
+                } else {
+                    tracing::error!(
+                        event_id = %event.logged(),
+                        error = %e,
+                        "idempotency store unavailable: 503, handler not called"
+                    );
+                }
+                Ok(rejection_retry_after(
+                    &config,
+                    Rejection::StoreUnavailable,
+                    config.store_retry_after,
+                ))
+            }
+            OnStoreError::FailOpen => {
+                tracing::warn!(
+                    event_id = %event.logged(),
+                    error = %e,
+                    "idempotency store unavailable: running the handler WITHOUT deduplication (fail-open)"
+                );
+                let answer = call_plain(inner, parts, bytes).await;
+                if let Ok(res) = &answer
+                    && config.is_final(res.status())
+                {
+                    config.counters.incr(Counter::Processed);
+                }
+                answer
+            }
+        },
+    };
+    let _ = reply.send(answer);
+}
+
+/// Whether a claim may exist in the store although the acquire failed (its
+/// answer was lost, or it landed after the timeout).
+fn may_have_landed(e: &StoreError) -> bool {
+    matches!(
+        e.kind(),
+        StoreErrorKind::Timeout | StoreErrorKind::Unavailable | StoreErrorKind::Protocol
+    )
+}
+
+/// Acquire, tried twice when the first attempt may simply have lost its
+/// answer (acquire is idempotent for one token). When both fail, a claim
+/// that lands late would block the event for a whole lease with nobody
+/// running it: it is released in the background.
+async fn acquire(
+    config: &Arc<Config>,
+    event: &EventKey,
+    token: OwnerToken,
+    fingerprint: Fingerprint,
+) -> Result<Acquire, StoreError> {
+    let store = &config.store;
+    let mut acquired = store
+        .acquire(event.key(), token, fingerprint, config.lease)
+        .await;
+    if let Err(e) = &acquired
+        && may_have_landed(e)
+    {
+        tracing::debug!(event_id = %event.logged(), error = %e, "acquire failed, retrying once");
+        config.counters.incr(Counter::StoreError);
+        acquired = store
+            .acquire(event.key(), token, fingerprint, config.lease)
+            .await;
+    }
+    if let Err(e) = &acquired {
+        if e.kind() == StoreErrorKind::Full {
+            config.counters.incr(Counter::StoreFull);
+        } else {
+            config.counters.incr(Counter::StoreError);
+        }
+        if may_have_landed(e) {
+            release_in_background(config.clone(), event.clone(), token);
+        }
+    }
+    acquired
+}
+
+/// Deletes the claim of a failed acquire if it landed: retried with backoff
+/// until the store answers, for at most a lease (after that it expired).
+fn release_in_background(config: Arc<Config>, event: EventKey, token: OwnerToken) {
+    tokio::spawn(async move {
+        let deadline = Instant::now() + config.lease;
+        let mut delay = Duration::from_millis(50);
+        loop {
+            match config.store.release(event.key(), token).await {
+                Ok(true) => {
+                    tracing::info!(
+                        event_id = %event.logged(),
+                        "a claim whose acquire had failed landed late: released"
+                    );
+                    return;
+                }
+                Ok(false) => return,
+                Err(_) if Instant::now() + delay >= deadline => return,
+                Err(_) => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(1));
+                }
+            }
+        }
+    });
+}
+
+/// Calls the inner service without deduplication.
+pub(crate) async fn call_plain<S, ResBody>(
+    mut inner: S,
+    parts: Parts,
+    bytes: Bytes,
+) -> Answer<ResBody, S::Error>
+where
+    S: Service<Request<BufferedBody>, Response = Response<ResBody>>,
+{
+    let res = inner
+        .call(Request::from_parts(parts, BufferedBody::new(bytes)))
+        .await?;
+    Ok(res.map(ResponseBody::inner))
+}
+
+#[allow(clippy::too_many_arguments)] // one call site, each a distinct piece of state
+async fn run_claimed<S, ResBody>(
+    config: Arc<Config>,
+    mut inner: S,
+    mut parts: Parts,
+    bytes: Bytes,
+    event: EventKey,
+    token: OwnerToken,
+    acquired_at: Instant,
+    reply: Reply<ResBody, S::Error>,
+) where
+    S: Service<Request<BufferedBody>, Response = Response<ResBody>> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    ResBody: Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
+    let mut claim = config.heartbeat.register(&event, token, acquired_at);
+    tracing::debug!(event_id = %event.logged(), "claimed event: running the handler");
+    parts.extensions.insert(token);
+    parts.extensions.insert(event.clone());
+    let req = Request::from_parts(parts, BufferedBody::new(bytes));
+    // Its own task, so neither a handler that blocks its thread nor one
+    // that never wakes up again keeps the timeout below from firing.
+    let mut handler = tokio::spawn(inner.call(req));
+    tokio::select! {
+        biased;
+        joined = &mut handler => {
+            let answer = settle(&config, &event, token, &mut claim, joined).await;
+            let _ = reply.send(answer);
+        }
+        () = tokio::time::sleep(config.handler_timeout) => {
+            // Releasing now could run the event again next to what the
+            // handler left running; let the lease run out instead.
+            let remaining = claim.stop();
+            config.counters.incr(Counter::HandlerTimeout);
+            tracing::warn!(
+                event_id = %event.logged(),
+                timeout = ?config.handler_timeout,
+                lease_remaining = ?remaining,
+                "handler timed out: 503; its claim is kept until its lease expires"
+            );
+            let _ = reply.send(Ok(rejection_retry_after(
+                &config,
+                Rejection::HandlerTimeout,
+                remaining,
+            )));
+            match tokio::time::timeout(remaining, &mut handler).await {
+                Ok(joined) => {
+                    let _late = settle(&config, &event, token, &mut claim, joined).await;
+                }
+                Err(_) => {
+                    handler.abort();
+                    tracing::warn!(
+                        event_id = %event.logged(),
+                        "handler still running when its lease expired: aborted; \
+                         a retry may now process the event"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Records what the handler did and builds the caller's answer.
+async fn settle<ResBody, E>(
+    config: &Config,
+    event: &EventKey,
+    token: OwnerToken,
+    claim: &mut ClaimGuard,
+    joined: Result<Result<Response<ResBody>, E>, JoinError>,
+) -> Answer<ResBody, E>
+where
+    ResBody: Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
+    let res = match joined {
+        Err(e) => {
+            claim.stop();
+            let reason = if e.is_panic() {
+                "handler panicked"
+            } else {
+                "handler task cancelled"
+            };
+            release(config, event, token, reason).await;
+            return Ok(rejection(config, Rejection::HandlerPanicked));
+        }
+        Ok(Err(e)) => {
+            claim.stop();
+            release(config, event, token, "inner service error").await;
+            return Err(e);
+        }
+        Ok(Ok(res)) => res,
+    };
+    let status = res.status();
+    if !config.is_final(status) {
+        claim.stop();
+        let reason = format!("handler answered {}", status.as_u16());
+        release(config, event, token, &reason).await;
+        return Ok(res.map(ResponseBody::inner));
+    }
+    // Final: the handler's work is done, whatever its body does from here.
+    let (parts, body) = res.into_parts();
+    let (recorded_body, body) = read_to_record(config, event, body).await;
+    let outcome = Outcome {
+        status,
+        headers: cached_headers(&parts.headers, config),
+        body: recorded_body,
+    };
+    complete(config, event, token, &outcome, claim.recording_deadline()).await;
+    claim.stop();
+    config.counters.incr(Counter::Processed);
+    Ok(Response::from_parts(parts, body))
+}
+
+/// Reads the start of a final response's body: all of it when it fits the
+/// cache cap and arrives within the cache timeout (→ recorded), else no more
+/// than that (→ recorded without a body). The caller's body is what was read
+/// followed by the rest, unchanged.
+async fn read_to_record<B>(config: &Config, event: &EventKey, body: B) -> (Bytes, ResponseBody<B>)
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let cap = config.body_cache_cap as u64;
+    if cap == 0 || body.size_hint().lower() > cap {
+        return (Bytes::new(), ResponseBody::inner(body));
+    }
+    let mut body = Box::pin(body);
+    let mut read = VecDeque::new();
+    let mut len = 0u64;
+    let deadline = Instant::now() + config.body_cache_timeout;
+    let (complete, rest, error) = loop {
+        let next = AssertUnwindSafe(body.frame()).catch_unwind();
+        match tokio::time::timeout_at(deadline, next).await {
+            Ok(Ok(None)) => break (true, None, None),
+            Ok(Ok(Some(Ok(frame)))) => {
+                len += frame.data_ref().map_or(0, |d| d.len() as u64);
+                read.push_back(frame);
+                if len > cap {
+                    break (false, Some(body), None);
+                }
+            }
+            Ok(Ok(Some(Err(e)))) => {
+                let e: BoxError = e.into();
+                tracing::warn!(
+                    event_id = %event.logged(),
+                    error = %e,
+                    "reading the handler's response body failed: its outcome is recorded without a body"
+                );
+                break (false, None, Some(e));
+            }
+            Ok(Err(_panic)) => {
+                tracing::error!(
+                    event_id = %event.logged(),
+                    "the handler's response body panicked: its outcome is recorded without a body"
+                );
+                break (false, None, Some("the response body panicked".into()));
+            }
+            Err(_elapsed) => {
+                tracing::debug!(
+                    event_id = %event.logged(),
+                    "the handler's response body is slower than the cache timeout: \
+                     its outcome is recorded without a body"
+                );
+                break (false, Some(body), None);
+            }
+        }
+    };
+    let recorded = if complete {
+        let mut whole = BytesMut::with_capacity(len as usize);
+        for frame in &read {
+            if let Some(data) = frame.data_ref() {
+                whole.extend_from_slice(data);
+            }
+        }
+        whole.freeze()
+    } else {
+        Bytes::new()
+    };
+    (recorded, ResponseBody::prefixed(read, rest, error))
+}
+
+fn cached_headers(headers: &HeaderMap, config: &Config) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for name in &config.cached_headers {
+        for value in headers.get_all(name) {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// Records the outcome, retrying with backoff until `deadline`: a store
+/// that blinks (a restart) must not leave a processed event in progress, to
+/// be run again after its lease. The caller keeps the claim renewed.
+async fn complete(
+    config: &Config,
+    event: &EventKey,
+    token: OwnerToken,
+    outcome: &Outcome,
+    deadline: Instant,
+) {
+    let max_backoff = (config.lease / 4).clamp(FIRST_BACKOFF, Duration::from_secs(1));
+    let mut delay = FIRST_BACKOFF;
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let error = match config
+            .store
+            .complete(event.key(), token, outcome, config.retention)
+            .await
+        {
+            Ok(true) => {
+                tracing::debug!(
+                    event_id = %event.logged(),
+                    status = outcome.status.as_u16(),
+                    attempt,
+                    "event completed"
+                );
+                return;
+            }
+            Ok(false) => {
+                tracing::warn!(
+                    event_id = %event.logged(),
+                    "claim lost before completion (its lease expired): outcome not recorded"
+                );
+                return;
+            }
+            Err(e) => e,
+        };
+        config.counters.incr(Counter::StoreError);
+        if error.kind() == StoreErrorKind::InvalidArgument || Instant::now() + delay >= deadline {
+            tracing::error!(
+                event_id = %event.logged(),
+                attempt,
+                error = %error,
+                "outcome not recorded: the claim expires with its lease, then a retry may run the handler again"
+            );
+            return;
+        }
+        tracing::warn!(
+            event_id = %event.logged(),
+            attempt,
+            error = %error,
+            "could not record the outcome yet; retrying in {delay:?}"
+        );
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(max_backoff);
+    }
+}
+
+/// Gives the event back so the sender's retry processes it. A failure only
+/// delays that retry (the claim expires with its lease, no longer renewed),
+/// so a few quick attempts suffice.
+async fn release(config: &Config, event: &EventKey, token: OwnerToken, reason: &str) {
+    for attempt in 1..=3u32 {
+        match config.store.release(event.key(), token).await {
+            Ok(true) => {
+                config.counters.incr(Counter::Released);
+                tracing::info!(event_id = %event.logged(), reason, "claim released: a retry will process the event");
+                return;
+            }
+            Ok(false) => {
+                tracing::warn!(event_id = %event.logged(), reason, "claim already lost (its lease expired): nothing to release");
+                return;
+            }
+            Err(e) => {
+                config.counters.incr(Counter::StoreError);
+                tracing::warn!(event_id = %event.logged(), attempt, error = %e, "could not release the claim");
+                tokio::time::sleep(FIRST_BACKOFF * 2 * attempt).await;
+            }
+        }
+    }
+    tracing::error!(
+        event_id = %event.logged(),
+        reason,
+        "claim not released: the event stays blocked until its lease expires"
+    );
+}
