@@ -256,7 +256,9 @@ pub(crate) struct ListenArgs {
     #[arg(long)]
     pub(crate) verify: bool,
 
-    /// Process each event id once: duplicates get the cached response.
+    /// Process each event once: duplicates get the recorded response. With --verify
+    /// the event is keyed on signed bytes only (the signed id, else the body's "id",
+    /// else its SHA-256); without it, on X-Webhook-Id / webhook-id, else the body's "id".
     #[arg(long)]
     pub(crate) dedupe: bool,
 

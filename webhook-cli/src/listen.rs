@@ -15,8 +15,12 @@ use crate::cli::ListenArgs;
 use crate::output::{UsageError, println_flush};
 use crate::{Context, Run};
 
-/// Where dedupe finds the event id: the verify layer's, else `X-Webhook-Id`
-/// (when not verifying), else the body's `"id"` (Stripe, Slack).
+/// Where dedupe finds the event id. A verified request is keyed on signed
+/// bytes only (the layer's default: the signed id, else the body's `"id"`,
+/// else the body's SHA-256), so a replay under a new unsigned id header is
+/// still a duplicate. Without `--verify` nothing is signed and the id
+/// headers are as good as anything: `X-Webhook-Id`, `webhook-id`, else the
+/// body's `"id"`.
 pub(crate) fn id_source() -> IdSource {
     IdSource::Verified
         .or(IdSource::header("x-webhook-id"))
@@ -24,7 +28,6 @@ pub(crate) fn id_source() -> IdSource {
         .or(IdSource::json("/id"))
 }
 
-/// The idempotency layer over Redis or memory.
 /// The dedupe layer of `listen` and `roundtrip`. `lease` overrides the
 /// layer's default claim lease (and with it how long a 409's `Retry-After`
 /// can ask a sender to wait).

@@ -223,6 +223,42 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
     assert!(line.contains("id=evt_2 sig=invalid"), "{line}");
 }
 
+/// `listen --verify --dedupe` keys on signed bytes: a captured request
+/// resent with another `X-Webhook-Id` (not covered by the signature) is
+/// answered as the duplicate it is, whether the body has an `"id"` or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_dedupe_ignores_a_forged_unsigned_id_header() {
+    let mut listener = Listener::start(&["--verify", "--dedupe", "--secret", SECRET]);
+    let signer = webhook_verify::Signer::new(Scheme::Webhook, SECRET).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let client = reqwest::Client::new();
+    for body in [r#"{"id":"evt_captured"}"#, r#"{"no":"id field"}"#] {
+        let signed = signer.sign(body.as_bytes(), now, Some("hdr-1")).unwrap();
+        for (n, id) in ["hdr-1", "forged-2", "forged-3"].into_iter().enumerate() {
+            let mut headers = signed.clone();
+            headers.insert("x-webhook-id", id.parse().unwrap());
+            let res = client
+                .post(&listener.url)
+                .headers(headers)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let line = listener.next_line();
+            let expected = if n == 0 {
+                " new -> 200"
+            } else {
+                " duplicate -> 200"
+            };
+            assert!(line.contains(expected), "{body} with {id}: {line}");
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listen_simulates_failures_and_forwards_byte_exact() {
     let mut failing = Listener::start(&["--fail-rate", "1", "--retry-after", "7"]);

@@ -69,10 +69,11 @@ fn app(verifier: Verifier, store: impl Store, state: AppState) -> Router {
         // `Router::layer` wraps outermost-last: VerifyLayer (added last) runs
         // first, so unverified requests never touch the idempotency store.
         //
-        // The event id is the verify layer's (`X-Webhook-Id`, the default
-        // `IdSource::Verified`). That header is not covered by the MAC; if the
-        // id must resist a hostile replayer, take it from the signed body with
-        // `IdempotencyLayer::builder(store).event_id(IdSource::json("/id"))`.
+        // The event id comes from signed bytes only (the default
+        // `IdSource::Verified`): `X-Webhook-Id` is not covered by the MAC, so
+        // the key is the signed body's `"id"` (or, without one, the body's
+        // SHA-256). A captured request resent under a new `X-Webhook-Id` is
+        // still the same event.
         .layer(IdempotencyLayer::new(store))
         .layer(VerifyLayer::new(verifier))
 }
