@@ -1,5 +1,6 @@
 -- wrk script for scripts/bench.sh: POSTs one signed body (default scheme)
--- with a unique X-Webhook-Id per request, so the dedupe layers see only
+-- with a unique X-Webhook-Id per request (the bench server keys dedupe on
+-- that header explicitly), so the dedupe layers see only
 -- first deliveries. The signature does not cover the id, and the bench
 -- server disables the timestamp check, so one signature serves the run.
 local threads = 0

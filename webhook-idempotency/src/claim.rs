@@ -16,6 +16,7 @@
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -213,30 +214,49 @@ async fn acquire(
     acquired
 }
 
+/// At most this many failed acquires are released in the background at once
+/// (a long outage fails every request); beyond it, a claim that landed late
+/// expires with its lease.
+const MAX_BACKGROUND_RELEASES: usize = 1024;
+
 /// Deletes the claim of a failed acquire if it landed: retried with backoff
 /// until the store answers, for at most a lease (after that it expired).
 fn release_in_background(config: Arc<Config>, event: EventKey, token: OwnerToken) {
+    let pending = &config.background_releases;
+    if pending.fetch_add(1, Ordering::Relaxed) >= MAX_BACKGROUND_RELEASES {
+        pending.fetch_sub(1, Ordering::Relaxed);
+        tracing::debug!(
+            event_id = %event.logged(),
+            "too many background releases pending: a late claim of this event expires with its lease"
+        );
+        return;
+    }
     tokio::spawn(async move {
-        let deadline = Instant::now() + config.lease;
-        let mut delay = Duration::from_millis(50);
-        loop {
-            match config.store.release(event.key(), token).await {
-                Ok(true) => {
-                    tracing::info!(
-                        event_id = %event.logged(),
-                        "a claim whose acquire had failed landed late: released"
-                    );
-                    return;
-                }
-                Ok(false) => return,
-                Err(_) if Instant::now() + delay >= deadline => return,
-                Err(_) => {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(1));
-                }
+        release_late_claim(&config, &event, token).await;
+        config.background_releases.fetch_sub(1, Ordering::Relaxed);
+    });
+}
+
+async fn release_late_claim(config: &Config, event: &EventKey, token: OwnerToken) {
+    let deadline = Instant::now() + config.lease;
+    let mut delay = Duration::from_millis(50);
+    loop {
+        match config.store.release(event.key(), token).await {
+            Ok(true) => {
+                tracing::info!(
+                    event_id = %event.logged(),
+                    "a claim whose acquire had failed landed late: released"
+                );
+                return;
+            }
+            Ok(false) => return,
+            Err(_) if Instant::now() + delay >= deadline => return,
+            Err(_) => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(1));
             }
         }
-    });
+    }
 }
 
 /// Calls the inner service without deduplication.

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -68,7 +69,8 @@ pub enum OnStoreError {
     /// default): the sender retries later, nothing is lost or doubled.
     #[default]
     FailClosed,
-    /// Call the handler without deduplication and `warn!` each time.
+    /// Call the handler without deduplication and `warn!` each time — also
+    /// when a [`MemoryStore`](crate::MemoryStore) is full.
     FailOpen,
 }
 
@@ -95,6 +97,8 @@ pub(crate) struct Config {
     pub(crate) on_rejection: Option<Arc<RejectionFn>>,
     pub(crate) counters: Counters,
     pub(crate) heartbeat: Arc<Heartbeat>,
+    /// Releases of failed acquires still being retried in the background.
+    pub(crate) background_releases: AtomicUsize,
 }
 
 impl Config {

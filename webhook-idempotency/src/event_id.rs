@@ -46,9 +46,9 @@ pub enum IdSource {
     /// 1. the scheme's event id, when the signature covers it
     ///    ([`Verified::event_id_signed`](webhook_verify::Verified::event_id_signed):
     ///    Standard Webhooks' `webhook-id`);
-    /// 2. otherwise the verified body's top-level `"id"` (a JSON string or
-    ///    number), which is where Stripe and this toolkit's default scheme
-    ///    put the event id;
+    /// 2. otherwise the verified body's top-level `"id"` (a non-empty JSON
+    ///    string, or a number), which is where Stripe and this toolkit's
+    ///    default scheme put the event id;
     /// 3. otherwise the SHA-256 of the verified body
     ///    ([`EventIdKind::BodyDigest`]): GitHub, Slack, any body without an
     ///    `"id"`.
@@ -158,7 +158,9 @@ impl IdSource {
                 let verified = parts.extensions.get::<webhook_verify::Verified>()?;
                 match &verified.event_id {
                     Some(id) if verified.event_id_signed => Some(EventId::text(id.clone())),
-                    _ => json_pointer(body, "/id").or_else(|| Some(digest.event_id())),
+                    _ => json_pointer(body, "/id")
+                        .filter(|id| !id.text.is_empty())
+                        .or_else(|| Some(digest.event_id())),
                 }
             }
             IdSource::Header(name) => {
@@ -488,9 +490,9 @@ mod tests {
         req.into_parts().0
     }
 
-    fn id(source: &IdSource, parts: &Parts, body: &'static [u8]) -> Option<(EventIdKind, String)> {
+    fn id(source: &IdSource, parts: &Parts, body: &[u8]) -> Option<(EventIdKind, String)> {
         source
-            .extract(parts, &Bytes::from_static(body))
+            .extract(parts, &Bytes::copy_from_slice(body))
             .map(|id| (id.kind, id.text))
     }
 
@@ -548,13 +550,15 @@ mod tests {
                 text("evt_body"),
                 "{scheme}"
             );
-            let p = verified(scheme, b"{}", "unsigned");
-            let digest = Fingerprint::of(b"{}").to_hex();
-            assert_eq!(
-                id(&IdSource::Verified, &p, b"{}"),
-                Some((EventIdKind::BodyDigest, digest)),
-                "{scheme}"
-            );
+            for body in [&b"{}"[..], br#"{"id":""}"#, br#"{"id":null}"#, b"not json"] {
+                let p = verified(scheme, body, "unsigned");
+                let digest = Fingerprint::of(body).to_hex();
+                assert_eq!(
+                    id(&IdSource::Verified, &p, body),
+                    Some((EventIdKind::BodyDigest, digest)),
+                    "{scheme}"
+                );
+            }
         }
         // No verify layer, no id.
         let bare = parts(Request::new(()));

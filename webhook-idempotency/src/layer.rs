@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -287,7 +288,8 @@ impl IdempotencyLayerBuilder {
     /// Shapes the layer's own answers (400, 409, 413, 422, 500, 503); the
     /// default is the rejection's status with `{"error":"<code>"}`. The layer
     /// still adds the [`Rejection`] to the response extensions and, for 409
-    /// and 503, a `Retry-After` unless the response has one.
+    /// and 503, a `Retry-After` unless the response has one. A closure that
+    /// panics gets the default answer instead (logged as an error).
     ///
     /// ```
     /// use bytes::Bytes;
@@ -412,6 +414,7 @@ impl IdempotencyLayerBuilder {
             on_rejection: self.on_rejection,
             counters,
             heartbeat,
+            background_releases: AtomicUsize::new(0),
         }
     }
 }

@@ -15,18 +15,18 @@
 //! | completed | replays the recorded status (and allow-listed headers, body up to a cap) with `Idempotent-Replayed: true`; handler not called |
 //! | in progress elsewhere | **409** with `Retry-After` = lease remaining (never a 2xx, never 410) |
 //!
-//! After the handler runs: 2xx (or a status marked final with
-//! [`final_statuses`](IdempotencyLayerBuilder::final_statuses)) → the record
-//! becomes *completed* for the retention TTL (72 h by default); 5xx or any
-//! other status, an inner-service error, a panic or the handler timeout →
-//! the claim is *released* so the sender's retry processes the event. Both
-//! are compare-and-set on the owner token: a worker whose lease expired can
-//! no longer touch a key that another worker now owns.
+//! After the handler returns, its **status** decides: 2xx (or a status
+//! marked final with [`final_statuses`](IdempotencyLayerBuilder::final_statuses))
+//! → the record becomes *completed* for the retention TTL (72 h by default);
+//! any other status, an inner-service error or a panic → the claim is
+//! *released* so the sender's retry processes the event. Both are
+//! compare-and-set on the owner token: a worker whose lease expired can no
+//! longer touch a key that another worker now owns.
 //!
-//! The handler runs in its own task, so a client that disconnects (hyper
-//! drops the request future) does not cancel it: its outcome is still
-//! recorded, never left to lease expiry. While it runs, the lease is
-//! extended every `lease / 3`.
+//! The handler runs in its own task, so a client that disconnects does not
+//! cancel it, and its outcome is still recorded. While it runs, the layer's
+//! heartbeat — one task per layer, one batched store call every `lease / 3`
+//! — renews its claim, whether or not the handler's future is being polled.
 //!
 //! ```
 //! use std::convert::Infallible;
@@ -47,7 +47,7 @@
 //!     async { Ok::<_, Infallible>(Response::new(Full::new(Bytes::from("done")))) }
 //! });
 //! let layer = IdempotencyLayer::builder(MemoryStore::new())
-//!     .event_id(IdSource::json("/id")) // usually: the verify layer's id (the default)
+//!     .event_id(IdSource::json("/id")) // no verify layer here; the default keys on signed bytes
 //!     .build()?;
 //! let service = ServiceBuilder::new().layer(layer.clone()).service(handler);
 //!
@@ -92,36 +92,53 @@
 //! # }
 //! ```
 //!
-//! The event id comes from [`IdSource`]: by default the id the verify layer
-//! found (`webhook-id`, `X-Webhook-Id`, `X-GitHub-Delivery`); Stripe puts it
-//! in the body (`IdSource::json("/id")`). Keys are
-//! `{prefix}:{scope}:{hex(sha256(id))}` (bounded size; see [`EventKey`]).
-//! The layer needs a Tokio runtime (it spawns the handler).
+//! The event id comes from [`IdSource`]. The default,
+//! [`IdSource::Verified`], keys only on bytes the signature covers: the
+//! scheme's event id when it is signed (Standard Webhooks' `webhook-id`),
+//! else the verified body's top-level `"id"` (Stripe, this toolkit's default
+//! scheme), else the SHA-256 of the verified body (GitHub, Slack). Unsigned
+//! id headers (`X-Webhook-Id`, `X-GitHub-Delivery`) are never the default
+//! key: anyone holding one captured request could resend it under a fresh id.
+//! Keys are `{prefix}:{scope}:{hex(sha256(kind, id))}` (see [`EventKey`]):
+//! bounded whatever the id's length, and a number never shares a key with a
+//! string. The layer needs a Tokio runtime (it spawns tasks); use a
+//! multi-thread one if handlers may block their thread.
 //!
 //! # What "exactly once" means here
 //!
-//! With a healthy Redis this layer guarantees:
+//! With a healthy store this layer guarantees:
 //!
 //! - **no concurrent double execution**: one delivery holds the claim, the
-//!   others get 409 and retry later;
-//! - **no re-execution after a recorded success** within the retention TTL;
+//!   others get 409 and retry later; the claim is renewed for as long as the
+//!   handler runs, and is not given back while work it started may still
+//!   run (a handler timeout keeps it until its lease ends);
+//! - **no re-execution after a recorded success** within the retention TTL —
+//!   and a success is recorded even if the store blinks (recording is
+//!   retried for up to a lease, the claim renewed meanwhile);
 //! - **no acknowledged-but-unprocessed event**: a 2xx is only sent for a
 //!   handler that returned 2xx (or for a replay of one); failures release
-//!   the claim and store outages answer 503 (fail-closed), so the sender
-//!   retries.
+//!   the claim, and store outages, a full store and handler timeouts answer
+//!   503, so the sender retries.
 //!
-//! It cannot promise more than its store. A duplicate can still run if:
+//! A non-final answer (5xx by default) means "not processed": the retry
+//! runs the handler again, so a handler should fail before its side effects
+//! or make them idempotent.
 //!
-//! - Redis loses a record: a **failover** to a replica that had not received
-//!   the latest writes (replication is asynchronous), a restart without
-//!   persistence, or **eviction** under memory pressure — configure
-//!   `maxmemory-policy noeviction` and AOF (`appendonly yes`);
-//! - a worker **pauses past its lease** (GC-like stall, VM freeze, a store
-//!   unreachable for extensions): the lease expires, another delivery
-//!   claims the event, and the first handler is still running. It cannot
-//!   record its outcome any more (it is fenced out), but its side effects
-//!   happened;
-//! - the retention TTL expires before the sender's last retry.
+//! What can still run an event twice, and nothing else:
+//!
+//! - **a lost record**: a Redis **failover** to a replica that had not
+//!   received the latest writes (replication is asynchronous), or a restart
+//!   without persistence — configure AOF (`appendonly yes`);
+//! - **eviction**: Redis evicting keys under memory pressure (configure
+//!   `maxmemory-policy noeviction`), or a `MemoryStore` you configured with
+//!   [`WhenFull::EvictCompleted`];
+//! - **work that outlives its claim**: a worker paused past
+//!   its lease with no heartbeat possible — a frozen process or VM, every
+//!   runtime thread blocked, the store unreachable for longer than a lease
+//!   (renewals and the recording both fail), or work a timed-out handler
+//!   left running past the lease. Another delivery then claims the event
+//!   while the first one's side effects may still happen; the first worker
+//!   can no longer record anything (it is fenced out).
 //!
 //! So make the handler's own write idempotent where it matters — a unique
 //! constraint on the event id, or a fencing check with the owner token:
@@ -146,11 +163,33 @@
 //! - **Store outage** ([`OnStoreError`]): fail-closed by default — 503 with
 //!   `Retry-After`, handler not called; fail-open runs the handler without
 //!   dedupe and `warn!`s every time. [`RedisStore`] bounds every operation
-//!   (2 s by default) and reconnects in the background.
+//!   (2 s by default, any length with [`RedisStore::timeout`]) and
+//!   reconnects in the background. An acquire that timed out but landed
+//!   later is released in the background, so it does not block the event.
+//! - **Store blip while recording**: recording the outcome is retried with
+//!   backoff for up to a lease while the heartbeat keeps the claim; the
+//!   caller's answer waits for it.
+//! - **Full store** ([`MemoryStore`] only): 503 with `Retry-After`, counted
+//!   in [`MetricsSnapshot::store_full`] and warned, never a forgotten
+//!   record — unless you choose [`WhenFull::EvictCompleted`].
+//! - **Handler timeout**: 503 with `Retry-After` = the lease left; the claim
+//!   is kept (no longer renewed) until the lease ends. A handler that still
+//!   finishes in that time has its outcome recorded; one still running at
+//!   the end of the lease is aborted.
+//! - **Slow response body**: the status decides complete-or-release; the
+//!   body is recorded if it fits the cache cap and arrives within the cache
+//!   timeout (1 s), else the event is recorded without a body. The caller
+//!   always gets the whole body.
 //! - **Different body, same id** ([`OnMismatch`]): treated as the duplicate
 //!   it is with a `warn!` (some providers change the body between retries),
 //!   or 422 in strict mode. The handler never runs twice either way.
 //! - **Missing id** ([`MissingId`]): 400 by default, or pass-through.
+//! - **Panicking closures**: a `final_statuses` closure that panics counts
+//!   as "not final" (2xx stay final), an `on_rejection` one as the default
+//!   answer; no claim is left neither completed nor released.
+//! - **Durations**: `build` refuses any over [`MAX_TTL`] (100 years;
+//!   `Duration::MAX` is a mistake, not "forever"), and the stores refuse
+//!   them again before writing anything.
 //!
 //! # Choosing the TTLs
 //!
@@ -158,10 +197,13 @@
 //!   Standard Webhooks/Svix: about 1.5 days) and never be shorter than the
 //!   signature tolerance (5 minutes by default), or a replay inside the
 //!   tolerance would run again; `build` warns if it is.
-//! - *Lease*: how long a crashed worker's event stays blocked (409) before
-//!   a retry may process it — longer than a typical handler run, shorter
-//!   than the sender's first retry delay. The *handler timeout* (30 s)
-//!   bounds a run; the claim is extended while it runs.
+//! - *Lease*: how long a crashed worker's event stays blocked (409) before a
+//!   retry may process it, and how long a store outage may last without an
+//!   outcome going unrecorded — longer than a store restart, shorter than
+//!   the sender's patience. Renewed every `lease / 3` while the handler
+//!   runs, so it need not cover slow handlers.
+//! - *Handler timeout* (30 s): how long a handler may take to return its
+//!   response head before the caller gets 503.
 //!
 //! # Observability
 //!

@@ -732,6 +732,9 @@ pub mod cases {
                 .unwrap()
         };
         let bodies = [
+            r#"{"id":18446744073709551615}"#, // u64::MAX
+            r#"{"id":18446744073709551616}"#, // u64::MAX + 1
+            r#"{"id":18446744073709551617}"#, // u64::MAX + 2
             r#"{"id":100000000000000000001}"#,
             r#"{"id":100000000000000000002}"#,
             r#"{"id":1}"#,
@@ -745,7 +748,7 @@ pub mod cases {
         for body in bodies {
             assert!(send(&svc, req(body)).await.replayed(), "{body}");
         }
-        assert_eq!(calls.get(), 4);
+        assert_eq!(calls.get(), bodies.len());
     }
 
     /// Item 9: the key is a hash, so a 10 KB id deduplicates like any other.
