@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 use tower::Layer;
-use webhook_idempotency::{IdempotencyLayer, OnStoreError, RedisStore};
+use webhook_idempotency::{IdempotencyLayer, IdempotencyLayerBuilder, OnStoreError, RedisStore};
 use webhook_test_support::{RedisCluster, RedisServer};
 
 use common::{Calls, builder, delivery, eventually, handler, reply, send};
@@ -20,6 +20,16 @@ async fn start_redis() -> RedisServer {
     tokio::task::spawn_blocking(RedisServer::start)
         .await
         .expect("starting redis-server panicked")
+}
+
+/// A layer keyed on `x-event-id` over its own connection to `server`, each
+/// Redis operation bounded by `timeout`.
+async fn layer_on(server: &RedisServer, timeout: Duration) -> IdempotencyLayerBuilder {
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the test redis-server: {e}"))
+        .timeout(timeout);
+    IdempotencyLayer::builder(store).event_id(webhook_idempotency::IdSource::header("x-event-id"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,13 +129,9 @@ async fn redis_outage_fails_closed_then_recovers_on_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_outage_fail_open_runs_the_handler_without_dedupe() {
     let mut server = start_redis().await;
-    let store = RedisStore::connect(&server.url())
-        .await
-        .unwrap()
-        .timeout(Duration::from_millis(500));
     let calls = Calls::default();
-    let layer = IdempotencyLayer::builder(store)
-        .event_id(webhook_idempotency::IdSource::header("x-event-id"))
+    let layer = layer_on(&server, Duration::from_millis(500))
+        .await
         .on_store_error(OnStoreError::FailOpen)
         .build()
         .unwrap();
@@ -225,13 +231,9 @@ async fn redis_cluster_runs_each_event_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hung_redis_is_bounded_by_the_operation_timeout() {
     let mut server = start_redis().await;
-    let store = RedisStore::connect(&server.url())
-        .await
-        .unwrap()
-        .timeout(Duration::from_millis(300));
     let calls = Calls::default();
-    let layer = IdempotencyLayer::builder(store)
-        .event_id(webhook_idempotency::IdSource::header("x-event-id"))
+    let layer = layer_on(&server, Duration::from_millis(300))
+        .await
         .lease(Duration::from_secs(1))
         .build()
         .unwrap();
@@ -278,13 +280,9 @@ async fn redis_blip_while_recording_does_not_run_the_event_again() {
     })
     .await
     .unwrap();
-    let store = RedisStore::connect(&server.url())
-        .await
-        .unwrap()
-        .timeout(Duration::from_millis(200));
     let calls = Calls::default();
-    let layer = IdempotencyLayer::builder(store)
-        .event_id(webhook_idempotency::IdSource::header("x-event-id"))
+    let layer = layer_on(&server, Duration::from_millis(200))
+        .await
         .lease(Duration::from_secs(4))
         .build()
         .unwrap();
@@ -341,13 +339,9 @@ async fn redis_blip_while_recording_does_not_run_the_event_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acquire_that_lands_after_its_timeout_is_released() {
     let mut server = start_redis().await;
-    let store = RedisStore::connect(&server.url())
-        .await
-        .unwrap()
-        .timeout(Duration::from_millis(200));
     let calls = Calls::default();
-    let layer = IdempotencyLayer::builder(store)
-        .event_id(webhook_idempotency::IdSource::header("x-event-id"))
+    let layer = layer_on(&server, Duration::from_millis(200))
+        .await
         .lease(Duration::from_secs(60))
         .build()
         .unwrap();
