@@ -37,7 +37,7 @@
 //! ```
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -328,20 +328,24 @@ pub fn event_id(headers: &HeaderMap, body: &[u8]) -> Option<String> {
     }
 }
 
-/// Reads a capture file line by line (blank lines are skipped), without
-/// loading it whole.
+/// Reads a capture file (`-` for stdin) line by line (blank lines are
+/// skipped), without loading it whole.
 pub fn read_file(
     path: &Path,
 ) -> Result<
     impl Iterator<Item = Result<(usize, CapturedRequest), CaptureError>> + Send + use<>,
     CaptureError,
 > {
-    let file = File::open(path).map_err(|source| CaptureError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    let reader: Box<dyn Read + Send> = if path == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(File::open(path).map_err(|source| CaptureError::Io {
+            path: path.to_owned(),
+            source,
+        })?)
+    };
     let path = path.to_owned();
-    Ok(BufReader::new(file)
+    Ok(BufReader::new(reader)
         .lines()
         .enumerate()
         .filter_map(move |(index, line)| {

@@ -14,7 +14,10 @@ Exit codes:
   1  failure: invalid signature (verify), non-2xx response (send),
      undelivered events (deliver, replay), exactly-once violated (roundtrip),
      or any other error
-  2  usage error (bad arguments, no secret given)";
+  2  usage error (bad arguments, no secret given)
+  130  interrupted (Ctrl-C or SIGTERM): deliver and replay first print the
+       summary, write what was accepted but not delivered to --dead-letter
+       and flush --results";
 
 /// Sign, verify, send, capture, replay and load-test webhooks.
 #[derive(Debug, Parser)]
@@ -55,6 +58,8 @@ pub(crate) enum Command {
     /// Self-test: deliver through faults and duplicates, check every event ran exactly once.
     #[command(after_help = EXIT_CODES)]
     Roundtrip(RoundtripArgs),
+    /// Manage signing secrets (`webhook secret new --scheme standard`).
+    Secret(SecretArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
 }
@@ -68,6 +73,7 @@ pub(crate) enum SchemeArg {
     /// Stripe-Signature.
     Stripe,
     /// Standard Webhooks (Svix): webhook-id / webhook-timestamp / webhook-signature.
+    #[value(alias = "svix", alias = "standard-webhooks")]
     Standard,
     /// GitHub X-Hub-Signature-256.
     Github,
@@ -117,6 +123,25 @@ fn parse_rate(text: &str) -> Result<f64, String> {
         Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
         _ => Err("expected a positive number".to_owned()),
     }
+}
+
+/// A count that must be at least 1 (`--concurrency`, `--line`).
+fn parse_positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a whole number of at least 1".to_owned()),
+    }
+}
+
+/// A duration like every other (`2s`, `500ms`), or bare whole seconds (`2`).
+fn parse_seconds_or_duration(text: &str) -> Result<Duration, String> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text
+            .parse()
+            .map(Duration::from_secs)
+            .map_err(|_| "too many seconds".to_owned());
+    }
+    parse_duration(text)
 }
 
 fn parse_probability(text: &str) -> Result<f64, String> {
@@ -181,12 +206,13 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_parser = parse_duration, default_value = "5m")]
     pub(crate) tolerance: Duration,
 
-    /// Verify captured requests instead (every line, or the one given by --line).
+    /// Verify captured requests instead (a capture file, or - for stdin; every
+    /// line, or the one given by --line).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["headers", "input"])]
     pub(crate) capture: Option<PathBuf>,
 
     /// With --capture: only the request on this line (1-based).
-    #[arg(long, requires = "capture")]
+    #[arg(long, requires = "capture", value_parser = parse_positive)]
     pub(crate) line: Option<usize>,
 
     /// The body: a file, or - for stdin.
@@ -206,7 +232,7 @@ pub(crate) struct SendArgs {
     #[arg(short, long, group = "body")]
     pub(crate) data: Option<String>,
 
-    /// The body, read from a file (sent byte-exact).
+    /// The body, read from a file, or - for stdin (sent byte-exact).
     #[arg(short, long, group = "body")]
     pub(crate) file: Option<PathBuf>,
 
@@ -219,7 +245,8 @@ pub(crate) struct SendArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub(crate) sets: Vec<String>,
 
-    /// Event id (default: the body's "id", else generated).
+    /// Event id for a template, or a body without "id" (default: generated).
+    /// The body's "id" (after --set) is always the one signed.
     #[arg(long)]
     pub(crate) id: Option<String>,
 
@@ -286,9 +313,10 @@ pub(crate) struct ListenArgs {
     #[arg(long, default_value_t = 503, value_name = "CODE")]
     pub(crate) fail_status: u16,
 
-    /// Make simulated failures 429 with this Retry-After (seconds).
-    #[arg(long, value_name = "SECS")]
-    pub(crate) retry_after: Option<u64>,
+    /// Make simulated failures 429 with this Retry-After (a duration, sent as
+    /// whole seconds rounded up; bare numbers are seconds).
+    #[arg(long, value_name = "DURATION", value_parser = parse_seconds_or_duration, conflicts_with = "fail_status")]
+    pub(crate) retry_after: Option<Duration>,
 
     /// Delay every answer by this long.
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
@@ -307,7 +335,7 @@ pub(crate) struct ListenArgs {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SenderArgs {
     /// Requests in flight at once.
-    #[arg(short, long, default_value_t = 64)]
+    #[arg(short, long, default_value_t = 64, value_parser = parse_positive)]
     pub(crate) concurrency: usize,
 
     /// Requests per second (default: unlimited).
@@ -373,7 +401,7 @@ pub(crate) struct ReplayArgs {
     #[command(flatten)]
     pub(crate) signing: SigningArgs,
 
-    /// The capture (or dead-letter) file.
+    /// The capture (or dead-letter) file, or - for stdin.
     pub(crate) capture: PathBuf,
 
     /// Base URL to send to (the captured path and query are appended);
@@ -410,7 +438,9 @@ pub(crate) struct DeliverArgs {
     pub(crate) count: Option<u64>,
 
     /// Read events from an NDJSON file: one JSON event per line (sent
-    /// byte-exact; id from its "id"), or capture records; - for stdin.
+    /// byte-exact; id from its "id"), or capture records; - for stdin. Lines
+    /// that are not JSON objects are sent byte-exact too, with a generated
+    /// id, and warned about.
     #[arg(long, group = "events", value_name = "FILE")]
     pub(crate) from: Option<PathBuf>,
 
@@ -453,10 +483,34 @@ pub(crate) struct RoundtripArgs {
     pub(crate) scheme: SchemeArg,
 
     /// Requests in flight at once.
-    #[arg(short, long, default_value_t = 64)]
+    #[arg(short, long, default_value_t = 64, value_parser = parse_positive)]
     pub(crate) concurrency: usize,
 
     /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SecretArgs {
+    #[command(subcommand)]
+    pub(crate) command: SecretCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SecretCommand {
+    /// Print a fresh random secret in the scheme's format (whsec_… for
+    /// standard and stripe); nothing is stored.
+    New(SecretNewArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SecretNewArgs {
+    /// The scheme whose format to use.
+    #[arg(long, value_enum, default_value_t = SchemeArg::Webhook)]
+    pub(crate) scheme: SchemeArg,
+
+    /// Print {"scheme": …, "secret": …} instead of the bare secret.
     #[arg(long)]
     pub(crate) json: bool,
 }

@@ -8,13 +8,14 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use webhook_cli::capture::{CaptureWriter, CapturedRequest};
 use webhook_cli::sender::{
-    self, Backoff, Hooks, Outgoing, ResultsWriter, Sender, SenderConfig, Summary,
+    self, Backoff, Hooks, Outgoing, ResultsWriter, Sender, SenderConfig, StopSignal, Summary,
 };
 
 use crate::cli::{BackoffKind, DeliverArgs, RetryArgs, SenderArgs};
-use crate::output::{Failure, UsageError, print_json, println_flush, random_id};
+use crate::output::{Failure, Interrupted, UsageError, print_json, println_flush, random_id};
 use crate::progress;
 use crate::sign::unix_now;
+use crate::signals::stop_on_interrupt;
 use crate::templates::template;
 use crate::{Context, Run};
 
@@ -45,11 +46,14 @@ impl SenderArgs {
 
     /// Runs the engine with this command's outputs (dead letters, results,
     /// progress), prints the summary, and fails when events were not delivered.
+    /// `nothing` names what was expected when the source yields no event at
+    /// all (an error, exit 1: doing nothing silently looks like success).
     pub(crate) async fn run_engine<I, E>(
         &self,
         sender: &Sender,
         events: I,
         total: Option<u64>,
+        nothing: &str,
         ctx: &Context,
     ) -> anyhow::Result<Summary>
     where
@@ -72,17 +76,38 @@ impl SenderArgs {
             let bar = bar.clone();
             Arc::new(move |_: &sender::EventReport| bar.inc(1))
         };
+        let stop = StopSignal::new();
         let hooks = Hooks {
             dead_letter,
             results,
             on_event: Some(on_event),
+            stop: Some(stop.clone()),
         };
-        let summary = sender.run(events, hooks).await?;
+        let signals = stop_on_interrupt(stop);
+        let summary = sender.run(events, hooks).await;
+        signals.abort();
+        // Cleared on every path, so no half-drawn bar is left behind.
         bar.finish_and_clear();
+        let summary = summary?;
+        if summary.sent == 0 && !summary.interrupted {
+            return Err(Failure(format!("nothing to send: {nothing}")).into());
+        }
         if self.json {
             print_json(&summary)?;
         } else {
             println_flush(&summary.to_string()).context("writing to stdout")?;
+        }
+        if summary.interrupted {
+            let whereto = self
+                .dead_letter
+                .as_ref()
+                .map(|p| format!(" (written to {})", p.display()))
+                .unwrap_or_default();
+            return Err(Interrupted(format!(
+                "interrupted: {} event(s) delivered, {} accepted but not delivered{whereto}",
+                summary.delivered, summary.dead_lettered
+            ))
+            .into());
         }
         if summary.dead_lettered > 0 {
             let whereto = self
@@ -100,13 +125,19 @@ impl SenderArgs {
     }
 }
 
+/// How many "not a JSON object" warnings `--from` prints before it only
+/// counts them.
+const MAX_SHAPE_WARNINGS: usize = 5;
+
 /// The events of `--from FILE`: capture records are resent (re-signed),
-/// other lines are event bodies sent byte-exact.
+/// other lines are event bodies sent byte-exact. A line that is not a JSON
+/// object is still sent byte-exact (with a generated id), and warned about.
 fn events_from_file(
     file: Box<dyn Read + Send>,
     url: reqwest::Url,
     run: String,
 ) -> impl Iterator<Item = anyhow::Result<Outgoing>> + Send + 'static {
+    let mut odd_lines = 0usize;
     BufReader::new(file)
         .lines()
         .enumerate()
@@ -121,8 +152,23 @@ fn events_from_file(
                 return Outgoing::from_capture(&record, url.clone(), true, fallback)
                     .with_context(|| format!("line {number}"));
             }
+            let object = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&line);
             let id = webhook_cli::capture::event_id(&http::HeaderMap::new(), line.as_bytes())
                 .unwrap_or_else(fallback);
+            if object.is_err() {
+                odd_lines += 1;
+                if odd_lines <= MAX_SHAPE_WARNINGS {
+                    tracing::warn!(
+                        "--from line {number} is not a JSON object: sent byte-exact as the body, \
+                         as event {id}{}",
+                        if odd_lines == MAX_SHAPE_WARNINGS {
+                            " (further such lines are not reported)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
             Ok(Outgoing::json(&url, id, line))
         })
 }
@@ -150,7 +196,10 @@ impl Run for DeliverArgs {
                 Box::new(File::open(path).with_context(|| format!("opening {}", path.display()))?)
             };
             let events = events_from_file(file, url, run);
-            self.sender.run_engine(&sender, events, None, ctx).await
+            let nothing = format!("no event in {}", path.display());
+            self.sender
+                .run_engine(&sender, events, None, &nothing, ctx)
+                .await
         } else {
             let count = self.count.unwrap_or(1000);
             let kind = self.event.clone();
@@ -163,7 +212,7 @@ impl Run for DeliverArgs {
                 Ok::<_, UsageError>(Outgoing::json(&url, id, body))
             });
             self.sender
-                .run_engine(&sender, events, Some(count), ctx)
+                .run_engine(&sender, events, Some(count), "--count is 0", ctx)
                 .await
         }?;
         tracing::debug!(?summary, "deliver finished");

@@ -12,7 +12,7 @@ use webhook_cli::receiver::{self, Handler, ReceiverConfig, RequestLog, Simulatio
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, RedisStore};
 
 use crate::cli::ListenArgs;
-use crate::output::{UsageError, println_flush};
+use crate::output::{UsageError, println_flush, redact_url};
 use crate::{Context, Run};
 
 /// Where dedupe finds the event id. A verified request is keyed on signed
@@ -30,23 +30,31 @@ pub(crate) fn id_source() -> IdSource {
 
 /// The dedupe layer of `listen` and `roundtrip`. `lease` overrides the
 /// layer's default claim lease (and with it how long a 409's `Retry-After`
-/// can ask a sender to wait).
+/// can ask a sender to wait); `retention` how long completed events are
+/// remembered.
 pub(crate) async fn dedupe_layer(
     redis: Option<&str>,
     prefix: &str,
     lease: Option<Duration>,
+    retention: Option<Duration>,
 ) -> anyhow::Result<IdempotencyLayer> {
     let builder = match redis {
-        Some(url) => IdempotencyLayer::builder(
-            RedisStore::connect(url)
-                .await
-                .with_context(|| format!("connecting to Redis at {url}"))?,
-        ),
+        Some(url) => {
+            let shown = redis_url(url)?;
+            IdempotencyLayer::builder(
+                RedisStore::connect(url)
+                    .await
+                    .with_context(|| format!("connecting to Redis at {shown}"))?,
+            )
+        }
         None => IdempotencyLayer::builder(MemoryStore::new()),
     };
     let builder = match lease {
-        // The handler timeout must stay below the lease (see the layer's docs).
-        Some(lease) => builder.lease(lease).handler_timeout(lease / 2),
+        Some(lease) => builder.lease(lease),
+        None => builder,
+    };
+    let builder = match retention {
+        Some(retention) => builder.retention(retention),
         None => builder,
     };
     builder
@@ -54,6 +62,21 @@ pub(crate) async fn dedupe_layer(
         .prefix(prefix)
         .build()
         .context("configuring dedupe")
+}
+
+/// Checks a `--redis` URL (a malformed one is a bad argument, exit 2) and
+/// returns it fit for printing: without its credentials.
+pub(crate) fn redis_url(url: &str) -> anyhow::Result<String> {
+    let shown = redact_url(url);
+    let scheme_ok = reqwest::Url::parse(url)
+        .is_ok_and(|u| matches!(u.scheme(), "redis" | "rediss" | "redis+unix" | "unix"));
+    if !scheme_ok {
+        return Err(UsageError(format!(
+            "--redis {shown:?} is not a Redis URL (redis://[:password@]host[:port][/db])"
+        ))
+        .into());
+    }
+    Ok(shown)
 }
 
 fn status(code: u16, flag: &str) -> anyhow::Result<StatusCode> {
@@ -96,7 +119,7 @@ impl Run for ListenArgs {
             None
         };
         let dedupe = if self.dedupe {
-            Some(dedupe_layer(self.redis.as_deref(), "webhook:listen", None).await?)
+            Some(dedupe_layer(self.redis.as_deref(), "webhook:listen", None, None).await?)
         } else {
             None
         };
@@ -117,7 +140,10 @@ impl Run for ListenArgs {
             respond: status(self.respond, "--respond")?,
             fail_rate: self.fail_rate,
             fail_status: status(self.fail_status, "--fail-status")?,
-            retry_after: self.retry_after,
+            // Retry-After carries whole seconds: round up, so it never asks for less.
+            retry_after: self
+                .retry_after
+                .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
             delay: self.delay,
             forward_to,
             client: reqwest::Client::builder()

@@ -2,6 +2,7 @@
 //! deliver and roundtrip. This file only wires: parse, set up tracing, run,
 //! map the error to an exit code.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -16,13 +17,15 @@ mod progress;
 mod replay;
 mod roundtrip;
 mod secret;
+mod secret_new;
 mod send;
 mod sign;
+mod signals;
 mod templates;
 mod verify;
 
 use cli::{Cli, Command};
-use output::UsageError;
+use output::{Interrupted, UsageError};
 
 /// Global options every command may look at.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +50,7 @@ impl Run for Command {
             Command::Replay(args) => args.run(ctx).await,
             Command::Deliver(args) => Box::pin(args.run(ctx)).await,
             Command::Roundtrip(args) => Box::pin(args.run(ctx)).await,
+            Command::Secret(args) => args.run(ctx).await,
             Command::Completions(args) => args.run(ctx).await,
         }
     }
@@ -67,20 +71,39 @@ fn init_tracing(verbose: u8, quiet: bool) {
         .init();
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose, cli.quiet);
     let ctx = Context { quiet: cli.quiet };
-    match cli.command.run(&ctx).await {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => return exit_for(&anyhow::Error::new(err).context("starting the runtime")),
+    };
+    let result = runtime.block_on(cli.command.run(&ctx));
+    // Don't wait for a blocking read that will never end (`deliver --from -`
+    // stopped by Ctrl-C while stdin stays open): everything is written by now.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) if err.downcast_ref::<UsageError>().is_some() => {
-            eprintln!("error: {err:#}");
-            ExitCode::from(2)
-        }
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
-        }
+        Err(err) => exit_for(&err),
     }
+}
+
+/// Reports `err` on stderr and maps it to the documented exit code.
+fn exit_for(err: &anyhow::Error) -> ExitCode {
+    // The reader of our output went away (`| head -1`): a normal end, as for
+    // other Unix tools, and nothing to report (stderr may be that pipe too).
+    if output::is_broken_pipe(err) {
+        return ExitCode::SUCCESS;
+    }
+    let code = if err.downcast_ref::<UsageError>().is_some() {
+        2
+    } else if err.downcast_ref::<Interrupted>().is_some() {
+        130
+    } else {
+        1
+    };
+    // Never panic on a closed stderr.
+    let _ = writeln!(std::io::stderr().lock(), "error: {}", output::describe(err));
+    ExitCode::from(code)
 }

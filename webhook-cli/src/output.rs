@@ -17,6 +17,59 @@ pub(crate) struct UsageError(pub(crate) String);
 #[error("{0}")]
 pub(crate) struct Failure(pub(crate) String);
 
+/// The user stopped the run (Ctrl-C, SIGTERM): exit code 130, after the
+/// summary and the output files were written for what was sent.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct Interrupted(pub(crate) String);
+
+/// Whether `err` comes from writing to a pipe whose reader went away.
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The error and its causes, each said once. Many errors print their cause
+/// in their own message *and* return it as their source, so a plain walk of
+/// the chain repeats it ("refused: refused: refused"); a cause whose text is
+/// already in the message is left out.
+pub(crate) fn describe(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let message = cause.to_string();
+        if message.is_empty() || text.contains(&message) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&message);
+    }
+    text
+}
+
+/// `url` fit for printing: any user name and password replaced by `***`
+/// (`redis://:hunter2@host` → `redis://***@host`). Text that is not a URL
+/// loses everything up to its last `@` before the host part, to be safe.
+pub(crate) fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            // Both succeed for URLs that have userinfo (they have a host).
+            let _ = parsed.set_password(None);
+            let _ = parsed.set_username("***");
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => match url.rfind('@') {
+            Some(at) => format!("***{}", &url[at..]),
+            None => url.to_owned(),
+        },
+    }
+}
+
 /// Reads a body from a file, or stdin for `-`.
 pub(crate) fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     if path == Path::new("-") {
@@ -95,6 +148,37 @@ mod tests {
         assert_eq!(headers.get_all("x-a").iter().count(), 2);
         assert!(parse_headers(&["nocolon".to_owned()]).is_err());
         assert!(parse_headers(&["bad name: 1".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn causes_are_said_once() {
+        let io = io::Error::new(
+            io::ErrorKind::ConnectionRefused,
+            "Connection refused (os error 111)",
+        );
+        #[derive(Debug, thiserror::Error)]
+        #[error("store unavailable: {0}")]
+        struct Wrapper(#[source] io::Error);
+        let err = anyhow::Error::new(Wrapper(io)).context("connecting to Redis");
+        assert_eq!(
+            describe(&err),
+            "connecting to Redis: store unavailable: Connection refused (os error 111)"
+        );
+        let pipe =
+            anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe)).context("writing");
+        assert!(is_broken_pipe(&pipe));
+        assert!(!is_broken_pipe(&err));
+    }
+
+    #[test]
+    fn urls_are_printed_without_credentials() {
+        assert_eq!(
+            redact_url("redis://:hunter2@127.0.0.1:6379/0"),
+            "redis://***@127.0.0.1:6379/0"
+        );
+        assert_eq!(redact_url("https://user:pw@h/x"), "https://***@h/x");
+        assert_eq!(redact_url("redis://127.0.0.1/"), "redis://127.0.0.1/");
+        assert!(!redact_url("not a url :hunter2@host").contains("hunter2"));
     }
 
     #[test]

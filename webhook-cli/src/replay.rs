@@ -122,8 +122,17 @@ impl Run for ReplayArgs {
                 Err(err) => Some(Err(err)),
             }
         });
+        let nothing = if self.select.is_empty() {
+            format!("no captured request in {}", self.capture.display())
+        } else {
+            format!(
+                "no captured request in {} matched --select {}",
+                self.capture.display(),
+                self.select.join(" --select ")
+            )
+        };
         self.sender
-            .run_engine(&sender, events, None, ctx)
+            .run_engine(&sender, events, None, &nothing, ctx)
             .await
             .map(drop)
     }

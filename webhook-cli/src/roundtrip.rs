@@ -41,6 +41,11 @@ use crate::{Context, Run};
 /// The claim lease of the roundtrip's receiver.
 const ROUNDTRIP_LEASE: Duration = Duration::from_secs(2);
 
+/// How long the roundtrip's records live in a user's Redis if removing them
+/// at the end fails: long enough to cover the run and the signature
+/// tolerance, short enough not to leave 10,000 records for 72 h.
+const ROUNDTRIP_RETENTION: Duration = Duration::from_secs(10 * 60);
+
 /// The handler under test: counts how often each event was processed.
 #[derive(Debug, Default)]
 struct Counter {
@@ -101,7 +106,13 @@ impl Run for RoundtripArgs {
         // twin in progress gets 409 with Retry-After = the lease remaining,
         // which the sender honours. With the 60 s default one such conflict
         // would stall the run for a minute.
-        let dedupe = dedupe_layer(self.redis.as_deref(), &prefix, Some(ROUNDTRIP_LEASE)).await?;
+        let dedupe = dedupe_layer(
+            self.redis.as_deref(),
+            &prefix,
+            Some(ROUNDTRIP_LEASE),
+            Some(ROUNDTRIP_RETENTION),
+        )
+        .await?;
         let counter = Arc::new(Counter {
             fail_rate: self.fail_rate,
             ..Counter::default()
@@ -174,6 +185,10 @@ impl Run for RoundtripArgs {
             .await?;
         bar.finish_and_clear();
         server.abort();
+        let removed = match &self.redis {
+            Some(url) => Some(remove_records(url, &prefix).await),
+            None => None,
+        };
 
         let processed = counter.processed.lock().unwrap_or_else(|e| e.into_inner());
         let mut exactly_once = 0u64;
@@ -220,6 +235,7 @@ impl Run for RoundtripArgs {
                     "store_errors": metrics.store_errors,
                 },
                 "deliver": summary,
+                "records_removed": removed,
             }))?;
         } else {
             let text = format!(
@@ -244,6 +260,12 @@ impl Run for RoundtripArgs {
                 },
             );
             println_flush(&text).context("writing to stdout")?;
+            if let Some(removed) = removed {
+                println_flush(&format!(
+                    "cleanup           {removed} records removed from Redis"
+                ))
+                .context("writing to stdout")?;
+            }
         }
         if ok {
             Ok(())
@@ -263,4 +285,47 @@ impl Run for RoundtripArgs {
 fn base64_of(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+/// Deletes the run's records from the user's Redis (the run is over; they
+/// would otherwise stay until [`ROUNDTRIP_RETENTION`]). Best effort, bounded:
+/// a failure is a warning and 0.
+async fn remove_records(url: &str, prefix: &str) -> u64 {
+    let removal = async {
+        let client = redis::Client::open(url)?;
+        let mut con = client.get_multiplexed_async_connection().await?;
+        let pattern = format!("{prefix}:*");
+        let (mut cursor, mut removed) = (0u64, 0u64);
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut con)
+                .await?;
+            if !keys.is_empty() {
+                removed += redis::cmd("UNLINK")
+                    .arg(&keys)
+                    .query_async::<u64>(&mut con)
+                    .await?;
+            }
+            if next == 0 {
+                return Ok::<_, redis::RedisError>(removed);
+            }
+            cursor = next;
+        }
+    };
+    match tokio::time::timeout(Duration::from_secs(10), removal).await {
+        Ok(Ok(removed)) => removed,
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "could not remove the roundtrip's records; they expire in 10 minutes");
+            0
+        }
+        Err(_) => {
+            tracing::warn!("removing the roundtrip's records timed out; they expire in 10 minutes");
+            0
+        }
+    }
 }

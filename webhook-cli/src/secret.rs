@@ -3,7 +3,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use anyhow::Context as _;
 use webhook_verify::{Scheme, Signer, Verifier};
 
 use crate::cli::SigningArgs;
@@ -48,8 +47,9 @@ impl SigningArgs {
     pub(crate) fn secrets(&self) -> anyhow::Result<Vec<SecretArg>> {
         let mut secrets = self.secrets.clone();
         if let Some(path) = &self.secret_file {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading secret file {}", path.display()))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                UsageError(format!("cannot read --secret-file {}: {e}", path.display()))
+            })?;
             secrets.extend(
                 text.lines()
                     .map(str::trim)
@@ -69,7 +69,7 @@ impl SigningArgs {
     pub(crate) fn signer(&self) -> anyhow::Result<Signer> {
         let secrets = self.secrets()?;
         Signer::with_secrets(self.scheme(), secrets.iter().map(SecretArg::expose))
-            .context("building the signer")
+            .map_err(|e| self.bad_secret(e))
     }
 
     pub(crate) fn verifier(&self, tolerance: std::time::Duration) -> anyhow::Result<Verifier> {
@@ -77,7 +77,21 @@ impl SigningArgs {
         for secret in self.secrets()? {
             builder = builder.secret(secret.expose());
         }
-        builder.build().context("building the verifier")
+        builder.build().map_err(|e| self.bad_secret(e))
+    }
+
+    /// A secret the scheme cannot use is a bad argument (exit 2). The
+    /// message names the scheme's format, never the secret.
+    fn bad_secret(&self, err: webhook_verify::Error) -> anyhow::Error {
+        let hint = match self.scheme() {
+            Scheme::Standard => " (Standard Webhooks secrets are whsec_ followed by base64)",
+            _ => "",
+        };
+        UsageError(format!(
+            "unusable --secret for {}: {err}{hint}",
+            self.scheme()
+        ))
+        .into()
     }
 }
 

@@ -8,31 +8,30 @@ use http::header::CONTENT_TYPE;
 use serde_json::Value;
 
 use crate::cli::SendArgs;
-use crate::output::{Failure, UsageError, parse_headers, print_json, println_flush, random_id};
+use crate::output::{
+    Failure, UsageError, parse_headers, print_json, println_flush, random_id, read_input,
+};
 use crate::sign::unix_now;
 use crate::templates::{apply_set, template};
 use crate::{Context, Run};
 
 impl SendArgs {
-    /// The body bytes and the event id.
+    /// The body bytes and the event id. The id signed into the headers is
+    /// the body's `"id"` whenever the body has one (after `--set`), so the
+    /// two never disagree; `--id` fills it in for templates, and a `--id`
+    /// that contradicts the body is a usage error.
     fn body_and_id(&self) -> anyhow::Result<(Vec<u8>, String)> {
         let now = unix_now();
-        let (mut body, template_id) = if let Some(data) = &self.data {
-            (data.clone().into_bytes(), None)
+        let mut body = if let Some(data) = &self.data {
+            data.clone().into_bytes()
         } else if let Some(file) = &self.file {
-            (
-                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
-                None,
-            )
+            read_input(file)?
         } else {
             let kind = self.event.as_deref().unwrap_or("ping");
             let id = self.id.clone().unwrap_or_else(|| random_id("evt_"));
             let value = template(kind, &id, now)?;
             // A serde_json::Value always serializes.
-            (
-                serde_json::to_vec(&value).expect("JSON values serialize"),
-                Some(id),
-            )
+            serde_json::to_vec(&value).expect("JSON values serialize")
         };
         if !self.sets.is_empty() {
             let mut value: Value = serde_json::from_slice(&body)
@@ -43,13 +42,25 @@ impl SendArgs {
             // A serde_json::Value always serializes.
             body = serde_json::to_vec(&value).expect("JSON values serialize");
         }
-        let id = match (&self.id, template_id) {
-            (Some(id), _) => id.clone(),
-            (None, Some(id)) => id,
-            (None, None) => serde_json::from_slice::<Value>(&body)
-                .ok()
-                .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
-                .unwrap_or_else(|| random_id("evt_")),
+        let body_id = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| match v.get("id")? {
+                Value::String(id) => Some(id.clone()),
+                Value::Number(id) => Some(id.to_string()),
+                _ => None,
+            })
+            .filter(|id| !id.is_empty());
+        let id = match (body_id, &self.id) {
+            (Some(body_id), Some(id)) if *id != body_id => {
+                return Err(UsageError(format!(
+                    "--id {id:?} disagrees with the body's \"id\" {body_id:?} \
+                     (use --set id={id} to change the body)"
+                ))
+                .into());
+            }
+            (Some(body_id), _) => body_id,
+            (None, Some(id)) => id.clone(),
+            (None, None) => random_id("evt_"),
         };
         Ok((body, id))
     }
@@ -101,7 +112,8 @@ impl Run for SendArgs {
             print_json(&serde_json::json!({
                 "id": id,
                 "status": status.as_u16(),
-                "latency_ms": latency.as_secs_f64() * 1000.0,
+                // Measured in µs: three decimals of a millisecond.
+                "latency_ms": (latency.as_secs_f64() * 1e6).round() / 1e3,
                 "replayed": replayed,
                 "body": text,
             }))?;

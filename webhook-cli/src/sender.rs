@@ -11,7 +11,9 @@
 //! - `410 Gone` stops the endpoint: the event and every event not yet
 //!   delivered go to the dead letters;
 //! - events are streamed from an iterator with a bounded number pending, so
-//!   memory stays flat however many events there are.
+//!   memory stays flat however many events there are;
+//! - a [`StopSignal`] (Ctrl-C) stops the intake, gives requests in flight a
+//!   grace period, and dead-letters whatever was accepted but not delivered.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -50,6 +52,7 @@ use rand::Rng as _;
 use reqwest::Url;
 use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
 use webhook_verify::Signer;
 
 use crate::capture::{CaptureWriter, CapturedRequest, DeadLetterInfo};
@@ -249,6 +252,9 @@ pub struct SenderConfig {
     /// Events accepted but not finished (in flight or waiting to retry);
     /// bounds memory. At least `concurrency`.
     pub max_pending: usize,
+    /// After a [`StopSignal::stop`], how long requests in flight may still
+    /// take before they are given up.
+    pub stop_grace: Duration,
 }
 
 impl Default for SenderConfig {
@@ -262,7 +268,45 @@ impl Default for SenderConfig {
             timeout: Duration::from_secs(30),
             signer: None,
             max_pending: 4096,
+            stop_grace: Duration::from_secs(5),
         }
+    }
+}
+
+/// Stops a [`Sender::run`] early, e.g. on Ctrl-C.
+///
+/// [`stop`](Self::stop): no more events are taken from the source, events
+/// waiting for a retry (or for their first attempt) are given up, and
+/// requests in flight get [`SenderConfig::stop_grace`] to finish;
+/// [`abort`](Self::abort) gives those up at once too. Given-up events are
+/// dead-lettered (reason `interrupted`) and reported; the run returns its
+/// summary with [`Summary::interrupted`] set.
+#[derive(Debug, Clone, Default)]
+pub struct StopSignal {
+    stop: CancellationToken,
+    abort: CancellationToken,
+}
+
+impl StopSignal {
+    /// A signal that has not fired.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stop taking events; let requests in flight finish within the grace.
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+
+    /// Give up requests in flight now as well.
+    pub fn abort(&self) {
+        self.stop.cancel();
+        self.abort.cancel();
+    }
+
+    /// Whether [`stop`](Self::stop) (or [`abort`](Self::abort)) was called.
+    pub fn is_stopped(&self) -> bool {
+        self.stop.is_cancelled()
     }
 }
 
@@ -278,6 +322,8 @@ pub struct Hooks {
     pub results: Option<ResultsWriter>,
     /// Called once per finished event (progress bars, counters).
     pub on_event: Option<OnEvent>,
+    /// Stops the run early (see [`StopSignal`]).
+    pub stop: Option<StopSignal>,
 }
 
 impl fmt::Debug for Hooks {
@@ -286,6 +332,7 @@ impl fmt::Debug for Hooks {
             .field("dead_letter", &self.dead_letter)
             .field("results", &self.results)
             .field("on_event", &self.on_event.as_ref().map(|_| "Fn"))
+            .field("stop", &self.stop)
             .finish()
     }
 }
@@ -334,7 +381,8 @@ pub struct EventReport {
     pub status: Option<u16>,
     /// Delivered (a 2xx) or not (dead-lettered).
     pub delivered: bool,
-    /// Latency of the last attempt in milliseconds.
+    /// Latency of the last attempt in milliseconds (µs precision).
+    #[serde(serialize_with = "rounded::opt_ms")]
     pub latency_ms: Option<f64>,
     /// The last error, for undelivered events.
     pub error: Option<String>,
@@ -366,18 +414,62 @@ pub enum SenderError {
     Config(&'static str),
 }
 
-/// Latency percentiles in milliseconds.
+/// Latency percentiles in milliseconds (µs precision).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Latency {
     /// Median.
+    #[serde(serialize_with = "rounded::ms")]
     pub p50: f64,
     /// 90th percentile.
+    #[serde(serialize_with = "rounded::ms")]
     pub p90: f64,
     /// 99th percentile.
+    #[serde(serialize_with = "rounded::ms")]
     pub p99: f64,
     /// Maximum.
+    #[serde(serialize_with = "rounded::ms")]
     pub max: f64,
 }
+
+/// Serializes measurements to the precision they have, so JSON shows
+/// `0.462` rather than `0.46192500000000003`.
+mod rounded {
+    use serde::Serializer;
+
+    fn round(value: f64, decimals: i32) -> f64 {
+        let scale = 10f64.powi(decimals);
+        (value * scale).round() / scale
+    }
+
+    /// Milliseconds measured in microseconds: 3 decimals.
+    pub(super) fn ms<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(round(*value, 3))
+    }
+
+    pub(super) fn opt_ms<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(value) => ms(value, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Seconds: milliseconds are what a wall clock over a run means.
+    pub(super) fn secs<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(round(*value, 3))
+    }
+
+    /// A rate: one decimal.
+    pub(super) fn rate<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(value) => s.serialize_f64(round(*value, 1)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// A run shorter than this has no meaningful rate: its throughput is not
+/// reported (`null`).
+pub const MIN_RATE_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The outcome of a run.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -398,17 +490,25 @@ pub struct Summary {
     pub dead_lettered: u64,
     /// Whether a 410 Gone stopped the endpoint.
     pub endpoint_gone: bool,
+    /// Whether a [`StopSignal`] ended the run early: accepted events not
+    /// delivered were dead-lettered; events not yet taken were not sent.
+    pub interrupted: bool,
     /// Responses per status (`"timeout"`, `"connect"`, `"error"` for
     /// attempts without a response).
     pub statuses: BTreeMap<String, u64>,
     /// Per-request latency.
     pub latency_ms: Latency,
     /// Wall time of the run in seconds.
+    #[serde(serialize_with = "rounded::secs")]
     pub elapsed_s: f64,
-    /// Delivered events per second.
-    pub events_per_s: f64,
-    /// Requests per second.
-    pub requests_per_s: f64,
+    /// Delivered events per second; `None` for a run shorter than
+    /// [`MIN_RATE_INTERVAL`].
+    #[serde(serialize_with = "rounded::rate")]
+    pub events_per_s: Option<f64>,
+    /// Requests per second; `None` for a run shorter than
+    /// [`MIN_RATE_INTERVAL`].
+    #[serde(serialize_with = "rounded::rate")]
+    pub requests_per_s: Option<f64>,
 }
 
 impl fmt::Display for Summary {
@@ -421,16 +521,12 @@ impl fmt::Display for Summary {
             self.delivered, self.delivered_first_try, self.delivered_eventually
         )?;
         writeln!(f, "retried           {}", self.retried)?;
-        writeln!(
-            f,
-            "dead-lettered     {}{}",
-            self.dead_lettered,
-            if self.endpoint_gone {
-                " (endpoint answered 410 Gone: stopped)"
-            } else {
-                ""
-            }
-        )?;
+        let why = match (self.endpoint_gone, self.interrupted) {
+            (true, _) => " (endpoint answered 410 Gone: stopped)",
+            (false, true) => " (interrupted: accepted but not delivered)",
+            (false, false) => "",
+        };
+        writeln!(f, "dead-lettered     {}{why}", self.dead_lettered)?;
         let statuses = self
             .statuses
             .iter()
@@ -444,11 +540,18 @@ impl fmt::Display for Summary {
             "latency           p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             l.p50, l.p90, l.p99, l.max
         )?;
-        write!(
-            f,
-            "throughput        {:.0} events/s, {:.0} requests/s over {:.2} s",
-            self.events_per_s, self.requests_per_s, self.elapsed_s
-        )
+        match (self.events_per_s, self.requests_per_s) {
+            (Some(events), Some(requests)) => write!(
+                f,
+                "throughput        {events:.0} events/s, {requests:.0} requests/s over {:.2} s",
+                self.elapsed_s
+            ),
+            _ => write!(
+                f,
+                "throughput        n/a (the run took {:.3} s: too short for a rate)",
+                self.elapsed_s
+            ),
+        }
     }
 }
 
@@ -492,7 +595,7 @@ impl RateLimiter {
     }
 }
 
-const ERROR_SLOTS: usize = 3;
+const ERROR_SLOTS: usize = 4;
 
 /// Counters shared by the event tasks.
 struct Stats {
@@ -545,6 +648,7 @@ impl Stats {
                 600 => "timeout".to_owned(),
                 601 => "connect".to_owned(),
                 602 => "error".to_owned(),
+                603 => "interrupted".to_owned(),
                 status => status.to_string(),
             };
             statuses.insert(key, count);
@@ -564,7 +668,8 @@ impl Stats {
         let first = self.delivered_first_try.load(Ordering::Relaxed);
         let eventually = self.delivered_eventually.load(Ordering::Relaxed);
         let requests = self.requests.load(Ordering::Relaxed);
-        let secs = elapsed.as_secs_f64().max(1e-9);
+        let secs = elapsed.as_secs_f64();
+        let rate = |count: u64| (elapsed >= MIN_RATE_INTERVAL).then(|| count as f64 / secs);
         Summary {
             sent: self.sent.load(Ordering::Relaxed),
             requests,
@@ -574,11 +679,12 @@ impl Stats {
             retried: self.retried.load(Ordering::Relaxed),
             dead_lettered: self.dead_lettered.load(Ordering::Relaxed),
             endpoint_gone: gone,
+            interrupted: false,
             statuses,
             latency_ms,
             elapsed_s: elapsed.as_secs_f64(),
-            events_per_s: (first + eventually) as f64 / secs,
-            requests_per_s: requests as f64 / secs,
+            events_per_s: rate(first + eventually),
+            requests_per_s: rate(requests),
         }
     }
 }
@@ -589,6 +695,7 @@ struct Shared {
     inflight: Semaphore,
     limiter: Option<RateLimiter>,
     gone: AtomicBool,
+    stop: StopSignal,
     stats: Stats,
     hooks: Hooks,
     io_error: Mutex<Option<SenderError>>,
@@ -654,12 +761,23 @@ impl Sender {
     {
         let config = self.config.clone();
         let max_pending = config.max_pending.max(config.concurrency);
+        let stop = hooks.stop.clone().unwrap_or_default();
+        // After a stop, requests in flight get the grace period, then are given up.
+        let grace = {
+            let (stop, grace) = (stop.clone(), config.stop_grace);
+            tokio::spawn(async move {
+                stop.stop.cancelled().await;
+                tokio::time::sleep(grace).await;
+                stop.abort.cancel();
+            })
+        };
         let shared = Arc::new(Shared {
             client: self.client.clone(),
             inflight: Semaphore::new(config.concurrency),
             limiter: config.rate.map(|rate| RateLimiter::new(rate, config.burst)),
             config,
             gone: AtomicBool::new(false),
+            stop: stop.clone(),
             stats: Stats::new(),
             hooks,
             io_error: Mutex::new(None),
@@ -680,13 +798,21 @@ impl Sender {
         let pending = Arc::new(Semaphore::new(max_pending));
         let mut source_error = None;
         loop {
-            // The semaphore is never closed, so acquiring can't fail.
-            // Nothing ever calls `close` on this semaphore, and acquiring fails only when closed.
-            let permit = Arc::clone(&pending)
-                .acquire_owned()
-                .await
-                .expect("pending semaphore is never closed");
-            let Some(item) = rx.recv().await else { break };
+            let permit = tokio::select! {
+                biased;
+                () = stop.stop.cancelled() => break,
+                // Nothing ever calls `close` on this semaphore, and acquiring
+                // fails only when closed.
+                permit = Arc::clone(&pending).acquire_owned() => {
+                    permit.expect("pending semaphore is never closed")
+                }
+            };
+            let item = tokio::select! {
+                biased;
+                () = stop.stop.cancelled() => break,
+                item = rx.recv() => item,
+            };
+            let Some(item) = item else { break };
             let event = match item {
                 Ok(event) => event,
                 Err(err) => {
@@ -709,7 +835,13 @@ impl Sender {
             .acquire_many(all)
             .await
             .expect("pending semaphore is never closed");
-        let _ = producer.await;
+        grace.abort();
+        let interrupted = stop.is_stopped();
+        // After a stop the producer may be blocked reading a source that will
+        // not end (stdin): leave it; it ends when it next tries to send.
+        if !interrupted {
+            let _ = producer.await;
+        }
         let elapsed = started.elapsed();
 
         if let Some(results) = &shared.hooks.results {
@@ -726,9 +858,11 @@ impl Sender {
         if let Some(err) = source_error {
             return Err(err);
         }
-        Ok(shared
+        let mut summary = shared
             .stats
-            .summary(elapsed, shared.gone.load(Ordering::Relaxed)))
+            .summary(elapsed, shared.gone.load(Ordering::Relaxed));
+        summary.interrupted = interrupted;
+        Ok(summary)
     }
 }
 
@@ -745,6 +879,11 @@ enum Attempt {
     Unsendable {
         error: String,
     },
+    /// Given up because of a [`StopSignal`]; `sent` when the request had
+    /// left (the receiver may have processed it).
+    Interrupted {
+        sent: bool,
+    },
 }
 
 /// One attempt: wait for the rate limit and a connection slot, then (unless
@@ -756,15 +895,20 @@ async fn attempt(
     headers: &mut HeaderMap,
 ) -> Option<(Attempt, Duration)> {
     let config = &shared.config;
+    let stopped = || Some((Attempt::Interrupted { sent: false }, Duration::ZERO));
     if let Some(limiter) = &shared.limiter {
-        limiter.acquire().await;
+        tokio::select! {
+            biased;
+            () = shared.stop.stop.cancelled() => return stopped(),
+            () = limiter.acquire() => {}
+        }
     }
-    // The semaphore is never closed.
-    let _permit = shared
-        .inflight
-        .acquire()
-        .await
-        .expect("inflight semaphore is never closed");
+    let _permit = tokio::select! {
+        biased;
+        () = shared.stop.stop.cancelled() => return stopped(),
+        // The semaphore is never closed.
+        permit = shared.inflight.acquire() => permit.expect("inflight semaphore is never closed"),
+    };
     if shared.gone.load(Ordering::Relaxed) {
         return None;
     }
@@ -797,7 +941,7 @@ async fn attempt(
         .body(event.body.clone())
         .timeout(config.timeout);
     let started = Instant::now();
-    let result = async {
+    let exchange = async {
         let response = request.send().await?;
         let status = response.status();
         let retry_after = response
@@ -808,9 +952,17 @@ async fn attempt(
         // Drain the body so the connection goes back to the pool.
         response.bytes().await?;
         Ok::<_, reqwest::Error>((status, retry_after))
-    }
-    .await;
+    };
+    let result = tokio::select! {
+        biased;
+        () = shared.stop.abort.cancelled() => None,
+        result = exchange => Some(result),
+    };
     let latency = started.elapsed();
+    let Some(result) = result else {
+        shared.stats.record(603, latency);
+        return Some((Attempt::Interrupted { sent: true }, latency));
+    };
     let outcome = match result {
         Ok((status, retry_after)) => {
             shared.stats.record(usize::from(status.as_u16()), latency);
@@ -854,6 +1006,7 @@ fn unix_now() -> i64 {
 }
 
 const GONE: &str = "endpoint stopped after 410 Gone";
+const INTERRUPTED: &str = "interrupted (Ctrl-C) before it was delivered";
 
 /// Sends one event until it is delivered, final, or out of attempts.
 async fn deliver_one(shared: &Shared, event: Outgoing) -> EventReport {
@@ -868,21 +1021,34 @@ async fn deliver_one(shared: &Shared, event: Outgoing) -> EventReport {
             last_error = Some(GONE.to_owned());
             break false;
         }
+        if shared.stop.is_stopped() {
+            last_error = Some(INTERRUPTED.to_owned());
+            break false;
+        }
         let Some((outcome, latency)) = attempt(shared, &event, &mut headers).await else {
             last_error = Some(GONE.to_owned());
             break false;
         };
-        if let Attempt::Unsendable { error } = outcome {
-            last_error = Some(error);
-            break false;
-        }
-        attempts += 1;
-        last_latency = Some(latency);
         let retry_after = match outcome {
+            Attempt::Unsendable { error } => {
+                last_error = Some(error);
+                break false;
+            }
+            Attempt::Interrupted { sent } => {
+                if sent {
+                    attempts += 1;
+                    last_latency = Some(latency);
+                    last_status = None;
+                }
+                last_error = Some(INTERRUPTED.to_owned());
+                break false;
+            }
             Attempt::Response {
                 status,
                 retry_after,
             } => {
+                attempts += 1;
+                last_latency = Some(latency);
                 last_status = Some(status.as_u16());
                 if status.is_success() {
                     last_error = None;
@@ -890,8 +1056,10 @@ async fn deliver_one(shared: &Shared, event: Outgoing) -> EventReport {
                 }
                 last_error = Some(format!("HTTP {status}"));
                 if status == StatusCode::GONE {
-                    tracing::warn!(url = %event.url, "410 Gone: stopping deliveries to this endpoint");
-                    shared.gone.store(true, Ordering::Relaxed);
+                    // Reported once, however many requests were in flight.
+                    if !shared.gone.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(url = %event.url, "410 Gone: stopping deliveries to this endpoint");
+                    }
                     break false;
                 }
                 if !is_retryable(status) {
@@ -899,7 +1067,9 @@ async fn deliver_one(shared: &Shared, event: Outgoing) -> EventReport {
                 }
                 retry_after
             }
-            Attempt::Failed { error } | Attempt::Unsendable { error } => {
+            Attempt::Failed { error } => {
+                attempts += 1;
+                last_latency = Some(latency);
                 last_status = None;
                 last_error = Some(error);
                 None
@@ -910,7 +1080,14 @@ async fn deliver_one(shared: &Shared, event: Outgoing) -> EventReport {
         }
         let delay = config.backoff.delay(attempts, retry_after);
         tracing::debug!(id = %event.id, attempts, ?delay, ?retry_after, "retrying");
-        tokio::time::sleep(delay).await;
+        tokio::select! {
+            biased;
+            () = shared.stop.stop.cancelled() => {
+                last_error = Some(INTERRUPTED.to_owned());
+                break false;
+            }
+            () = tokio::time::sleep(delay) => {}
+        }
     };
 
     let stats = &shared.stats;

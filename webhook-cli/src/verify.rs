@@ -1,5 +1,9 @@
 //! `webhook verify`: check a signature, exit 0 when valid, 1 when not.
+//!
+//! With `--capture`, every verdict (valid or not) is a line on stdout, so
+//! `| grep invalid` works; the tally and errors go to stderr.
 
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -60,7 +64,8 @@ impl Run for VerifyArgs {
                 }
                 Err(err) => {
                     invalid += 1;
-                    eprintln!("line {line}: invalid signature: {err}");
+                    println_flush(&format!("line {line}: invalid signature: {err}"))
+                        .context("writing to stdout")?;
                 }
             }
         }
@@ -77,6 +82,12 @@ impl Run for VerifyArgs {
             ))
             .into());
         }
+        // The verdicts are data (stdout); the tally is a diagnostic (stderr),
+        // and a closed stderr is no reason to fail.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{checked} captured request(s) verified"
+        );
         Ok(())
     }
 }

@@ -326,10 +326,15 @@ fn verify_checks_captured_requests() {
         "--capture",
     ])
     .arg(&path);
+    // Every verdict is data on stdout (so `| grep invalid` works); the
+    // tally is on stderr.
     cmd.assert()
         .code(1)
         .stdout(predicates::str::contains("line 1: valid"))
-        .stderr(predicates::str::contains("line 2: invalid signature"));
+        .stdout(predicates::str::contains("line 2: invalid signature"))
+        .stderr(predicates::str::contains(
+            "1 of 2 captured request(s) failed verification",
+        ));
     let mut cmd = webhook();
     cmd.args([
         "verify",

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use axum::body::Bytes;
@@ -46,6 +46,7 @@ type Behaviour = dyn Fn(&Recorded) -> Response + Send + Sync;
 struct AppState {
     requests: Arc<Mutex<Vec<Recorded>>>,
     behaviour: Arc<Behaviour>,
+    delay: Duration,
 }
 
 /// An HTTP server on 127.0.0.1:0 that records every request (headers and
@@ -57,10 +58,20 @@ pub struct RecordingServer {
 
 impl RecordingServer {
     pub async fn start(behaviour: impl Fn(&Recorded) -> Response + Send + Sync + 'static) -> Self {
+        Self::start_slow(Duration::ZERO, behaviour).await
+    }
+
+    /// Like [`start`](Self::start), answering each request after `delay`
+    /// (recorded on arrival).
+    pub async fn start_slow(
+        delay: Duration,
+        behaviour: impl Fn(&Recorded) -> Response + Send + Sync + 'static,
+    ) -> Self {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let state = AppState {
             requests: Arc::clone(&requests),
             behaviour: Arc::new(behaviour),
+            delay,
         };
         let app = axum::Router::new().fallback(record).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -117,6 +128,7 @@ async fn record(State(state): State<AppState>, request: Request) -> Response {
         requests.push(recorded.clone());
         recorded
     };
+    tokio::time::sleep(state.delay).await;
     (state.behaviour)(&recorded)
 }
 
