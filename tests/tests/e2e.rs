@@ -521,6 +521,7 @@ async fn deliver_all(url: reqwest::Url) -> Summary {
         timeout: Duration::from_secs(30),
         signer: Some(signer()),
         max_pending: 4_096,
+        ..SenderConfig::default()
     };
     let sender = Sender::new(config).expect("a valid sender configuration");
     let events = (0..EVENTS).map(move |n| {
