@@ -102,7 +102,7 @@ impl Run for SendArgs {
         // An idempotency layer marks the recorded answer to a duplicate.
         let replayed = response
             .headers()
-            .get("idempotent-replayed")
+            .get(webhook_idempotency::IDEMPOTENT_REPLAYED)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
         let response_body = response.bytes().await.context("reading the response")?;
         let latency = started.elapsed();

@@ -484,6 +484,10 @@ pub struct Summary {
     pub delivered_first_try: u64,
     /// Delivered after one or more retries.
     pub delivered_eventually: u64,
+    /// Delivered events whose 2xx was an idempotency layer's recorded
+    /// answer (`Idempotent-Replayed: true`): the receiver had processed them
+    /// before.
+    pub replayed: u64,
     /// Events that needed more than one attempt.
     pub retried: u64,
     /// Events given up (dead letters).
@@ -519,6 +523,11 @@ impl fmt::Display for Summary {
             f,
             "delivered         {} ({} first try, {} eventually)",
             self.delivered, self.delivered_first_try, self.delivered_eventually
+        )?;
+        writeln!(
+            f,
+            "duplicates        {} (answered from the receiver's idempotency record)",
+            self.replayed
         )?;
         writeln!(f, "retried           {}", self.retried)?;
         let why = match (self.endpoint_gone, self.interrupted) {
@@ -604,6 +613,7 @@ struct Stats {
     sent: AtomicU64,
     delivered_first_try: AtomicU64,
     delivered_eventually: AtomicU64,
+    replayed: AtomicU64,
     retried: AtomicU64,
     dead_lettered: AtomicU64,
     latency: Mutex<Histogram<u64>>,
@@ -617,6 +627,7 @@ impl Stats {
             sent: AtomicU64::new(0),
             delivered_first_try: AtomicU64::new(0),
             delivered_eventually: AtomicU64::new(0),
+            replayed: AtomicU64::new(0),
             retried: AtomicU64::new(0),
             dead_lettered: AtomicU64::new(0),
             // 1 µs to 1 h at 3 significant digits: valid bounds, can't fail.
@@ -676,6 +687,7 @@ impl Stats {
             delivered: first + eventually,
             delivered_first_try: first,
             delivered_eventually: eventually,
+            replayed: self.replayed.load(Ordering::Relaxed),
             retried: self.retried.load(Ordering::Relaxed),
             dead_lettered: self.dead_lettered.load(Ordering::Relaxed),
             endpoint_gone: gone,
@@ -871,6 +883,8 @@ enum Attempt {
     Response {
         status: StatusCode,
         retry_after: Option<Duration>,
+        /// `Idempotent-Replayed: true`: a recorded answer.
+        replayed: bool,
     },
     Failed {
         error: String,
@@ -949,9 +963,13 @@ async fn attempt(
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let replayed = response
+            .headers()
+            .get(webhook_idempotency::IDEMPOTENT_REPLAYED)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
         // Drain the body so the connection goes back to the pool.
         response.bytes().await?;
-        Ok::<_, reqwest::Error>((status, retry_after))
+        Ok::<_, reqwest::Error>((status, retry_after, replayed))
     };
     let result = tokio::select! {
         biased;
@@ -964,11 +982,12 @@ async fn attempt(
         return Some((Attempt::Interrupted { sent: true }, latency));
     };
     let outcome = match result {
-        Ok((status, retry_after)) => {
+        Ok((status, retry_after, replayed)) => {
             shared.stats.record(usize::from(status.as_u16()), latency);
             Attempt::Response {
                 status,
                 retry_after,
+                replayed,
             }
         }
         Err(err) => {
@@ -1046,11 +1065,15 @@ async fn deliver_one(shared: &Shared, event: Outgoing) -> EventReport {
             Attempt::Response {
                 status,
                 retry_after,
+                replayed,
             } => {
                 attempts += 1;
                 last_latency = Some(latency);
                 last_status = Some(status.as_u16());
                 if status.is_success() {
+                    if replayed {
+                        shared.stats.replayed.fetch_add(1, Ordering::Relaxed);
+                    }
                     last_error = None;
                     break true;
                 }
