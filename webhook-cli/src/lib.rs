@@ -6,9 +6,13 @@
 //! - [`sender`] — the production-like sender behind `deliver`, `replay` and
 //!   `roundtrip` (pooling, rate limit, retries with backoff and jitter,
 //!   `Retry-After`, 410 handling, dead letters, summary).
+//! - [`http_client`] — the one HTTP client builder every sending command
+//!   uses: HTTPS through rustls with the platform's roots, extra trusted
+//!   certificates, or no verification.
 //! - [`receiver`] — the local receiver behind `listen` and `roundtrip`: the
 //!   real verify and idempotency layers, capture, fault injection.
 
 pub mod capture;
+pub mod http_client;
 pub mod receiver;
 pub mod sender;

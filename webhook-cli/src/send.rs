@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 use serde_json::Value;
+use webhook_cli::http_client::{ClientSettings, TlsOptions, build_client};
 
 use crate::cli::SendArgs;
 use crate::output::{Failure, UsageError, parse_headers, print_json, println_flush, random_id};
@@ -73,12 +74,12 @@ impl Run for SendArgs {
             .context("signing the event")?;
         headers.extend(signature);
 
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .timeout(self.timeout)
-            .build()
-            .context("building the HTTP client")?;
+        let settings = ClientSettings {
+            timeout: Some(self.timeout),
+            ..ClientSettings::default()
+        };
+        let client =
+            build_client(&TlsOptions::default(), &settings).context("building the HTTP client")?;
         let started = Instant::now();
         let response = client
             .post(url.clone())

@@ -53,6 +53,7 @@ use tokio::sync::{Semaphore, mpsc};
 use webhook_verify::Signer;
 
 use crate::capture::{CaptureWriter, CapturedRequest, DeadLetterInfo};
+use crate::http_client::{ClientSettings, TlsOptions, build_client};
 
 /// One request to deliver: an event with its target.
 #[derive(Debug, Clone)]
@@ -249,6 +250,8 @@ pub struct SenderConfig {
     /// Events accepted but not finished (in flight or waiting to retry);
     /// bounds memory. At least `concurrency`.
     pub max_pending: usize,
+    /// How `https://` targets are verified (default: the platform's roots).
+    pub tls: TlsOptions,
 }
 
 impl Default for SenderConfig {
@@ -262,6 +265,7 @@ impl Default for SenderConfig {
             timeout: Duration::from_secs(30),
             signer: None,
             max_pending: 4096,
+            tls: TlsOptions::default(),
         }
     }
 }
@@ -611,8 +615,9 @@ impl fmt::Debug for Sender {
 }
 
 impl Sender {
-    /// Builds the HTTP client: HTTP/1.1 keep-alive pool sized to the
-    /// concurrency, no redirects followed, no proxy, `TCP_NODELAY`.
+    /// Builds the HTTP client ([`build_client`]: rustls with
+    /// [`SenderConfig::tls`], no redirects followed, no proxy,
+    /// `TCP_NODELAY`) with a keep-alive pool sized to the concurrency.
     pub fn new(config: SenderConfig) -> Result<Self, SenderError> {
         if config.concurrency == 0 {
             return Err(SenderError::Config("concurrency must be at least 1"));
@@ -623,14 +628,13 @@ impl Sender {
         if matches!(config.rate, Some(rate) if !(rate > 0.0 && rate.is_finite())) {
             return Err(SenderError::Config("rate must be a positive number"));
         }
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(config.concurrency)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .tcp_nodelay(true)
-            .user_agent(concat!("webhook-cli/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SenderError::Client(e.to_string()))?;
+        let settings = ClientSettings {
+            max_idle_per_host: Some(config.concurrency),
+            user_agent: Some(concat!("webhook-cli/", env!("CARGO_PKG_VERSION")).to_owned()),
+            ..ClientSettings::default()
+        };
+        let client = build_client(&config.tls, &settings)
+            .map_err(|e| SenderError::Client(error_chain(&e)))?;
         Ok(Self { client, config })
     }
 

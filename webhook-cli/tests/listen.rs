@@ -234,7 +234,8 @@ async fn listen_dedupe_ignores_a_forged_unsigned_id_header() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let client = reqwest::Client::new();
+    let client =
+        webhook_cli::http_client::build_client(&Default::default(), &Default::default()).unwrap();
     for body in [r#"{"id":"evt_captured"}"#, r#"{"no":"id field"}"#] {
         let signed = signer.sign(body.as_bytes(), now, Some("hdr-1")).unwrap();
         for (n, id) in ["hdr-1", "forged-2", "forged-3"].into_iter().enumerate() {
