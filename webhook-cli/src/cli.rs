@@ -199,7 +199,8 @@ pub(crate) struct SendArgs {
     #[command(flatten)]
     pub(crate) signing: SigningArgs,
 
-    /// Where to POST.
+    /// Where to POST: the full URL, used as given; without a scheme
+    /// http:// is assumed (localhost:3000/webhooks).
     pub(crate) url: String,
 
     /// The body, given inline (sent byte-exact).
@@ -244,9 +245,10 @@ pub(crate) struct ListenArgs {
     #[arg(short, long, default_value_t = 0)]
     pub(crate) port: u16,
 
-    /// Address to bind.
+    /// Address or host name to bind (a name binds the first address it
+    /// resolves to, e.g. localhost).
     #[arg(long, default_value = "127.0.0.1")]
-    pub(crate) host: std::net::IpAddr,
+    pub(crate) host: String,
 
     /// Only answer on this path (others get 404).
     #[arg(long, default_value = "/")]
@@ -270,7 +272,9 @@ pub(crate) struct ListenArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) capture: Option<PathBuf>,
 
-    /// Forward each accepted request byte-exact to URL and answer with its response.
+    /// Forward each accepted request byte-exact to URL and answer with its
+    /// response. The full URL, used as given; without a scheme http:// is
+    /// assumed (localhost:3000/webhooks).
     #[arg(long, value_name = "URL")]
     pub(crate) forward_to: Option<String>,
 
@@ -402,7 +406,8 @@ pub(crate) struct DeliverArgs {
     #[command(flatten)]
     pub(crate) signing: SigningArgs,
 
-    /// Where to deliver.
+    /// Where to deliver: the full URL, used as given; without a scheme
+    /// http:// is assumed (localhost:3000/webhooks).
     pub(crate) url: String,
 
     /// Generate this many events [default: 1000].

@@ -15,6 +15,7 @@ use crate::cli::{BackoffKind, DeliverArgs, RetryArgs, SenderArgs};
 use crate::output::{Failure, UsageError, print_json, println_flush, random_id};
 use crate::progress;
 use crate::sign::unix_now;
+use crate::target_url::parse_target_url;
 use crate::templates::template;
 use crate::{Context, Run};
 
@@ -129,10 +130,7 @@ fn events_from_file(
 
 impl Run for DeliverArgs {
     async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let url: reqwest::Url = self
-            .url
-            .parse()
-            .map_err(|e| UsageError(format!("invalid URL {:?}: {e}", self.url)))?;
+        let url = parse_target_url(&self.url, "URL")?;
         // Check the template name before starting.
         template(&self.event, "evt", 0)?;
         let config = SenderConfig {

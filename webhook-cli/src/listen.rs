@@ -1,7 +1,6 @@
 //! `webhook listen`: a local receiver built from the verify and idempotency
 //! layers, with capture and failure simulation.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +13,7 @@ use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, RedisStore};
 
 use crate::cli::ListenArgs;
 use crate::output::{UsageError, println_flush};
+use crate::target_url::parse_target_url;
 use crate::{Context, Run};
 
 /// Where dedupe finds the event id. A verified request is keyed on signed
@@ -108,10 +108,7 @@ impl Run for ListenArgs {
             None => None,
         };
         let forward_to = match &self.forward_to {
-            Some(url) => Some(
-                url.parse::<reqwest::Url>()
-                    .map_err(|e| UsageError(format!("invalid --forward-to URL {url:?}: {e}")))?,
-            ),
+            Some(url) => Some(parse_target_url(url, "--forward-to")?),
             None => None,
         };
         let simulation = Simulation {
@@ -148,10 +145,7 @@ impl Run for ListenArgs {
         let handler: Handler = Arc::new(simulation);
         let app = receiver::router(config, handler);
 
-        let addr = SocketAddr::new(self.host, self.port);
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding {addr}"))?;
+        let listener = bind(&self.host, self.port).await?;
         let bound = listener.local_addr().context("reading the bound address")?;
         // The readiness line: scripts wait for it, then parse the address.
         println_flush(&format!("listening on http://{bound}")).context("writing to stdout")?;
@@ -160,4 +154,28 @@ impl Run for ListenArgs {
             .await
             .context("serving")
     }
+}
+
+/// Binds `--host` (an address, `[v6]`, or a name: the first of its
+/// addresses that can be bound) and `--port`. A name that does not resolve
+/// is a usage error.
+async fn bind(host: &str, port: u16) -> anyhow::Result<tokio::net::TcpListener> {
+    let name = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let addrs: Vec<_> = tokio::net::lookup_host((name, port))
+        .await
+        .map_err(|e| UsageError(format!("--host {host}: {e}")))?
+        .collect();
+    let mut last_error = None;
+    for addr in &addrs {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => return Ok(listener),
+            Err(err) => {
+                last_error = Some(anyhow::Error::new(err).context(format!("binding {addr}")))
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| UsageError(format!("--host {host}: no address")).into()))
 }

@@ -18,6 +18,7 @@ mod roundtrip;
 mod secret;
 mod send;
 mod sign;
+mod target_url;
 mod templates;
 mod verify;
 

@@ -11,6 +11,7 @@ use webhook_cli::http_client::{ClientSettings, TlsOptions, build_client};
 use crate::cli::SendArgs;
 use crate::output::{Failure, UsageError, parse_headers, print_json, println_flush, random_id};
 use crate::sign::unix_now;
+use crate::target_url::parse_target_url;
 use crate::templates::{apply_set, template};
 use crate::{Context, Run};
 
@@ -59,10 +60,7 @@ impl SendArgs {
 impl Run for SendArgs {
     async fn run(self, _ctx: &Context) -> anyhow::Result<()> {
         let signer = self.signing.signer()?;
-        let url: reqwest::Url = self
-            .url
-            .parse()
-            .map_err(|e| UsageError(format!("invalid URL {:?}: {e}", self.url)))?;
+        let url = parse_target_url(&self.url, "URL")?;
         let (body, id) = self.body_and_id()?;
         let mut headers = http::HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

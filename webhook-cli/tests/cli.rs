@@ -774,3 +774,55 @@ async fn deliver_retries_connection_errors_then_dead_letters() {
     assert_eq!(summary["statuses"]["connect"], 6);
     assert_eq!(summary["dead_lettered"], 2);
 }
+
+// ---------------------------------------------------------------- URLs
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urls_without_a_scheme_mean_http_and_other_schemes_are_usage_errors() {
+    let server = RecordingServer::ok().await;
+    let port = server.addr.port();
+    let mut cmd = webhook();
+    cmd.args([
+        "send",
+        &format!("localhost:{port}/webhooks?x=1"),
+        "--secret",
+        SECRET,
+        "--data",
+        r#"{"id":"evt_1"}"#,
+    ]);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].path_and_query, "/webhooks?x=1");
+
+    for (args, message) in [
+        (vec!["send", "ftp://x/y"], "ftp:// is not supported"),
+        (
+            vec!["send", "file:///etc/passwd"],
+            "file:// is not supported",
+        ),
+        (vec!["send", "localhost:3000"], "write the scheme or a path"),
+        (vec!["deliver", "ftp://x/y"], "ftp:// is not supported"),
+        (
+            vec!["listen", "--forward-to", "file:///x"],
+            "file:// is not supported",
+        ),
+    ] {
+        let mut cmd = webhook();
+        cmd.args(&args).args(["--secret", SECRET]);
+        let output = run(cmd).await;
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(message),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(server.requests().len(), 1);
+}

@@ -295,6 +295,30 @@ async fn listen_simulates_failures_and_forwards_byte_exact() {
         .expect("the forwarded request still verifies");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_binds_a_host_name_and_forwards_to_a_url_without_scheme() {
+    let upstream = RecordingServer::ok().await;
+    let forward_to = format!("localhost:{}/in", upstream.addr.port());
+    let mut listener = Listener::start(&["--host", "localhost", "--forward-to", &forward_to]);
+    let bound: std::net::SocketAddr = listener
+        .url
+        .strip_prefix("http://")
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("readiness line: {}", listener.url));
+    assert!(bound.ip().is_loopback(), "{bound}");
+    let output = send(
+        &format!("localhost:{}/", bound.port()),
+        SECRET,
+        r#"{"id":"evt_host"}"#,
+    )
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(listener.next_line().contains("id=evt_host -> 200"));
+    let received = upstream.requests();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].path_and_query, "/in");
+}
+
 fn roundtrip_json(output: &std::process::Output) -> serde_json::Value {
     assert!(
         output.status.success(),
