@@ -380,8 +380,9 @@ pub(crate) struct ReplayArgs {
     /// The capture (or dead-letter) file.
     pub(crate) capture: PathBuf,
 
-    /// Base URL to send to (the captured path and query are appended);
-    /// default: http:// + the captured Host header.
+    /// Send every request to this URL: the full URL, used as given; without
+    /// a scheme http:// is assumed (localhost:3000/webhooks). Default:
+    /// http:// + the captured Host header + the captured path and query.
     #[arg(long, value_name = "URL")]
     pub(crate) to: Option<String>,
 

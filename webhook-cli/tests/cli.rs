@@ -624,7 +624,7 @@ async fn dead_letters_are_written_and_replayed() {
     let mut cmd = webhook();
     cmd.args([
         "deliver",
-        &down.url("/hooks"),
+        &down.url("/webhooks"),
         "--secret",
         SECRET,
         "--count",
@@ -654,12 +654,14 @@ async fn dead_letters_are_written_and_replayed() {
         let info = record.dead_letter.as_ref().expect("dead-letter info");
         assert_eq!(info.attempts, 2);
         assert_eq!(info.last_status, Some(500));
-        assert_eq!(record.path, "/hooks");
+        assert_eq!(record.path, "/webhooks");
     }
 
+    // `--to` is the full target URL, as for deliver: the captured path is
+    // not appended (that would post to /webhooks/webhooks).
     let up = RecordingServer::ok().await;
     let mut cmd = webhook();
-    cmd.args(["replay", "--secret", SECRET, "--to", &up.url("")])
+    cmd.args(["replay", "--secret", SECRET, "--to", &up.url("/webhooks")])
         .arg(&dead);
     let output = run(cmd).await;
     assert!(output.status.success(), "{}", stderr(&output));
@@ -672,7 +674,7 @@ async fn dead_letters_are_written_and_replayed() {
             .iter()
             .find(|r| r.id.as_deref() == Some(info.id.as_str()))
             .expect("every dead letter was resent with its id");
-        assert_eq!(request.path_and_query, "/hooks");
+        assert_eq!(request.path_and_query, "/webhooks");
         assert_eq!(&request.body[..], &record.body().unwrap()[..]);
         verifier.verify(&request.headers, &request.body).unwrap();
     }
@@ -805,6 +807,10 @@ async fn urls_without_a_scheme_mean_http_and_other_schemes_are_usage_errors() {
         (vec!["send", "localhost:3000"], "write the scheme or a path"),
         (vec!["deliver", "ftp://x/y"], "ftp:// is not supported"),
         (
+            vec!["replay", "-", "--to", "gopher://x/"],
+            "gopher:// is not supported",
+        ),
+        (
             vec!["listen", "--forward-to", "file:///x"],
             "file:// is not supported",
         ),
@@ -825,4 +831,31 @@ async fn urls_without_a_scheme_mean_http_and_other_schemes_are_usage_errors() {
         );
     }
     assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_without_to_sends_to_the_captured_host_path_and_query() {
+    let server = RecordingServer::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capture.ndjson");
+    let mut headers = http::HeaderMap::new();
+    headers.insert("host", server.addr.to_string().parse().unwrap());
+    headers.insert("content-type", "application/json".parse().unwrap());
+    capture::CaptureWriter::append(&path)
+        .unwrap()
+        .write(&CapturedRequest::from_parts(
+            "POST",
+            "/captured",
+            Some("a=1"),
+            &headers,
+            br#"{"id":"evt_1"}"#,
+        ))
+        .unwrap();
+    let mut cmd = webhook();
+    cmd.args(["replay", "--secret", SECRET]).arg(&path);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].path_and_query, "/captured?a=1");
 }

@@ -173,7 +173,7 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
         "--select",
         "ok",
         "--to",
-        &second.url,
+        &format!("{}/hooks", second.url),
     ]);
     // One at a time: the two copies of evt_1 must not race (the second
     // would get 409 "in progress" and be retried, making the lines order-dependent).
@@ -215,7 +215,7 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
         "--select",
         "failed",
         "--to",
-        &second.url,
+        &format!("{}/hooks", second.url),
     ]);
     let output = run(cmd).await;
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
