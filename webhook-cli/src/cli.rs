@@ -108,6 +108,23 @@ pub(crate) struct SigningArgs {
     pub(crate) secret_file: Option<PathBuf>,
 }
 
+/// TLS options of every command that sends.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "TLS")]
+pub(crate) struct TlsArgs {
+    /// Accept any TLS certificate (self-signed, expired, for another host):
+    /// anyone on the path can then read and change the requests. Warns on
+    /// stderr (unless --quiet).
+    #[arg(long)]
+    pub(crate) insecure: bool,
+
+    /// Also trust the certificates in this PEM file (a CA, or the server's
+    /// own self-signed certificate), besides the platform's roots. Repeat,
+    /// or put several in one file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cacert: Vec<PathBuf>,
+}
+
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 250ms, 30s, 5m, 1h)"))
 }
@@ -234,6 +251,9 @@ pub(crate) struct SendArgs {
 
     #[command(flatten)]
     pub(crate) output: JsonFlag,
+
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -305,6 +325,10 @@ pub(crate) struct ListenArgs {
     /// Print one JSON object per request instead of a text line.
     #[arg(long)]
     pub(crate) json: bool,
+
+    /// For --forward-to.
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
 }
 
 /// Sender options shared by deliver and replay.
@@ -400,6 +424,9 @@ pub(crate) struct ReplayArgs {
 
     #[command(flatten)]
     pub(crate) sender: SenderArgs,
+
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -429,6 +456,9 @@ pub(crate) struct DeliverArgs {
 
     #[command(flatten)]
     pub(crate) sender: SenderArgs,
+
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use http::StatusCode;
 use webhook_cli::capture::CaptureWriter;
-use webhook_cli::http_client::{ClientSettings, TlsOptions, build_client};
+use webhook_cli::http_client::{ClientSettings, build_client};
 use webhook_cli::receiver::{self, Handler, ReceiverConfig, RequestLog, Simulation};
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, RedisStore};
 
@@ -118,7 +118,7 @@ impl Run for ListenArgs {
             retry_after: self.retry_after,
             delay: self.delay,
             forward_to,
-            client: build_client(&TlsOptions::default(), &ClientSettings::default())
+            client: build_client(&self.tls.options(ctx)?, &ClientSettings::default())
                 .context("building the HTTP client")?,
         };
         let json = self.json;

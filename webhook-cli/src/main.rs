@@ -20,6 +20,7 @@ mod send;
 mod sign;
 mod target_url;
 mod templates;
+mod tls;
 mod verify;
 
 use cli::{Cli, Command};

@@ -96,6 +96,7 @@ impl Run for ReplayArgs {
         let config = SenderConfig {
             signer,
             max_attempts: self.max_attempts,
+            tls: self.tls.options(ctx)?,
             ..self.sender.config()
         };
         let sender = Sender::new(config)?;

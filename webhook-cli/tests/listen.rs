@@ -9,7 +9,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{RecordingServer, run, stderr, stdout, webhook};
+use common::{RecordingServer, TestCa, respond, run, stderr, stdout, webhook};
 use webhook_cli::capture::{self, CapturedRequest};
 use webhook_verify::{Scheme, Verifier};
 
@@ -293,6 +293,32 @@ async fn listen_simulates_failures_and_forwards_byte_exact() {
         .unwrap()
         .verify(&received[0].headers, &received[0].body)
         .expect("the forwarded request still verifies");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_forwards_to_https_trusting_a_cacert() {
+    let ca = TestCa::new();
+    let upstream = RecordingServer::start_tls(&ca, |_| respond(202, &[])).await;
+    let target = upstream.url("/upstream");
+    let ca_file = ca.ca_file.to_str().unwrap();
+    let mut trusting = Listener::start(&["--forward-to", &target, "--cacert", ca_file]);
+    let body = "{\"id\":\"evt_tls_fwd\"}\n";
+    let output = send(&trusting.url, SECRET, body).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("202"), "{}", stdout(&output));
+    assert!(trusting.next_line().contains("id=evt_tls_fwd -> 202"));
+    let received = upstream.requests();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].path_and_query, "/upstream");
+    assert_eq!(&received[0].body[..], body.as_bytes());
+
+    // Without --cacert the forward fails at the handshake: 502.
+    let mut untrusting = Listener::start(&["--forward-to", &target]);
+    let output = send(&untrusting.url, SECRET, body).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).starts_with("502"), "{}", stdout(&output));
+    assert!(untrusting.next_line().contains("-> 502"));
+    assert_eq!(upstream.requests().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
