@@ -293,8 +293,9 @@ pub(crate) struct ListenArgs {
     pub(crate) capture: Option<PathBuf>,
 
     /// Forward each accepted request byte-exact to URL and answer with its
-    /// response. The full URL, used as given; without a scheme http:// is
-    /// assumed (localhost:3000/webhooks).
+    /// response. The full URL, used as given (the request's query string is
+    /// passed on when URL has none); without a scheme http:// is assumed
+    /// (localhost:3000/webhooks).
     #[arg(long, value_name = "URL")]
     pub(crate) forward_to: Option<String>,
 
