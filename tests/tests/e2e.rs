@@ -284,7 +284,9 @@ fn event_of_len(id: &str, len: usize) -> Vec<u8> {
 }
 
 async fn post_signed(url: &reqwest::Url, headers: HeaderMap, body: Vec<u8>) -> reqwest::Response {
-    reqwest::Client::new()
+    // webhook-cli's builder: reqwest's TLS needs the crypto provider it installs.
+    webhook_cli::http_client::build_client(&Default::default(), &Default::default())
+        .expect("a client with default options builds")
         .post(url.clone())
         .headers(headers)
         .header(http::header::CONTENT_TYPE, "application/json")
@@ -521,6 +523,7 @@ async fn deliver_all(url: reqwest::Url) -> Summary {
         timeout: Duration::from_secs(30),
         signer: Some(signer()),
         max_pending: 4_096,
+        // Plain http:// here: the platform's roots are never consulted.
         ..SenderConfig::default()
     };
     let sender = Sender::new(config).expect("a valid sender configuration");

@@ -114,6 +114,23 @@ pub(crate) struct SigningArgs {
     pub(crate) secret_file: Option<PathBuf>,
 }
 
+/// TLS options of every command that sends.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "TLS")]
+pub(crate) struct TlsArgs {
+    /// Accept any TLS certificate (self-signed, expired, for another host):
+    /// anyone on the path can then read and change the requests. Warns on
+    /// stderr (unless --quiet).
+    #[arg(long)]
+    pub(crate) insecure: bool,
+
+    /// Also trust the certificates in this PEM file (a CA, or the server's
+    /// own self-signed certificate), besides the platform's roots. Repeat,
+    /// or put several in one file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cacert: Vec<PathBuf>,
+}
+
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 250ms, 30s, 5m, 1h)"))
 }
@@ -225,7 +242,8 @@ pub(crate) struct SendArgs {
     #[command(flatten)]
     pub(crate) signing: SigningArgs,
 
-    /// Where to POST.
+    /// Where to POST: the full URL, used as given; without a scheme
+    /// http:// is assumed (localhost:3000/webhooks).
     pub(crate) url: String,
 
     /// The body, given inline (sent byte-exact).
@@ -260,6 +278,9 @@ pub(crate) struct SendArgs {
 
     #[command(flatten)]
     pub(crate) output: JsonFlag,
+
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -271,9 +292,10 @@ pub(crate) struct ListenArgs {
     #[arg(short, long, default_value_t = 0)]
     pub(crate) port: u16,
 
-    /// Address to bind.
+    /// Address or host name to bind (a name binds the first address it
+    /// resolves to, e.g. localhost).
     #[arg(long, default_value = "127.0.0.1")]
-    pub(crate) host: std::net::IpAddr,
+    pub(crate) host: String,
 
     /// Only answer on this path (others get 404).
     #[arg(long, default_value = "/")]
@@ -297,7 +319,10 @@ pub(crate) struct ListenArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) capture: Option<PathBuf>,
 
-    /// Forward each accepted request byte-exact to URL and answer with its response.
+    /// Forward each accepted request byte-exact to URL and answer with its
+    /// response. The full URL, used as given (the request's query string is
+    /// passed on when URL has none); without a scheme http:// is assumed
+    /// (localhost:3000/webhooks).
     #[arg(long, value_name = "URL")]
     pub(crate) forward_to: Option<String>,
 
@@ -329,6 +354,10 @@ pub(crate) struct ListenArgs {
     /// Print one JSON object per request instead of a text line.
     #[arg(long)]
     pub(crate) json: bool,
+
+    /// For --forward-to.
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
 }
 
 /// Sender options shared by deliver and replay.
@@ -404,8 +433,9 @@ pub(crate) struct ReplayArgs {
     /// The capture (or dead-letter) file, or - for stdin.
     pub(crate) capture: PathBuf,
 
-    /// Base URL to send to (the captured path and query are appended);
-    /// default: http:// + the captured Host header.
+    /// Send every request to this URL: the full URL, used as given; without
+    /// a scheme http:// is assumed (localhost:3000/webhooks). Default:
+    /// http:// + the captured Host header + the captured path and query.
     #[arg(long, value_name = "URL")]
     pub(crate) to: Option<String>,
 
@@ -423,6 +453,9 @@ pub(crate) struct ReplayArgs {
 
     #[command(flatten)]
     pub(crate) sender: SenderArgs,
+
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -430,7 +463,8 @@ pub(crate) struct DeliverArgs {
     #[command(flatten)]
     pub(crate) signing: SigningArgs,
 
-    /// Where to deliver.
+    /// Where to deliver: the full URL, used as given; without a scheme
+    /// http:// is assumed (localhost:3000/webhooks).
     pub(crate) url: String,
 
     /// Generate this many events [default: 1000].
@@ -453,6 +487,9 @@ pub(crate) struct DeliverArgs {
 
     #[command(flatten)]
     pub(crate) sender: SenderArgs,
+
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{BufRead as _, BufReader, Read};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context as _;
 use webhook_cli::capture::{CaptureWriter, CapturedRequest};
@@ -16,6 +16,7 @@ use crate::output::{Failure, Interrupted, UsageError, print_json, println_flush,
 use crate::progress;
 use crate::sign::unix_now;
 use crate::signals::stop_on_interrupt;
+use crate::target_url::parse_target_url;
 use crate::templates::template;
 use crate::{Context, Run};
 
@@ -72,9 +73,18 @@ impl SenderArgs {
             None => None,
         };
         let bar = progress::bar(total, ctx.quiet);
+        // The first reason an event was not delivered, for the error line
+        // (a refused certificate, a refused connection, …).
+        let first_error = Arc::new(OnceLock::new());
         let on_event = {
             let bar = bar.clone();
-            Arc::new(move |_: &sender::EventReport| bar.inc(1))
+            let first_error = Arc::clone(&first_error);
+            Arc::new(move |report: &sender::EventReport| {
+                bar.inc(1);
+                if let Some(error) = report.error.as_ref().filter(|_| !report.delivered) {
+                    let _ = first_error.set(error.clone());
+                }
+            })
         };
         let stop = StopSignal::new();
         let hooks = Hooks {
@@ -115,8 +125,12 @@ impl SenderArgs {
                 .as_ref()
                 .map(|p| format!(" (written to {})", p.display()))
                 .unwrap_or_default();
+            let reason = first_error
+                .get()
+                .map(|e| format!("; first error: {e}"))
+                .unwrap_or_default();
             return Err(Failure(format!(
-                "{} of {} event(s) not delivered{whereto}",
+                "{} of {} event(s) not delivered{whereto}{reason}",
                 summary.dead_lettered, summary.sent
             ))
             .into());
@@ -175,16 +189,14 @@ fn events_from_file(
 
 impl Run for DeliverArgs {
     async fn run(self, ctx: &Context) -> anyhow::Result<()> {
-        let url: reqwest::Url = self
-            .url
-            .parse()
-            .map_err(|e| UsageError(format!("invalid URL {:?}: {e}", self.url)))?;
+        let url = parse_target_url(&self.url, "URL")?;
         // Check the template name before starting.
         template(&self.event, "evt", 0)?;
         let config = SenderConfig {
             signer: Some(self.signing.signer()?),
             max_attempts: self.retry.max_attempts,
             backoff: self.retry.backoff(),
+            tls: self.tls.options(ctx)?,
             ..self.sender.config()
         };
         let sender = Sender::new(config)?;

@@ -6,9 +6,15 @@
 //! - [`sender`] — the production-like sender behind `deliver`, `replay` and
 //!   `roundtrip` (pooling, rate limit, retries with backoff and jitter,
 //!   `Retry-After`, 410 handling, dead letters, summary).
+//! - [`http_client`] — the one HTTP client builder every sending command
+//!   uses: HTTPS through rustls with the platform's roots, extra trusted
+//!   certificates, or no verification.
+//! - [`error_chain`] — an error and its causes on one line, each once.
 //! - [`receiver`] — the local receiver behind `listen` and `roundtrip`: the
 //!   real verify and idempotency layers, capture, fault injection.
 
 pub mod capture;
+pub mod error_chain;
+pub mod http_client;
 pub mod receiver;
 pub mod sender;

@@ -1,18 +1,19 @@
 //! `webhook listen`: a local receiver built from the verify and idempotency
 //! layers, with capture and failure simulation.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use http::StatusCode;
 use webhook_cli::capture::CaptureWriter;
+use webhook_cli::http_client::{ClientSettings, build_client};
 use webhook_cli::receiver::{self, Handler, ReceiverConfig, RequestLog, Simulation};
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, RedisStore};
 
 use crate::cli::ListenArgs;
 use crate::output::{UsageError, println_flush, redact_url};
+use crate::target_url::parse_target_url;
 use crate::{Context, Run};
 
 /// Where dedupe finds the event id. A verified request is keyed on signed
@@ -130,10 +131,7 @@ impl Run for ListenArgs {
             None => None,
         };
         let forward_to = match &self.forward_to {
-            Some(url) => Some(
-                url.parse::<reqwest::Url>()
-                    .map_err(|e| UsageError(format!("invalid --forward-to URL {url:?}: {e}")))?,
-            ),
+            Some(url) => Some(parse_target_url(url, "--forward-to")?),
             None => None,
         };
         let simulation = Simulation {
@@ -146,10 +144,7 @@ impl Run for ListenArgs {
                 .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
             delay: self.delay,
             forward_to,
-            client: reqwest::Client::builder()
-                .no_proxy()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
+            client: build_client(&self.tls.options(ctx)?, &ClientSettings::default())
                 .context("building the HTTP client")?,
         };
         let json = self.json;
@@ -176,10 +171,7 @@ impl Run for ListenArgs {
         let handler: Handler = Arc::new(simulation);
         let app = receiver::router(config, handler);
 
-        let addr = SocketAddr::new(self.host, self.port);
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding {addr}"))?;
+        let listener = bind(&self.host, self.port).await?;
         let bound = listener.local_addr().context("reading the bound address")?;
         // The readiness line: scripts wait for it, then parse the address.
         println_flush(&format!("listening on http://{bound}")).context("writing to stdout")?;
@@ -188,4 +180,28 @@ impl Run for ListenArgs {
             .await
             .context("serving")
     }
+}
+
+/// Binds `--host` (an address, `[v6]`, or a name: the first of its
+/// addresses that can be bound) and `--port`. A name that does not resolve
+/// is a usage error.
+async fn bind(host: &str, port: u16) -> anyhow::Result<tokio::net::TcpListener> {
+    let name = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let addrs: Vec<_> = tokio::net::lookup_host((name, port))
+        .await
+        .map_err(|e| UsageError(format!("--host {host}: {e}")))?
+        .collect();
+    let mut last_error = None;
+    for addr in &addrs {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => return Ok(listener),
+            Err(err) => {
+                last_error = Some(anyhow::Error::new(err).context(format!("binding {addr}")))
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| UsageError(format!("--host {host}: no address")).into()))
 }

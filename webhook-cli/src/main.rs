@@ -21,7 +21,9 @@ mod secret_new;
 mod send;
 mod sign;
 mod signals;
+mod target_url;
 mod templates;
+mod tls;
 mod verify;
 
 use cli::{Cli, Command};
@@ -57,9 +59,11 @@ impl Run for Command {
 }
 
 fn init_tracing(verbose: u8, quiet: bool) {
+    // rustls-platform-verifier logs every rejected certificate as an error;
+    // the command reports the failure itself, on one line.
     let default = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
+        (true, _) => "error,rustls_platform_verifier=off",
+        (false, 0) => "warn,rustls_platform_verifier=off",
         (false, 1) => "debug",
         (false, _) => "trace",
     };

@@ -32,23 +32,10 @@ pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// The error and its causes, each said once. Many errors print their cause
-/// in their own message *and* return it as their source, so a plain walk of
-/// the chain repeats it ("refused: refused: refused"); a cause whose text is
-/// already in the message is left out.
+/// The error and its causes, each said once (see
+/// [`error_chain`](webhook_cli::error_chain::error_chain)).
 pub(crate) fn describe(err: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in err.chain() {
-        let message = cause.to_string();
-        if message.is_empty() || text.contains(&message) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&message);
-    }
-    text
+    webhook_cli::error_chain::error_chain(err.as_ref())
 }
 
 /// `url` fit for printing: any user name and password replaced by `***`

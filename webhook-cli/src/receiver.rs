@@ -348,7 +348,8 @@ pub struct Simulation {
     pub delay: Option<Duration>,
     /// Forward accepted requests here and answer with its response.
     pub forward_to: Option<reqwest::Url>,
-    /// The client used to forward.
+    /// The client used to forward (build it with
+    /// [`build_client`](crate::http_client::build_client) for `https://`).
     pub client: reqwest::Client,
 }
 
@@ -361,7 +362,14 @@ impl Default for Simulation {
             retry_after: None,
             delay: None,
             forward_to: None,
-            client: reqwest::Client::new(),
+            // With default options the only fallible step, loading the
+            // platform's roots, falls back to trusting none (see
+            // `build_client`), and ring supports every TLS version asked for.
+            client: crate::http_client::build_client(
+                &crate::http_client::TlsOptions::default(),
+                &crate::http_client::ClientSettings::default(),
+            )
+            .expect("a client with default options always builds"),
         }
     }
 }

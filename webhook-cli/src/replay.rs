@@ -1,11 +1,13 @@
 //! `webhook replay`: resend captured requests byte-exact.
 
 use anyhow::Context as _;
+use reqwest::Url;
 use webhook_cli::capture::{self, CapturedRequest};
 use webhook_cli::sender::{Outgoing, Sender, SenderConfig};
 
 use crate::cli::ReplayArgs;
 use crate::output::{UsageError, random_id};
+use crate::target_url::parse_target_url;
 use crate::{Context, Run};
 
 /// One `--select` filter.
@@ -56,23 +58,20 @@ impl Filter {
     }
 }
 
-fn target_url(base: Option<&str>, record: &CapturedRequest) -> anyhow::Result<reqwest::Url> {
-    let base = match base {
-        Some(base) => base.trim_end_matches('/').to_owned(),
-        None => {
-            let host = record
-                .headers
-                .iter()
-                .find(|h| h.name().eq_ignore_ascii_case("host"))
-                .and_then(|h| h.value_bytes().ok())
-                .and_then(|v| String::from_utf8(v).ok())
-                .ok_or_else(|| {
-                    UsageError("the capture has no Host header: pass --to URL".to_owned())
-                })?;
-            format!("http://{host}")
-        }
-    };
-    let url = format!("{base}{}", record.path_and_query());
+/// Where a record goes: `--to` as given, else `http://` + the captured
+/// `Host` header + the captured path and query.
+fn target_url(to: Option<&Url>, record: &CapturedRequest) -> anyhow::Result<Url> {
+    if let Some(to) = to {
+        return Ok(to.clone());
+    }
+    let host = record
+        .headers
+        .iter()
+        .find(|h| h.name().eq_ignore_ascii_case("host"))
+        .and_then(|h| h.value_bytes().ok())
+        .and_then(|v| String::from_utf8(v).ok())
+        .ok_or_else(|| UsageError("the capture has no Host header: pass --to URL".to_owned()))?;
+    let url = format!("http://{host}{}", record.path_and_query());
     url.parse()
         .map_err(|e| UsageError(format!("invalid target URL {url:?}: {e}")).into())
 }
@@ -89,23 +88,28 @@ impl Run for ReplayArgs {
         } else {
             Some(self.signing.signer()?)
         };
+        let to = self
+            .to
+            .as_deref()
+            .map(|to| parse_target_url(to, "--to"))
+            .transpose()?;
         let config = SenderConfig {
             signer,
             max_attempts: self.max_attempts,
+            tls: self.tls.options(ctx)?,
             ..self.sender.config()
         };
         let sender = Sender::new(config)?;
         let records = capture::read_file(&self.capture)
             .with_context(|| format!("opening {}", self.capture.display()))?;
         let verbatim = self.verbatim;
-        let base = self.to.clone();
         let events = records.filter_map(move |item| {
             let (line, record) = match item {
                 Ok(item) => item,
                 Err(err) => return Some(Err(anyhow::Error::from(err))),
             };
             let result = (|| {
-                let url = target_url(base.as_deref(), &record)?;
+                let url = target_url(to.as_ref(), &record)?;
                 let outgoing =
                     Outgoing::from_capture(&record, url, !verbatim, || random_id("evt_"))
                         .with_context(|| format!("line {line}"))?;

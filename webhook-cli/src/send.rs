@@ -6,13 +6,16 @@ use anyhow::Context as _;
 use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 use serde_json::Value;
+use webhook_cli::http_client::{ClientSettings, build_client};
 
 use crate::cli::SendArgs;
 use crate::output::{
     Failure, UsageError, parse_headers, print_json, println_flush, random_id, read_input,
 };
 use crate::sign::unix_now;
+use crate::target_url::parse_target_url;
 use crate::templates::{apply_set, template};
+use crate::tls::certificate_hint;
 use crate::{Context, Run};
 
 impl SendArgs {
@@ -67,12 +70,10 @@ impl SendArgs {
 }
 
 impl Run for SendArgs {
-    async fn run(self, _ctx: &Context) -> anyhow::Result<()> {
+    async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let signer = self.signing.signer()?;
-        let url: reqwest::Url = self
-            .url
-            .parse()
-            .map_err(|e| UsageError(format!("invalid URL {:?}: {e}", self.url)))?;
+        let url = parse_target_url(&self.url, "URL")?;
+        let tls = self.tls.options(ctx)?;
         let (body, id) = self.body_and_id()?;
         let mut headers = http::HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -84,12 +85,11 @@ impl Run for SendArgs {
             .context("signing the event")?;
         headers.extend(signature);
 
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .timeout(self.timeout)
-            .build()
-            .context("building the HTTP client")?;
+        let settings = ClientSettings {
+            timeout: Some(self.timeout),
+            ..ClientSettings::default()
+        };
+        let client = build_client(&tls, &settings).context("building the HTTP client")?;
         let started = Instant::now();
         let response = client
             .post(url.clone())
@@ -97,7 +97,15 @@ impl Run for SendArgs {
             .body(body)
             .send()
             .await
-            .with_context(|| format!("POST {url}"))?;
+            .map_err(|err| {
+                let hint = certificate_hint(&err);
+                let err = anyhow::Error::new(err).context(format!("POST {url}"));
+                match hint {
+                    // Still one line: the causes, then what to do about them.
+                    Some(hint) => anyhow::anyhow!("{err:#} ({hint})"),
+                    None => err,
+                }
+            })?;
         let status = response.status();
         // An idempotency layer marks the recorded answer to a duplicate.
         let replayed = response

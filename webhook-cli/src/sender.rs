@@ -56,6 +56,8 @@ use tokio_util::sync::CancellationToken;
 use webhook_verify::Signer;
 
 use crate::capture::{CaptureWriter, CapturedRequest, DeadLetterInfo};
+use crate::error_chain::error_chain;
+use crate::http_client::{ClientSettings, TlsOptions, build_client};
 
 /// One request to deliver: an event with its target.
 #[derive(Debug, Clone)]
@@ -255,6 +257,8 @@ pub struct SenderConfig {
     /// After a [`StopSignal::stop`], how long requests in flight may still
     /// take before they are given up.
     pub stop_grace: Duration,
+    /// How `https://` targets are verified (default: the platform's roots).
+    pub tls: TlsOptions,
 }
 
 impl Default for SenderConfig {
@@ -269,6 +273,7 @@ impl Default for SenderConfig {
             signer: None,
             max_pending: 4096,
             stop_grace: Duration::from_secs(5),
+            tls: TlsOptions::default(),
         }
     }
 }
@@ -730,8 +735,9 @@ impl fmt::Debug for Sender {
 }
 
 impl Sender {
-    /// Builds the HTTP client: HTTP/1.1 keep-alive pool sized to the
-    /// concurrency, no redirects followed, no proxy, `TCP_NODELAY`.
+    /// Builds the HTTP client ([`build_client`]: rustls with
+    /// [`SenderConfig::tls`], no redirects followed, no proxy,
+    /// `TCP_NODELAY`) with a keep-alive pool sized to the concurrency.
     pub fn new(config: SenderConfig) -> Result<Self, SenderError> {
         if config.concurrency == 0 {
             return Err(SenderError::Config("concurrency must be at least 1"));
@@ -742,14 +748,13 @@ impl Sender {
         if matches!(config.rate, Some(rate) if !(rate > 0.0 && rate.is_finite())) {
             return Err(SenderError::Config("rate must be a positive number"));
         }
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(config.concurrency)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .tcp_nodelay(true)
-            .user_agent(concat!("webhook-cli/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SenderError::Client(e.to_string()))?;
+        let settings = ClientSettings {
+            max_idle_per_host: Some(config.concurrency),
+            user_agent: Some(concat!("webhook-cli/", env!("CARGO_PKG_VERSION")).to_owned()),
+            ..ClientSettings::default()
+        };
+        let client = build_client(&config.tls, &settings)
+            .map_err(|e| SenderError::Client(error_chain(&e)))?;
         Ok(Self { client, config })
     }
 
@@ -1005,17 +1010,6 @@ async fn attempt(
         }
     };
     Some((outcome, latency))
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 fn unix_now() -> i64 {

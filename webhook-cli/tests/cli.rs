@@ -4,7 +4,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{RecordingServer, respond, run, stderr, stdout, webhook};
+use common::{
+    RecordingServer, TestCa, error_line, respond, run, stderr, stdout, unrelated_ca_pem, webhook,
+};
 use webhook_cli::capture::{self, CapturedRequest};
 use webhook_verify::{Scheme, Verifier};
 
@@ -629,7 +631,7 @@ async fn dead_letters_are_written_and_replayed() {
     let mut cmd = webhook();
     cmd.args([
         "deliver",
-        &down.url("/hooks"),
+        &down.url("/webhooks"),
         "--secret",
         SECRET,
         "--count",
@@ -659,12 +661,14 @@ async fn dead_letters_are_written_and_replayed() {
         let info = record.dead_letter.as_ref().expect("dead-letter info");
         assert_eq!(info.attempts, 2);
         assert_eq!(info.last_status, Some(500));
-        assert_eq!(record.path, "/hooks");
+        assert_eq!(record.path, "/webhooks");
     }
 
+    // `--to` is the full target URL, as for deliver: the captured path is
+    // not appended (that would post to /webhooks/webhooks).
     let up = RecordingServer::ok().await;
     let mut cmd = webhook();
-    cmd.args(["replay", "--secret", SECRET, "--to", &up.url("")])
+    cmd.args(["replay", "--secret", SECRET, "--to", &up.url("/webhooks")])
         .arg(&dead);
     let output = run(cmd).await;
     assert!(output.status.success(), "{}", stderr(&output));
@@ -677,7 +681,7 @@ async fn dead_letters_are_written_and_replayed() {
             .iter()
             .find(|r| r.id.as_deref() == Some(info.id.as_str()))
             .expect("every dead letter was resent with its id");
-        assert_eq!(request.path_and_query, "/hooks");
+        assert_eq!(request.path_and_query, "/webhooks");
         assert_eq!(&request.body[..], &record.body().unwrap()[..]);
         verifier.verify(&request.headers, &request.body).unwrap();
     }
@@ -778,4 +782,324 @@ async fn deliver_retries_connection_errors_then_dead_letters() {
     assert_eq!(summary["requests"], 6);
     assert_eq!(summary["statuses"]["connect"], 6);
     assert_eq!(summary["dead_lettered"], 2);
+}
+
+// ---------------------------------------------------------------- URLs
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urls_without_a_scheme_mean_http_and_other_schemes_are_usage_errors() {
+    let server = RecordingServer::ok().await;
+    let port = server.addr.port();
+    let mut cmd = webhook();
+    cmd.args([
+        "send",
+        &format!("localhost:{port}/webhooks?x=1"),
+        "--secret",
+        SECRET,
+        "--data",
+        r#"{"id":"evt_1"}"#,
+    ]);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].path_and_query, "/webhooks?x=1");
+    // Host and port alone: the root path.
+    let mut cmd = webhook();
+    cmd.args(["send", &format!("localhost:{port}"), "--secret", SECRET]);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(server.requests()[1].path_and_query, "/");
+
+    for (args, message) in [
+        (vec!["send", "ftp://x/y"], "ftp:// is not supported"),
+        (
+            vec!["send", "file:///etc/passwd"],
+            "file:// is not supported",
+        ),
+        (vec!["send", "/webhooks"], "no host"),
+        (vec!["deliver", "ftp://x/y"], "ftp:// is not supported"),
+        (
+            vec!["replay", "-", "--to", "gopher://x/"],
+            "gopher:// is not supported",
+        ),
+        (
+            vec!["listen", "--forward-to", "file:///x"],
+            "file:// is not supported",
+        ),
+    ] {
+        let mut cmd = webhook();
+        cmd.args(&args).args(["--secret", SECRET]);
+        let output = run(cmd).await;
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(message),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(server.requests().len(), 2, "the usage errors sent nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_without_to_sends_to_the_captured_host_path_and_query() {
+    let server = RecordingServer::ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capture.ndjson");
+    let mut headers = http::HeaderMap::new();
+    headers.insert("host", server.addr.to_string().parse().unwrap());
+    headers.insert("content-type", "application/json".parse().unwrap());
+    capture::CaptureWriter::append(&path)
+        .unwrap()
+        .write(&CapturedRequest::from_parts(
+            "POST",
+            "/captured",
+            Some("a=1"),
+            &headers,
+            br#"{"id":"evt_1"}"#,
+        ))
+        .unwrap();
+    let mut cmd = webhook();
+    cmd.args(["replay", "--secret", SECRET]).arg(&path);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].path_and_query, "/captured?a=1");
+}
+
+// ---------------------------------------------------------------- HTTPS
+
+fn send_cmd(url: &str) -> assert_cmd::Command {
+    let mut cmd = webhook();
+    cmd.args([
+        "send",
+        url,
+        "--secret",
+        SECRET,
+        "--data",
+        r#"{"id":"evt_tls"}"#,
+    ]);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_over_https_trusts_cacert_and_nothing_else_unless_insecure() {
+    let ca = TestCa::new();
+    let server = RecordingServer::start_tls(&ca, |_| respond(200, &[])).await;
+    let url = server.url("/x");
+    assert!(url.starts_with("https://localhost:"), "{url}");
+
+    // Trusted through --cacert: delivered, signed over the exact bytes.
+    let mut cmd = send_cmd(&url);
+    cmd.arg("--cacert").arg(&ca.ca_file);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("200 OK"), "{}", stdout(&output));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].path_and_query, "/x");
+    assert_eq!(&requests[0].body[..], br#"{"id":"evt_tls"}"#);
+    verifier()
+        .verify(&requests[0].headers, &requests[0].body)
+        .unwrap();
+
+    // The platform's roots alone don't know the test CA: one clear line, exit 1.
+    let output = run(send_cmd(&url)).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let error = error_line(&output);
+    assert!(
+        error.contains("invalid peer certificate: UnknownIssuer"),
+        "{error}"
+    );
+    assert!(error.contains("--cacert FILE"), "{error}");
+    // An unrelated CA doesn't help either.
+    let unrelated = ca.write("unrelated.pem", &unrelated_ca_pem());
+    let mut cmd = send_cmd(&url);
+    cmd.arg("--cacert").arg(&unrelated);
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(error_line(&output).contains("UnknownIssuer"));
+    assert_eq!(server.requests().len(), 1, "no request got through");
+
+    // Several certificates: one bundle file, or --cacert repeated.
+    let bundle = ca.write("bundle.pem", &(unrelated_ca_pem() + &ca.ca_pem()));
+    let mut cmd = send_cmd(&url);
+    cmd.arg("--cacert").arg(&bundle);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "bundle: {}", stderr(&output));
+    let mut cmd = send_cmd(&url);
+    cmd.arg("--cacert")
+        .arg(&unrelated)
+        .arg("--cacert")
+        .arg(&ca.ca_file);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "repeated: {}", stderr(&output));
+
+    // --insecure: accepted, with a warning.
+    let mut cmd = send_cmd(&url);
+    cmd.arg("--insecure");
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("warning: --insecure: TLS certificates are not checked"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(server.requests().len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_cacert_files_are_usage_errors() {
+    let ca = TestCa::new();
+    let not_pem = ca.write("notes.txt", "just text\n");
+    let broken = ca.write(
+        "broken.pem",
+        "-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END CERTIFICATE-----\n",
+    );
+    let missing = ca.dir().join("missing.pem");
+    for (file, message) in [
+        (&not_pem, "no PEM certificate"),
+        (&broken, "certificate 1 is not a usable X.509 certificate"),
+        (&missing, "missing.pem: "),
+    ] {
+        for command in ["send", "deliver", "replay", "listen"] {
+            let mut cmd = webhook();
+            cmd.arg(command);
+            match command {
+                "send" | "deliver" => cmd.arg("http://127.0.0.1:1/"),
+                "replay" => cmd.arg("-"),
+                _ => &mut cmd,
+            };
+            cmd.args(["--secret", SECRET, "--cacert"]).arg(file);
+            let output = run(cmd).await;
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{command} {file:?}: {}",
+                stderr(&output)
+            );
+            let error = error_line(&output);
+            assert!(
+                error.contains("--cacert") && error.contains(message),
+                "{command}: {error}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliver_and_replay_over_https() {
+    let ca = TestCa::new();
+    let server = RecordingServer::start_tls(&ca, |_| respond(200, &[])).await;
+    let mut cmd = webhook();
+    cmd.args([
+        "deliver",
+        &server.url("/webhooks"),
+        "--secret",
+        SECRET,
+        "--count",
+        "5",
+        "--json",
+        "--cacert",
+    ])
+    .arg(&ca.ca_file);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["delivered"], 5);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 5);
+    for request in &requests {
+        assert_eq!(request.path_and_query, "/webhooks");
+        verifier().verify(&request.headers, &request.body).unwrap();
+    }
+
+    // Without --cacert nothing is delivered, and the error line says why.
+    let mut cmd = webhook();
+    cmd.args([
+        "deliver",
+        &server.url("/webhooks"),
+        "--secret",
+        SECRET,
+        "--count",
+        "2",
+        "--max-attempts",
+        "1",
+    ]);
+    let output = run(cmd).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let error = error_line(&output);
+    assert!(
+        error.contains("2 of 2 event(s) not delivered")
+            && error.contains("invalid peer certificate: UnknownIssuer"),
+        "{error}"
+    );
+    assert_eq!(server.requests().len(), 5);
+
+    // Replay a capture to a full https:// URL: exactly that path.
+    let capture = ca.dir().join("capture.ndjson");
+    let mut headers = http::HeaderMap::new();
+    headers.insert("host", "elsewhere.example".parse().unwrap());
+    capture::CaptureWriter::append(&capture)
+        .unwrap()
+        .write(&CapturedRequest::from_parts(
+            "POST",
+            "/captured/path",
+            Some("q=1"),
+            &headers,
+            br#"{"id":"evt_replayed"}"#,
+        ))
+        .unwrap();
+    let mut cmd = webhook();
+    cmd.args(["replay", "--secret", SECRET, "--to", &server.url("/path")])
+        .arg(&capture)
+        .arg("--cacert")
+        .arg(&ca.ca_file);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 6);
+    assert_eq!(requests[5].path_and_query, "/path");
+    assert_eq!(requests[5].id.as_deref(), Some("evt_replayed"));
+    verifier()
+        .verify(&requests[5].headers, &requests[5].body)
+        .unwrap();
+}
+
+/// A machine without a CA bundle (a minimal container): http:// and
+/// `--cacert` targets still work, with a warning that nothing else can be
+/// verified. `SSL_CERT_FILE` pointing at an empty file is such a platform.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_platform_roots_http_and_cacert_still_work() {
+    let ca = TestCa::new();
+    let no_roots = ca.write("empty-bundle.pem", "");
+    let plain = RecordingServer::ok().await;
+    let tls = RecordingServer::start_tls(&ca, |_| respond(200, &[])).await;
+
+    let mut cmd = send_cmd(&plain.url("/"));
+    cmd.env("SSL_CERT_FILE", &no_roots)
+        .env_remove("SSL_CERT_DIR");
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("checked against the extra roots (--cacert) only"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(plain.requests().len(), 1);
+
+    let mut cmd = send_cmd(&tls.url("/"));
+    cmd.env("SSL_CERT_FILE", &no_roots)
+        .env_remove("SSL_CERT_DIR")
+        .arg("--cacert")
+        .arg(&ca.ca_file);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(tls.requests().len(), 1);
 }

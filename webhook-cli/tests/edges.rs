@@ -304,12 +304,9 @@ async fn listen_retry_after_takes_a_duration() {
         .strip_prefix("listening on ")
         .map(str::to_owned)
         .expect("the readiness line");
-    let response = reqwest::Client::new()
-        .post(&url)
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let client =
+        webhook_cli::http_client::build_client(&Default::default(), &Default::default()).unwrap();
+    let response = client.post(&url).body("{}").send().await.unwrap();
     assert_eq!(response.status(), 429);
     assert_eq!(response.headers()["retry-after"], "2", "1.5 s, rounded up");
     let _ = listener.kill();
@@ -340,7 +337,9 @@ async fn gone_is_reported_once() {
         "several requests were in flight"
     );
     assert_eq!(
-        stderr(&output).matches("410 Gone").count(),
+        stderr(&output)
+            .matches("410 Gone: stopping deliveries")
+            .count(),
         1,
         "{}",
         stderr(&output)

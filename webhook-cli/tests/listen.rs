@@ -9,7 +9,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{RecordingServer, run, stderr, stdout, webhook};
+use common::{RecordingServer, TestCa, respond, run, stderr, stdout, webhook};
 use webhook_cli::capture::{self, CapturedRequest};
 use webhook_verify::{Scheme, Verifier};
 
@@ -173,7 +173,7 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
         "--select",
         "ok",
         "--to",
-        &second.url,
+        &format!("{}/hooks", second.url),
     ]);
     // One at a time: the two copies of evt_1 must not race (the second
     // would get 409 "in progress" and be retried, making the lines order-dependent).
@@ -215,7 +215,7 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
         "--select",
         "failed",
         "--to",
-        &second.url,
+        &format!("{}/hooks", second.url),
     ]);
     let output = run(cmd).await;
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
@@ -234,7 +234,8 @@ async fn listen_dedupe_ignores_a_forged_unsigned_id_header() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let client = reqwest::Client::new();
+    let client =
+        webhook_cli::http_client::build_client(&Default::default(), &Default::default()).unwrap();
     for body in [r#"{"id":"evt_captured"}"#, r#"{"no":"id field"}"#] {
         let signed = signer.sign(body.as_bytes(), now, Some("hdr-1")).unwrap();
         for (n, id) in ["hdr-1", "forged-2", "forged-3"].into_iter().enumerate() {
@@ -292,6 +293,56 @@ async fn listen_simulates_failures_and_forwards_byte_exact() {
         .unwrap()
         .verify(&received[0].headers, &received[0].body)
         .expect("the forwarded request still verifies");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_forwards_to_https_trusting_a_cacert() {
+    let ca = TestCa::new();
+    let upstream = RecordingServer::start_tls(&ca, |_| respond(202, &[])).await;
+    let target = upstream.url("/upstream");
+    let ca_file = ca.ca_file.to_str().unwrap();
+    let mut trusting = Listener::start(&["--forward-to", &target, "--cacert", ca_file]);
+    let body = "{\"id\":\"evt_tls_fwd\"}\n";
+    let output = send(&trusting.url, SECRET, body).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("202"), "{}", stdout(&output));
+    assert!(trusting.next_line().contains("id=evt_tls_fwd -> 202"));
+    let received = upstream.requests();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].path_and_query, "/upstream");
+    assert_eq!(&received[0].body[..], body.as_bytes());
+
+    // Without --cacert the forward fails at the handshake: 502.
+    let mut untrusting = Listener::start(&["--forward-to", &target]);
+    let output = send(&untrusting.url, SECRET, body).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).starts_with("502"), "{}", stdout(&output));
+    assert!(untrusting.next_line().contains("-> 502"));
+    assert_eq!(upstream.requests().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_binds_a_host_name_and_forwards_to_a_url_without_scheme() {
+    let upstream = RecordingServer::ok().await;
+    let forward_to = format!("localhost:{}/in", upstream.addr.port());
+    let mut listener = Listener::start(&["--host", "localhost", "--forward-to", &forward_to]);
+    let bound: std::net::SocketAddr = listener
+        .url
+        .strip_prefix("http://")
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("readiness line: {}", listener.url));
+    assert!(bound.ip().is_loopback(), "{bound}");
+    let output = send(
+        &format!("localhost:{}/", bound.port()),
+        SECRET,
+        r#"{"id":"evt_host"}"#,
+    )
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(listener.next_line().contains("id=evt_host -> 200"));
+    let received = upstream.requests();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].path_and_query, "/in");
 }
 
 fn roundtrip_json(output: &std::process::Output) -> serde_json::Value {

@@ -2,7 +2,8 @@
 //!
 //! The sender's side, as a library user writes it (the mirror of
 //! `webhook send`): build a JSON event, sign it with
-//! `webhook_verify::Signer`, POST it with reqwest, print the answer.
+//! `webhook_verify::Signer`, POST it with reqwest (http:// or https://),
+//! print the answer.
 //!
 //! ```sh
 //! cargo run -p example-axum-receiver              # terminal 1: a receiver on :3000
@@ -64,6 +65,9 @@ async fn send(url: &str, secret: &str, event: &Value) -> anyhow::Result<(StatusC
         .sign(&body, unix_now()?, id)
         .context("signing the event")?;
 
+    // reqwest's TLS (rustls) needs a crypto provider installed once per
+    // process. It fails only when one is installed already: fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     // A real sender keeps one `Client` (it pools connections) and retries
     // 5xx, 409 and timeouts with backoff — `webhook deliver` does.
     let client = reqwest::Client::builder()

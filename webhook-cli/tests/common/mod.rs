@@ -1,8 +1,10 @@
-//! Test helpers: the binary under test and a recording HTTP server.
+//! Test helpers: the binary under test, a recording HTTP(S) server and a
+//! throwaway certificate authority for it.
 
 #![allow(dead_code, unreachable_pub)]
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,6 +13,9 @@ use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair, KeyUsagePurpose};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tempfile::TempDir;
 
 /// The `webhook` binary.
 pub fn webhook() -> Command {
@@ -50,15 +55,17 @@ struct AppState {
 }
 
 /// An HTTP server on 127.0.0.1:0 that records every request (headers and
-/// exact body bytes) and answers with `behaviour`.
+/// exact body bytes) and answers with `behaviour`; or the same over HTTPS.
 pub struct RecordingServer {
     pub addr: SocketAddr,
+    /// `http://127.0.0.1:PORT`, or `https://localhost:PORT`.
+    origin: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
 }
 
 impl RecordingServer {
     pub async fn start(behaviour: impl Fn(&Recorded) -> Response + Send + Sync + 'static) -> Self {
-        Self::start_slow(Duration::ZERO, behaviour).await
+        Self::serve(Duration::ZERO, behaviour, None).await
     }
 
     /// Like [`start`](Self::start), answering each request after `delay`
@@ -66,6 +73,23 @@ impl RecordingServer {
     pub async fn start_slow(
         delay: Duration,
         behaviour: impl Fn(&Recorded) -> Response + Send + Sync + 'static,
+    ) -> Self {
+        Self::serve(delay, behaviour, None).await
+    }
+
+    /// The same server over HTTPS, with the server certificate of `ca`
+    /// (valid for localhost and 127.0.0.1); `url` names it `localhost`.
+    pub async fn start_tls(
+        ca: &TestCa,
+        behaviour: impl Fn(&Recorded) -> Response + Send + Sync + 'static,
+    ) -> Self {
+        Self::serve(Duration::ZERO, behaviour, Some(ca.server_config())).await
+    }
+
+    async fn serve(
+        delay: Duration,
+        behaviour: impl Fn(&Recorded) -> Response + Send + Sync + 'static,
+        tls: Option<Arc<rustls::ServerConfig>>,
     ) -> Self {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let state = AppState {
@@ -80,12 +104,25 @@ impl RecordingServer {
         let addr = listener
             .local_addr()
             .expect("a bound listener has an address");
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .await
-                .expect("the test server runs");
-        });
-        Self { addr, requests }
+        let origin = match tls {
+            None => {
+                tokio::spawn(async move {
+                    axum::serve(listener, app)
+                        .await
+                        .expect("the test server runs");
+                });
+                format!("http://{addr}")
+            }
+            Some(config) => {
+                tokio::spawn(serve_tls(listener, config, app));
+                format!("https://localhost:{}", addr.port())
+            }
+        };
+        Self {
+            addr,
+            origin,
+            requests,
+        }
     }
 
     /// Answers every request 200.
@@ -94,7 +131,7 @@ impl RecordingServer {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("{}{path}", self.origin)
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -149,4 +186,118 @@ pub fn stdout(output: &std::process::Output) -> String {
 
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Accepts TLS connections and serves `app` on each (HTTP/1.1). A client
+/// that refuses the certificate aborts its handshake: that connection is
+/// dropped, the server goes on.
+async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    config: Arc<rustls::ServerConfig>,
+    app: axum::Router,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            continue;
+        };
+        let acceptor = acceptor.clone();
+        let app = app.clone();
+        tokio::spawn(async move {
+            let Ok(tls) = acceptor.accept(tcp).await else {
+                return;
+            };
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(
+                    hyper_util::rt::TokioIo::new(tls),
+                    hyper_util::service::TowerToHyperService::new(app),
+                )
+                .await;
+        });
+    }
+}
+
+/// A certificate authority made for one test, a server certificate it
+/// signed for `localhost` and `127.0.0.1`, and a directory for PEM files.
+pub struct TestCa {
+    dir: TempDir,
+    /// The CA certificate as a PEM file: what `--cacert` takes.
+    pub ca_file: PathBuf,
+    server_chain: Vec<CertificateDer<'static>>,
+    server_key: Vec<u8>,
+}
+
+impl TestCa {
+    pub fn new() -> Self {
+        let ca = ca("webhook-cli test CA");
+        let server_key = KeyPair::generate().unwrap();
+        let server_cert =
+            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+                .unwrap()
+                .signed_by(&server_key, &ca)
+                .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = dir.path().join("ca.pem");
+        std::fs::write(&ca_file, ca.pem()).unwrap();
+        Self {
+            dir,
+            ca_file,
+            server_chain: vec![server_cert.der().clone()],
+            server_key: server_key.serialize_der(),
+        }
+    }
+
+    /// The CA certificate, PEM.
+    pub fn ca_pem(&self) -> String {
+        std::fs::read_to_string(&self.ca_file).unwrap()
+    }
+
+    /// Writes `contents` to `name` in the CA's directory.
+    pub fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key.clone()));
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(self.server_chain.clone(), key)
+        .unwrap();
+        Arc::new(config)
+    }
+}
+
+/// Another CA's certificate (PEM), trusted by nobody's server here.
+pub fn unrelated_ca_pem() -> String {
+    ca("an unrelated CA").pem()
+}
+
+fn ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap()
+}
+
+/// The stderr line of the command's error (`error: …`); asserts there is
+/// exactly one, and no log line besides.
+pub fn error_line(output: &std::process::Output) -> String {
+    let text = stderr(output);
+    let errors: Vec<_> = text.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{text}");
+    assert!(!text.contains("ERROR"), "{text}");
+    errors[0].to_owned()
 }
