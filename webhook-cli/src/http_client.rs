@@ -166,7 +166,6 @@ pub fn build_client(
     }
 }
 
-/// An error and its sources on one line, `outer: inner: …`.
 #[cfg(test)]
 mod tests {
     use super::*;

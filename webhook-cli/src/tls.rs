@@ -1,6 +1,8 @@
 //! `--insecure` and `--cacert`: the TLS options of the commands that send,
 //! turned into the library's [`TlsOptions`].
 
+use std::io::Write as _;
+
 use webhook_cli::http_client::{TlsOptions, certificates_from_pem};
 
 use crate::Context;
@@ -18,7 +20,9 @@ impl TlsArgs {
             extra_roots.extend(certificates_from_pem(&pem).map_err(|e| bad(e.to_string()))?);
         }
         if self.insecure && !ctx.quiet {
-            eprintln!(
+            // A closed stderr is no reason to fail (or to panic).
+            let _ = writeln!(
+                std::io::stderr().lock(),
                 "warning: --insecure: TLS certificates are not checked; anyone on the \
                  path can read and change these requests"
             );
