@@ -112,6 +112,14 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 250ms, 30s, 5m, 1h)"))
 }
 
+/// A duration that is not zero (a zero timeout would refuse everything).
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err("must be longer than 0".to_owned()),
+        timeout => Ok(timeout),
+    }
+}
+
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
@@ -297,6 +305,11 @@ pub(crate) struct ListenArgs {
     /// Tolerance for --verify.
     #[arg(long, value_parser = parse_duration, default_value = "5m")]
     pub(crate) tolerance: Duration,
+
+    /// How long the request line and headers may take to arrive (and how long an
+    /// idle keep-alive connection is kept); slower connections are closed.
+    #[arg(long, value_parser = parse_timeout, default_value = "10s", value_name = "DURATION")]
+    pub(crate) header_timeout: Duration,
 
     /// Print one JSON object per request instead of a text line.
     #[arg(long)]
@@ -489,5 +502,23 @@ mod tests {
         ] {
             assert_eq!(Scheme::from(arg), scheme);
         }
+    }
+
+    #[test]
+    fn timeouts_must_not_be_zero() {
+        assert_eq!(parse_timeout("300ms"), Ok(Duration::from_millis(300)));
+        assert!(parse_timeout("0s").is_err());
+    }
+
+    #[test]
+    fn listen_defaults_are_the_layers_defaults() {
+        let cli = Cli::try_parse_from(["webhook", "listen"]).unwrap();
+        let Command::Listen(args) = cli.command else {
+            panic!("parsed as another command");
+        };
+        assert_eq!(
+            args.header_timeout,
+            webhook_cli::serve::DEFAULT_HEADER_TIMEOUT
+        );
     }
 }

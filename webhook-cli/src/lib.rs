@@ -8,7 +8,10 @@
 //!   `Retry-After`, 410 handling, dead letters, summary).
 //! - [`receiver`] — the local receiver behind `listen` and `roundtrip`: the
 //!   real verify and idempotency layers, capture, fault injection.
+//! - [`serve`] — the HTTP/1 accept loop that serves it: header read timeout,
+//!   half-close, graceful shutdown.
 
 pub mod capture;
 pub mod receiver;
 pub mod sender;
+pub mod serve;

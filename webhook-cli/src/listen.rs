@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use http::StatusCode;
 use webhook_cli::capture::CaptureWriter;
 use webhook_cli::receiver::{self, Handler, ReceiverConfig, RequestLog, Simulation};
+use webhook_cli::serve::serve;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, RedisStore};
 
 use crate::cli::ListenArgs;
@@ -157,9 +158,7 @@ impl Run for ListenArgs {
         let bound = listener.local_addr().context("reading the bound address")?;
         // The readiness line: scripts wait for it, then parse the address.
         println_flush(&format!("listening on http://{bound}")).context("writing to stdout")?;
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving")
+        serve(listener, app, self.header_timeout, shutdown_signal()).await;
+        Ok(())
     }
 }
