@@ -31,11 +31,13 @@ pub(crate) fn id_source() -> IdSource {
 
 /// The dedupe layer of `listen` and `roundtrip`. `lease` overrides the
 /// layer's default claim lease (and with it how long a 409's `Retry-After`
-/// can ask a sender to wait).
+/// can ask a sender to wait); `body_limit` is the receiver's, so dedupe
+/// never refuses a body the receiver accepted.
 pub(crate) async fn dedupe_layer(
     redis: Option<&str>,
     prefix: &str,
     lease: Option<Duration>,
+    body_limit: usize,
 ) -> anyhow::Result<IdempotencyLayer> {
     let builder = match redis {
         Some(url) => IdempotencyLayer::builder(
@@ -53,6 +55,7 @@ pub(crate) async fn dedupe_layer(
     builder
         .event_id(id_source())
         .prefix(prefix)
+        .body_limit(body_limit)
         .build()
         .context("configuring dedupe")
 }
@@ -97,7 +100,15 @@ impl Run for ListenArgs {
             None
         };
         let dedupe = if self.dedupe {
-            Some(dedupe_layer(self.redis.as_deref(), "webhook:listen", None).await?)
+            Some(
+                dedupe_layer(
+                    self.redis.as_deref(),
+                    "webhook:listen",
+                    None,
+                    self.body_limit,
+                )
+                .await?,
+            )
         } else {
             None
         };
@@ -144,6 +155,8 @@ impl Run for ListenArgs {
             verifier,
             dedupe,
             capture,
+            body_limit: self.body_limit,
+            body_timeout: self.body_timeout,
             // --quiet: only the readiness line (for load tests).
             on_request: (!ctx.quiet).then_some(on_request as receiver::OnRequest),
             ..ReceiverConfig::default()

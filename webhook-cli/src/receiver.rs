@@ -1,31 +1,49 @@
 //! The local receiver behind `webhook listen` and `webhook roundtrip`: an
 //! axum router built from the real [`VerifyLayer`] and [`IdempotencyLayer`],
 //! with an outer layer that captures and reports every request — including
-//! the ones the verify layer rejects — and optional fault injection.
+//! the ones the verify layer rejects and the ones whose body is refused —
+//! and optional fault injection. [`crate::serve`] serves it.
 //!
 //! Layers, outermost first:
 //!
-//! 1. **observe** — buffers the body (so the exact bytes can be captured),
-//!    calls the rest, then appends the request to the capture file and
-//!    reports a [`RequestLog`]. The verification result comes from the
-//!    verify layer's response: a rejection carries the typed
-//!    [`webhook_verify::Error`] in its extensions.
+//! 1. **observe** — reads the body under the verify layer's rules, before
+//!    anything else runs, so they hold on every path and ahead of any
+//!    buffering:
+//!    - **413** `{"error":"payload_too_large"}` when `Content-Length` (or the
+//!      body's size hint) exceeds the body limit, without reading anything —
+//!      so a client that sent `Expect: 100-continue` never gets
+//!      `100 Continue`;
+//!    - otherwise reads through [`http_body_util::Limited`] under the body
+//!      timeout: **413** when the body grows past the limit, **408**
+//!      `{"error":"request_timeout"}` when it is not complete in time,
+//!      **400** `{"error":"bad_request"}` when the read fails otherwise
+//!      (malformed chunked framing, a client gone mid-body).
+//!
+//!    These are the verify layer's codes for the same conditions
+//!    ([`ErrorKind::PayloadTooLarge`], [`ErrorKind::BodyTimeout`],
+//!    [`ErrorKind::BodyRead`]). Then it calls the rest with the exact bytes,
+//!    appends the request to the capture file and reports a [`RequestLog`];
+//!    a refused request is captured with the bytes that arrived before the
+//!    refusal. The verification result comes from the verify layer's
+//!    response: a rejection carries the typed [`webhook_verify::Error`] in
+//!    its extensions.
 //! 2. **lost acknowledgements** (optional) — replaces a fraction of 2xx
 //!    answers by 503 *after* the handler ran, as if the response got lost:
 //!    the sender retries and dedupe must catch it.
-//! 3. [`VerifyLayer`] (optional), then [`IdempotencyLayer`] (optional), on the
-//!    route only.
+//! 3. [`VerifyLayer`] (optional; 400/401 for bad signatures), then
+//!    [`IdempotencyLayer`] (optional), on the route only.
 //! 4. the [`Handler`].
 //!
 //! ```no_run
 //! use std::sync::Arc;
 //! use webhook_cli::receiver::{Handler, ReceiverConfig, Simulation, router};
+//! use webhook_cli::serve::{DEFAULT_HEADER_TIMEOUT, serve};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let handler: Handler = Arc::new(Simulation::default());
 //! let app = router(ReceiverConfig::default(), handler);
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-//! axum::serve(listener, app).await?;
+//! serve(listener, app, DEFAULT_HEADER_TIMEOUT, std::future::pending()).await;
 //! # Ok(()) }
 //! ```
 
@@ -37,21 +55,29 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use bytes::BytesMut;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use rand::Rng as _;
 use serde::Serialize;
 use webhook_idempotency::{IDEMPOTENT_REPLAYED, IdempotencyLayer};
-use webhook_verify::{Verified, Verifier, VerifyLayer};
+use webhook_verify::layer::{JsonRejection, RejectionResponse as _};
+use webhook_verify::{ErrorKind, Verified, Verifier, VerifyLayer};
 
 use crate::capture::{CaptureWriter, CapturedRequest, VerificationRecord, event_id};
 
-/// The largest body the receiver reads (the verify layer's default limit).
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// The largest body the receiver reads by default (the verify layer's
+/// default limit, 1 MiB).
+pub const DEFAULT_BODY_LIMIT: usize = webhook_verify::layer::DEFAULT_BODY_LIMIT;
+
+/// How long the whole body may take to arrive by default (the verify
+/// layer's default, 10 s).
+pub const DEFAULT_BODY_TIMEOUT: Duration = webhook_verify::layer::DEFAULT_BODY_TIMEOUT;
 
 /// A request as the handler sees it (after verification and dedupe).
 #[derive(Debug, Clone)]
@@ -141,8 +167,12 @@ pub struct ReceiverConfig {
     pub lost_ack_rate: f64,
     /// Counts the acknowledgements dropped by `lost_ack_rate`.
     pub lost_acks: Arc<AtomicU64>,
-    /// The largest body read.
+    /// The largest body read; a larger one is answered 413 (before reading
+    /// when `Content-Length` says so).
     pub body_limit: usize,
+    /// How long the whole body may take to arrive; a slower one is answered
+    /// 408.
+    pub body_timeout: Duration,
     /// Called once per finished request.
     pub on_request: Option<OnRequest>,
 }
@@ -157,6 +187,7 @@ impl Default for ReceiverConfig {
             lost_ack_rate: 0.0,
             lost_acks: Arc::new(AtomicU64::new(0)),
             body_limit: DEFAULT_BODY_LIMIT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
             on_request: None,
         }
     }
@@ -171,6 +202,7 @@ impl fmt::Debug for ReceiverConfig {
             .field("capture", &self.capture)
             .field("lost_ack_rate", &self.lost_ack_rate)
             .field("body_limit", &self.body_limit)
+            .field("body_timeout", &self.body_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -180,6 +212,7 @@ struct Observer {
     deduping: bool,
     capture: Option<Arc<CaptureWriter>>,
     body_limit: usize,
+    body_timeout: Duration,
     on_request: Option<OnRequest>,
 }
 
@@ -190,6 +223,7 @@ pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
         deduping: config.dedupe.is_some(),
         capture: config.capture.clone(),
         body_limit: config.body_limit,
+        body_timeout: config.body_timeout,
         on_request: config.on_request.clone(),
     });
     let mut route = Router::new().route(&config.path, any(handle));
@@ -197,7 +231,11 @@ pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
         route = route.route_layer(dedupe);
     }
     if let Some(verifier) = config.verifier {
-        route = route.route_layer(VerifyLayer::new(verifier).body_limit(config.body_limit));
+        route = route.route_layer(
+            VerifyLayer::new(verifier)
+                .body_limit(config.body_limit)
+                .body_timeout(config.body_timeout),
+        );
     }
     let mut app = route.fallback(not_found).with_state(handler);
     if config.lost_ack_rate > 0.0 {
@@ -257,39 +295,96 @@ async fn lose_acks(
     response
 }
 
+/// A body the observe layer refused, with the bytes that arrived first.
+struct RefusedBody {
+    error: webhook_verify::Error,
+    received: Bytes,
+}
+
+/// Reads the body the way the verify layer does (see the module docs):
+/// 413 up front on a declared length over the limit, then a read through
+/// [`Limited`] under the body timeout.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, RefusedBody> {
+    let too_large = || {
+        webhook_verify::Error::new(ErrorKind::PayloadTooLarge)
+            .with_detail(format!("limit is {limit} bytes"))
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let limit_u64 = u64::try_from(limit).unwrap_or(u64::MAX);
+    if declared.is_some_and(|len| len > limit_u64) || body.size_hint().lower() > limit_u64 {
+        // Nothing polled the body yet, so hyper has not sent `100 Continue`.
+        return Err(RefusedBody {
+            error: too_large(),
+            received: Bytes::new(),
+        });
+    }
+    // Kept outside the timed read, so a refusal still has what arrived.
+    let mut received = BytesMut::new();
+    let mut body = Limited::new(body, limit);
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            if let Ok(data) = frame?.into_data() {
+                received.extend_from_slice(&data);
+            }
+        }
+        Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    };
+    let error = match tokio::time::timeout(timeout, read).await {
+        Ok(Ok(())) => return Ok(received.freeze()),
+        Ok(Err(err)) if err.is::<LengthLimitError>() => too_large(),
+        Ok(Err(err)) => {
+            tracing::debug!(%err, "request body could not be read");
+            webhook_verify::Error::new(ErrorKind::BodyRead)
+        }
+        Err(_elapsed) => webhook_verify::Error::new(ErrorKind::BodyTimeout)
+            .with_detail(format!("body not received within {timeout:?}")),
+    };
+    Err(RefusedBody {
+        error,
+        received: received.freeze(),
+    })
+}
+
 async fn observe(State(observer): State<Arc<Observer>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, observer.body_limit).await {
-        Ok(body) => body,
-        Err(err) => {
-            tracing::debug!(%err, "request body rejected");
-            if let Some(on_request) = &observer.on_request {
-                on_request(&RequestLog {
-                    method: parts.method.to_string(),
-                    path: parts.uri.to_string(),
-                    event_id: None,
-                    verification: None,
-                    dedupe: None,
-                    status: StatusCode::PAYLOAD_TOO_LARGE.as_u16(),
-                    latency_ms: started.elapsed().as_secs_f64() * 1000.0,
-                });
-            }
-            return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-        }
-    };
     let method = parts.method.clone();
     let uri = parts.uri.clone();
     let headers = parts.headers.clone();
-    let response = next
-        .run(Request::from_parts(parts, Body::from(body.clone())))
-        .await;
+    let read = read_body(
+        &parts.headers,
+        body,
+        observer.body_limit,
+        observer.body_timeout,
+    )
+    .await;
+
+    let (body, response, refused) = match read {
+        Ok(body) => {
+            let response = next
+                .run(Request::from_parts(parts, Body::from(body.clone())))
+                .await;
+            (body, response, None)
+        }
+        Err(RefusedBody { error, received }) => {
+            tracing::debug!(%error, "request body refused");
+            let response = JsonRejection.response(&error).map(Body::from);
+            (received, response, Some(error))
+        }
+    };
 
     let routed = response.extensions().get::<Unrouted>().is_none();
     let verification = observer.verifying.filter(|_| routed).map(|scheme| {
-        let error = response
-            .extensions()
-            .get::<webhook_verify::Error>()
+        let error = refused
+            .as_ref()
+            .or_else(|| response.extensions().get::<webhook_verify::Error>())
             .map(ToString::to_string);
         VerificationRecord {
             ok: error.is_none(),
@@ -297,7 +392,7 @@ async fn observe(State(observer): State<Arc<Observer>>, request: Request, next: 
             error,
         }
     });
-    let rejected = verification.as_ref().is_some_and(|v| !v.ok);
+    let rejected = refused.is_some() || verification.as_ref().is_some_and(|v| !v.ok);
     let dedupe = (observer.deduping && routed && !rejected).then(|| {
         if response.headers().contains_key(IDEMPOTENT_REPLAYED) {
             "duplicate"

@@ -102,7 +102,13 @@ impl Run for RoundtripArgs {
         // twin in progress gets 409 with Retry-After = the lease remaining,
         // which the sender honours. With the 60 s default one such conflict
         // would stall the run for a minute.
-        let dedupe = dedupe_layer(self.redis.as_deref(), &prefix, Some(ROUNDTRIP_LEASE)).await?;
+        let dedupe = dedupe_layer(
+            self.redis.as_deref(),
+            &prefix,
+            Some(ROUNDTRIP_LEASE),
+            receiver::DEFAULT_BODY_LIMIT,
+        )
+        .await?;
         let counter = Arc::new(Counter {
             fail_rate: self.fail_rate,
             ..Counter::default()

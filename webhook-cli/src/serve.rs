@@ -13,6 +13,10 @@
 //!   accepted, idle connections are closed and the requests in flight may
 //!   finish for up to [`SHUTDOWN_GRACE`].
 //!
+//! The body limit and body timeout are not the server's business: the
+//! receiver's observe layer enforces them per request (see
+//! [`receiver`](crate::receiver)).
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use std::time::Duration;
