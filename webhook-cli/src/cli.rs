@@ -351,7 +351,8 @@ pub(crate) struct ListenArgs {
     #[arg(long, value_parser = parse_timeout, default_value = "10s", value_name = "DURATION")]
     pub(crate) header_timeout: Duration,
 
-    /// Print one JSON object per request instead of a text line.
+    /// Print only JSON on stdout: the readiness line as {"listening":"http://ADDR"},
+    /// then one object per request instead of a text line.
     #[arg(long)]
     pub(crate) json: bool,
 }

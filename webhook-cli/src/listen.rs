@@ -140,12 +140,7 @@ impl Run for ListenArgs {
         };
         let json = self.json;
         let on_request = Arc::new(move |log: &RequestLog| {
-            let line = if json {
-                // Plain fields: serialization can't fail.
-                serde_json::to_string(log).expect("request logs serialize")
-            } else {
-                log.to_string()
-            };
+            let line = if json { log.to_json() } else { log.to_string() };
             if let Err(err) = println_flush(&line) {
                 tracing::warn!(%err, "writing to stdout failed");
             }
@@ -170,7 +165,12 @@ impl Run for ListenArgs {
             .with_context(|| format!("binding {addr}"))?;
         let bound = listener.local_addr().context("reading the bound address")?;
         // The readiness line: scripts wait for it, then parse the address.
-        println_flush(&format!("listening on http://{bound}")).context("writing to stdout")?;
+        let ready = if json {
+            serde_json::json!({ "listening": format!("http://{bound}") }).to_string()
+        } else {
+            format!("listening on http://{bound}")
+        };
+        println_flush(&ready).context("writing to stdout")?;
         serve(listener, app, self.header_timeout, shutdown_signal()).await;
         Ok(())
     }

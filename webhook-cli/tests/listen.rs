@@ -122,13 +122,14 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
     let line = first.next_line();
     assert!(line.contains("id=evt_1 sig=ok duplicate -> 200"), "{line}");
 
-    // A bad signature: rejected by the verify layer, still printed and captured.
+    // A bad signature: rejected by the verify layer, still printed and
+    // captured, its id marked as claimed (`id?=`), not verified.
     let output = send(&target, "wrong-secret", r#"{"id":"evt_2"}"#).await;
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout(&output).starts_with("401"), "{}", stdout(&output));
     let line = first.next_line();
     assert!(
-        line.contains("id=evt_2 sig=invalid(no signature matched"),
+        line.contains(" id?=evt_2 sig=invalid(no signature matched"),
         "{line}"
     );
     assert!(line.ends_with(")") && line.contains("-> 401"), "{line}");
@@ -220,7 +221,7 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
     let output = run(cmd).await;
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let line = second.next_line();
-    assert!(line.contains("id=evt_2 sig=invalid"), "{line}");
+    assert!(line.contains(" id?=evt_2 sig=invalid"), "{line}");
 }
 
 /// `listen --verify --dedupe` keys on signed bytes: a captured request
@@ -255,6 +256,15 @@ async fn listen_dedupe_ignores_a_forged_unsigned_id_header() {
                 " duplicate -> 200"
             };
             assert!(line.contains(expected), "{body} with {id}: {line}");
+            // The printed id is the signed one (the body's), never the
+            // unsigned header's; without a signed id the header's is shown
+            // as claimed.
+            let printed = if body.contains("evt_captured") {
+                " id=evt_captured ".to_owned()
+            } else {
+                format!(" id?={id} ")
+            };
+            assert!(line.contains(&printed), "{body} with {id}: {line}");
         }
     }
 }
