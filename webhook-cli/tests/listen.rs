@@ -3,77 +3,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
-use common::{RecordingServer, run, stderr, stdout, webhook};
+use common::{Listener, RecordingServer, run, stderr, stdout, webhook};
 use webhook_cli::capture::{self, CapturedRequest};
 use webhook_verify::{Scheme, Verifier};
 
 const SECRET: &str = "s3cret";
-
-/// A `webhook listen` process; killed on drop.
-struct Listener {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    url: String,
-}
-
-impl Listener {
-    fn start(args: &[&str]) -> Self {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_webhook"))
-            .arg("listen")
-            .args(args)
-            .env_remove("WEBHOOK_SECRET")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting webhook listen");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut listener = Self {
-            child,
-            lines,
-            url: String::new(),
-        };
-        let ready = listener.next_line();
-        listener.url = ready
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("expected the readiness line, got {ready:?}"))
-            .to_owned();
-        listener
-    }
-
-    /// The next stdout line. The timeout only keeps a broken build from
-    /// hanging the suite; nothing is asserted about speed.
-    fn next_line(&mut self) -> String {
-        match self.lines.recv_timeout(Duration::from_secs(30)) {
-            Ok(line) => line,
-            Err(err) => {
-                let status = self.child.try_wait();
-                panic!("no line from webhook listen ({err}); process status {status:?}")
-            }
-        }
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn send(url: &str, secret: &str, data: &str) -> std::process::Output {
     let mut cmd = webhook();
