@@ -2,6 +2,10 @@
 //! scheme, sent to both layers (verify, then idempotency with the event id
 //! taken from the signed body). Each must get a 4xx from our layers — never
 //! a 5xx, never a panic — and the handler must never run.
+//!
+//! Its counterpart against the real `webhook listen` binary, over raw TCP
+//! (oversized and trickled bodies, malformed chunk framing, slow headers,
+//! half-close, forged log lines), is `webhook-cli/tests/listen_hostile.rs`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

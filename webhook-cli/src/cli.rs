@@ -135,6 +135,45 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 250ms, 30s, 5m, 1h)"))
 }
 
+/// A duration that is not zero (a zero timeout would refuse everything).
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err("must be longer than 0".to_owned()),
+        timeout => Ok(timeout),
+    }
+}
+
+/// A size in bytes: a whole number with an optional unit, `B`, `KiB`,
+/// `MiB`, `GiB` (powers of 1024) or `KB`, `MB`, `GB` (powers of 1000), in
+/// any case: `65536`, `64KiB`, `1MiB`. No fractions.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} (examples: 65536, 64KiB, 1MiB)"
+            ));
+        }
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(multiplier))
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| "expected a whole number of bytes (examples: 65536, 64KiB, 1MiB)".to_owned())
+}
+
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
@@ -351,7 +390,22 @@ pub(crate) struct ListenArgs {
     #[arg(long, value_parser = parse_duration, default_value = "5m")]
     pub(crate) tolerance: Duration,
 
-    /// Print one JSON object per request instead of a text line.
+    /// Largest request body read (65536, 64KiB, 1MiB, …); larger ones get 413,
+    /// before any byte is read when Content-Length says so.
+    #[arg(long, value_parser = parse_size, default_value = "1MiB", value_name = "SIZE")]
+    pub(crate) body_limit: usize,
+
+    /// How long the whole request body may take to arrive; slower ones get 408.
+    #[arg(long, value_parser = parse_timeout, default_value = "10s", value_name = "DURATION")]
+    pub(crate) body_timeout: Duration,
+
+    /// How long the request line and headers may take to arrive (and how long an
+    /// idle keep-alive connection is kept); slower connections are closed.
+    #[arg(long, value_parser = parse_timeout, default_value = "10s", value_name = "DURATION")]
+    pub(crate) header_timeout: Duration,
+
+    /// Print only JSON on stdout: the readiness line as {"listening":"http://ADDR"},
+    /// then one object per request instead of a text line.
     #[arg(long)]
     pub(crate) json: bool,
 
@@ -580,5 +634,57 @@ mod tests {
         ] {
             assert_eq!(Scheme::from(arg), scheme);
         }
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_and_decimal_units() {
+        for (text, bytes) in [
+            ("0", 0),
+            ("65536", 65_536),
+            ("64KiB", 65_536),
+            ("64kib", 65_536),
+            ("1MiB", 1 << 20),
+            ("2 MiB", 2 << 20),
+            ("1GiB", 1 << 30),
+            ("10KB", 10_000),
+            ("3MB", 3_000_000),
+            ("512B", 512),
+        ] {
+            assert_eq!(parse_size(text), Ok(bytes), "{text}");
+        }
+        for text in [
+            "",
+            "KiB",
+            "1.5MiB",
+            "-1",
+            "1 TiB",
+            "99999999999999999999",
+            "1MiBs",
+        ] {
+            assert!(parse_size(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn timeouts_must_not_be_zero() {
+        assert_eq!(parse_timeout("300ms"), Ok(Duration::from_millis(300)));
+        assert!(parse_timeout("0s").is_err());
+    }
+
+    #[test]
+    fn listen_defaults_are_the_layers_defaults() {
+        let cli = Cli::try_parse_from(["webhook", "listen"]).unwrap();
+        let Command::Listen(args) = cli.command else {
+            panic!("parsed as another command");
+        };
+        assert_eq!(args.body_limit, webhook_cli::receiver::DEFAULT_BODY_LIMIT);
+        assert_eq!(
+            args.body_timeout,
+            webhook_cli::receiver::DEFAULT_BODY_TIMEOUT
+        );
+        assert_eq!(
+            args.header_timeout,
+            webhook_cli::serve::DEFAULT_HEADER_TIMEOUT
+        );
     }
 }

@@ -12,9 +12,12 @@
 //! - [`error_chain`] — an error and its causes on one line, each once.
 //! - [`receiver`] — the local receiver behind `listen` and `roundtrip`: the
 //!   real verify and idempotency layers, capture, fault injection.
+//! - [`serve`] — the HTTP/1 accept loop that serves it: header read timeout,
+//!   half-close, graceful shutdown.
 
 pub mod capture;
 pub mod error_chain;
 pub mod http_client;
 pub mod receiver;
 pub mod sender;
+pub mod serve;

@@ -9,6 +9,7 @@ use http::StatusCode;
 use webhook_cli::capture::CaptureWriter;
 use webhook_cli::http_client::{ClientSettings, build_client};
 use webhook_cli::receiver::{self, Handler, ReceiverConfig, RequestLog, Simulation};
+use webhook_cli::serve::serve;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, RedisStore};
 
 use crate::cli::ListenArgs;
@@ -32,12 +33,14 @@ pub(crate) fn id_source() -> IdSource {
 /// The dedupe layer of `listen` and `roundtrip`. `lease` overrides the
 /// layer's default claim lease (and with it how long a 409's `Retry-After`
 /// can ask a sender to wait); `retention` how long completed events are
-/// remembered.
+/// remembered; `body_limit` is the receiver's, so dedupe never refuses a
+/// body the receiver accepted.
 pub(crate) async fn dedupe_layer(
     redis: Option<&str>,
     prefix: &str,
     lease: Option<Duration>,
     retention: Option<Duration>,
+    body_limit: usize,
 ) -> anyhow::Result<IdempotencyLayer> {
     let builder = match redis {
         Some(url) => {
@@ -61,6 +64,7 @@ pub(crate) async fn dedupe_layer(
     builder
         .event_id(id_source())
         .prefix(prefix)
+        .body_limit(body_limit)
         .build()
         .context("configuring dedupe")
 }
@@ -85,29 +89,8 @@ fn status(code: u16, flag: &str) -> anyhow::Result<StatusCode> {
         .map_err(|_| UsageError(format!("{flag} {code} is not an HTTP status")).into())
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-}
+/// How long a `--forward-to` target may take to answer (then 502).
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Run for ListenArgs {
     async fn run(self, ctx: &Context) -> anyhow::Result<()> {
@@ -120,7 +103,16 @@ impl Run for ListenArgs {
             None
         };
         let dedupe = if self.dedupe {
-            Some(dedupe_layer(self.redis.as_deref(), "webhook:listen", None, None).await?)
+            Some(
+                dedupe_layer(
+                    self.redis.as_deref(),
+                    "webhook:listen",
+                    None,
+                    None,
+                    self.body_limit,
+                )
+                .await?,
+            )
         } else {
             None
         };
@@ -144,17 +136,21 @@ impl Run for ListenArgs {
                 .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
             delay: self.delay,
             forward_to,
-            client: build_client(&self.tls.options(ctx)?, &ClientSettings::default())
-                .context("building the HTTP client")?,
+            // A target that never answers must not hold the sender's
+            // request (and the connection) forever: 30 s, a sender's usual
+            // patience, then 502.
+            client: build_client(
+                &self.tls.options(ctx)?,
+                &ClientSettings {
+                    timeout: Some(FORWARD_TIMEOUT),
+                    ..ClientSettings::default()
+                },
+            )
+            .context("building the HTTP client")?,
         };
         let json = self.json;
         let on_request = Arc::new(move |log: &RequestLog| {
-            let line = if json {
-                // Plain fields: serialization can't fail.
-                serde_json::to_string(log).expect("request logs serialize")
-            } else {
-                log.to_string()
-            };
+            let line = if json { log.to_json() } else { log.to_string() };
             if let Err(err) = println_flush(&line) {
                 tracing::warn!(%err, "writing to stdout failed");
             }
@@ -164,6 +160,8 @@ impl Run for ListenArgs {
             verifier,
             dedupe,
             capture,
+            body_limit: self.body_limit,
+            body_timeout: self.body_timeout,
             // --quiet: only the readiness line (for load tests).
             on_request: (!ctx.quiet).then_some(on_request as receiver::OnRequest),
             ..ReceiverConfig::default()
@@ -174,11 +172,20 @@ impl Run for ListenArgs {
         let listener = bind(&self.host, self.port).await?;
         let bound = listener.local_addr().context("reading the bound address")?;
         // The readiness line: scripts wait for it, then parse the address.
-        println_flush(&format!("listening on http://{bound}")).context("writing to stdout")?;
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving")
+        let ready = if json {
+            serde_json::json!({ "listening": format!("http://{bound}") }).to_string()
+        } else {
+            format!("listening on http://{bound}")
+        };
+        println_flush(&ready).context("writing to stdout")?;
+        serve(
+            listener,
+            app,
+            self.header_timeout,
+            crate::signals::interrupt(),
+        )
+        .await;
+        Ok(())
     }
 }
 

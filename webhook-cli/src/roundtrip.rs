@@ -29,6 +29,7 @@ use rand::Rng as _;
 use serde_json::json;
 use webhook_cli::receiver::{self, HandleRequest, HandlerFuture, Inbound, ReceiverConfig};
 use webhook_cli::sender::{Backoff, BackoffKind, Hooks, Outgoing, Sender, SenderConfig};
+use webhook_cli::serve::{DEFAULT_HEADER_TIMEOUT, serve};
 use webhook_verify::{Scheme, Signer, Verifier};
 
 use crate::cli::RoundtripArgs;
@@ -111,6 +112,7 @@ impl Run for RoundtripArgs {
             &prefix,
             Some(ROUNDTRIP_LEASE),
             Some(ROUNDTRIP_RETENTION),
+            receiver::DEFAULT_BODY_LIMIT,
         )
         .await?;
         let counter = Arc::new(Counter {
@@ -131,7 +133,12 @@ impl Run for RoundtripArgs {
         let addr = listener
             .local_addr()
             .context("reading the receiver address")?;
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let server = tokio::spawn(serve(
+            listener,
+            app,
+            DEFAULT_HEADER_TIMEOUT,
+            std::future::pending(),
+        ));
 
         let sender = Sender::new(SenderConfig {
             concurrency: self.concurrency.max(1),

@@ -3,77 +3,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
-use common::{RecordingServer, TestCa, respond, run, stderr, stdout, webhook};
+use common::{Listener, RecordingServer, TestCa, respond, run, stderr, stdout, webhook};
 use webhook_cli::capture::{self, CapturedRequest};
 use webhook_verify::{Scheme, Verifier};
 
 const SECRET: &str = "s3cret";
-
-/// A `webhook listen` process; killed on drop.
-struct Listener {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    url: String,
-}
-
-impl Listener {
-    fn start(args: &[&str]) -> Self {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_webhook"))
-            .arg("listen")
-            .args(args)
-            .env_remove("WEBHOOK_SECRET")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting webhook listen");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut listener = Self {
-            child,
-            lines,
-            url: String::new(),
-        };
-        let ready = listener.next_line();
-        listener.url = ready
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("expected the readiness line, got {ready:?}"))
-            .to_owned();
-        listener
-    }
-
-    /// The next stdout line. The timeout only keeps a broken build from
-    /// hanging the suite; nothing is asserted about speed.
-    fn next_line(&mut self) -> String {
-        match self.lines.recv_timeout(Duration::from_secs(30)) {
-            Ok(line) => line,
-            Err(err) => {
-                let status = self.child.try_wait();
-                panic!("no line from webhook listen ({err}); process status {status:?}")
-            }
-        }
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn send(url: &str, secret: &str, data: &str) -> std::process::Output {
     let mut cmd = webhook();
@@ -122,13 +58,14 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
     let line = first.next_line();
     assert!(line.contains("id=evt_1 sig=ok duplicate -> 200"), "{line}");
 
-    // A bad signature: rejected by the verify layer, still printed and captured.
+    // A bad signature: rejected by the verify layer, still printed and
+    // captured, its id marked as claimed (`id?=`), not verified.
     let output = send(&target, "wrong-secret", r#"{"id":"evt_2"}"#).await;
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout(&output).starts_with("401"), "{}", stdout(&output));
     let line = first.next_line();
     assert!(
-        line.contains("id=evt_2 sig=invalid(no signature matched"),
+        line.contains(" id?=evt_2 sig=invalid(no signature matched"),
         "{line}"
     );
     assert!(line.ends_with(")") && line.contains("-> 401"), "{line}");
@@ -220,7 +157,7 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
     let output = run(cmd).await;
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let line = second.next_line();
-    assert!(line.contains("id=evt_2 sig=invalid"), "{line}");
+    assert!(line.contains(" id?=evt_2 sig=invalid"), "{line}");
 }
 
 /// `listen --verify --dedupe` keys on signed bytes: a captured request
@@ -256,6 +193,15 @@ async fn listen_dedupe_ignores_a_forged_unsigned_id_header() {
                 " duplicate -> 200"
             };
             assert!(line.contains(expected), "{body} with {id}: {line}");
+            // The printed id is the signed one (the body's), never the
+            // unsigned header's; without a signed id the header's is shown
+            // as claimed.
+            let printed = if body.contains("evt_captured") {
+                " id=evt_captured ".to_owned()
+            } else {
+                format!(" id?={id} ")
+            };
+            assert!(line.contains(&printed), "{body} with {id}: {line}");
         }
     }
 }
@@ -306,7 +252,9 @@ async fn listen_forwards_to_https_trusting_a_cacert() {
     let output = send(&trusting.url, SECRET, body).await;
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).starts_with("202"), "{}", stdout(&output));
-    assert!(trusting.next_line().contains("id=evt_tls_fwd -> 202"));
+    // Not verified (no --verify): the id is only claimed.
+    let line = trusting.next_line();
+    assert!(line.contains("id?=evt_tls_fwd -> 202"), "{line}");
     let received = upstream.requests();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].path_and_query, "/upstream");
@@ -339,7 +287,8 @@ async fn listen_binds_a_host_name_and_forwards_to_a_url_without_scheme() {
     )
     .await;
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(listener.next_line().contains("id=evt_host -> 200"));
+    let line = listener.next_line();
+    assert!(line.contains("id?=evt_host -> 200"), "{line}");
     let received = upstream.requests();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].path_and_query, "/in");

@@ -3,9 +3,11 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -22,6 +24,127 @@ pub fn webhook() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_webhook"));
     cmd.env_remove("WEBHOOK_SECRET").env_remove("RUST_LOG");
     cmd
+}
+
+/// A `webhook listen` process (stdout read line by line, stderr kept in a
+/// temporary file for failure messages); killed on drop.
+pub struct Listener {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    stderr: tempfile::NamedTempFile,
+    /// `http://ADDR`, from the readiness line.
+    pub url: String,
+}
+
+impl Listener {
+    /// Starts `webhook listen ARGS` and waits for its readiness line (text,
+    /// or JSON with `--json`).
+    pub fn start(args: &[&str]) -> Self {
+        let stderr = tempfile::NamedTempFile::new().expect("a temporary file for stderr");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_webhook"))
+            .arg("listen")
+            .args(args)
+            .env_remove("WEBHOOK_SECRET")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(stderr.reopen().expect("reopening the stderr file"))
+            .spawn()
+            .expect("starting webhook listen");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut stdout = BufReader::new(stdout);
+            let mut line = Vec::new();
+            // Bytes, not `lines()`: a line that is not UTF-8 must reach the
+            // assertions rather than end the stream.
+            while matches!(stdout.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                if line.ends_with(b"\n") {
+                    line.pop();
+                }
+                let text = String::from_utf8_lossy(&line).into_owned();
+                if tx.send(text).is_err() {
+                    break;
+                }
+                line.clear();
+            }
+        });
+        let mut listener = Self {
+            child,
+            lines,
+            stderr,
+            url: String::new(),
+        };
+        let ready = listener.next_line();
+        listener.url = match ready.strip_prefix("listening on ") {
+            Some(url) => url.to_owned(),
+            None => serde_json::from_str::<serde_json::Value>(&ready)
+                .ok()
+                .and_then(|v| v["listening"].as_str().map(str::to_owned))
+                .unwrap_or_else(|| panic!("expected the readiness line, got {ready:?}")),
+        };
+        listener
+    }
+
+    /// The address from the readiness line.
+    pub fn addr(&self) -> SocketAddr {
+        self.url
+            .strip_prefix("http://")
+            .and_then(|addr| addr.parse().ok())
+            .unwrap_or_else(|| panic!("not an http://IP:PORT URL: {}", self.url))
+    }
+
+    /// The next stdout line. The timeout only keeps a broken build from
+    /// hanging the suite; nothing is asserted about speed.
+    pub fn next_line(&mut self) -> String {
+        self.next_line_within(Duration::from_secs(30))
+            .unwrap_or_else(|err| panic!("{err}"))
+    }
+
+    /// The next stdout line, or why none came within `wait`.
+    pub fn next_line_within(&mut self, wait: Duration) -> Result<String, String> {
+        self.lines.recv_timeout(wait).map_err(|err| {
+            let status = self.child.try_wait();
+            format!(
+                "no line from webhook listen ({err}); process status {status:?}; stderr:\n{}",
+                self.stderr()
+            )
+        })
+    }
+
+    /// Sends SIGTERM and waits for the process to exit (the bound only
+    /// keeps a broken shutdown from hanging the suite).
+    #[cfg(unix)]
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -TERM failed: {status}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("polling the child") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "webhook listen still running 30 s after SIGTERM; stderr:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// What the process wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.stderr.path()).unwrap_or_default()
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Runs a command off the async runtime (the server under test keeps running).
