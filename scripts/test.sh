@@ -9,18 +9,26 @@ need_redis() {
         command -v "${REDIS_CLI_BIN:-redis-cli}" >/dev/null 2>&1
 }
 
-if ! need_redis; then
+# The README cookbook's test pipes `webhook sign --curl` into sh.
+need_curl() {
+    command -v curl >/dev/null 2>&1
+}
+
+missing=()
+need_redis || missing+=(redis-server)
+need_curl || missing+=(curl)
+if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        echo "test.sh: installing redis-server (needed by the Redis tests)" >&2
+        echo "test.sh: installing ${missing[*]} (needed by the tests)" >&2
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq redis-server >/dev/null
+        apt-get install -y -qq "${missing[@]}" >/dev/null
         # The tests start their own servers; the packaged service is not needed.
         (service redis-server stop || true) >/dev/null 2>&1
     else
-        echo "test.sh: redis-server and redis-cli are required by the tests." >&2
-        echo "         Install them (Debian/Ubuntu: sudo apt-get install redis-server;" >&2
-        echo "         macOS: brew install redis) or set REDIS_SERVER_BIN/REDIS_CLI_BIN." >&2
+        echo "test.sh: the tests need ${missing[*]}." >&2
+        echo "         Install them (Debian/Ubuntu: sudo apt-get install redis-server curl;" >&2
+        echo "         macOS: brew install redis curl) or set REDIS_SERVER_BIN/REDIS_CLI_BIN." >&2
         exit 1
     fi
 fi
