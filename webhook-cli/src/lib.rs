@@ -10,6 +10,7 @@
 //!   uses: HTTPS through rustls with the platform's roots, extra trusted
 //!   certificates, or no verification.
 //! - [`error_chain`] — an error and its causes on one line, each once.
+//! - [`redact`] — URLs as they may be printed: without credentials.
 //! - [`receiver`] — the local receiver behind `listen` and `roundtrip`: the
 //!   real verify and idempotency layers, capture, fault injection.
 //! - [`serve`] — the HTTP/1 accept loop that serves it: header read timeout,
@@ -19,5 +20,6 @@ pub mod capture;
 pub mod error_chain;
 pub mod http_client;
 pub mod receiver;
+pub mod redact;
 pub mod sender;
 pub mod serve;

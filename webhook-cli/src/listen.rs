@@ -9,11 +9,12 @@ use http::StatusCode;
 use webhook_cli::capture::CaptureWriter;
 use webhook_cli::http_client::{ClientSettings, build_client};
 use webhook_cli::receiver::{self, Handler, ReceiverConfig, RequestLog, Simulation};
+use webhook_cli::redact::redact_url;
 use webhook_cli::serve::serve;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, RedisStore};
 
 use crate::cli::ListenArgs;
-use crate::output::{UsageError, println_flush, redact_url};
+use crate::output::{UsageError, println_flush};
 use crate::target_url::parse_target_url;
 use crate::{Context, Run};
 

@@ -684,7 +684,12 @@ impl Simulation {
                 response
             }
             Err(err) => {
-                tracing::warn!(%err, "forwarding failed");
+                // reqwest's message carries the URL, credentials and all.
+                tracing::warn!(
+                    target = %crate::redact::redact_url(target.as_str()),
+                    error = %crate::error_chain::error_chain(&err.without_url()),
+                    "forwarding failed"
+                );
                 StatusCode::BAD_GATEWAY.into_response()
             }
         }

@@ -7,10 +7,11 @@ use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 use serde_json::Value;
 use webhook_cli::http_client::{ClientSettings, build_client};
+use webhook_cli::redact::redact_url;
 
 use crate::cli::SendArgs;
 use crate::output::{
-    Failure, UsageError, parse_headers, print_json, println_flush, random_id, read_input,
+    Failure, UsageError, describe, parse_headers, print_json, println_flush, random_id, read_input,
 };
 use crate::sign::unix_now;
 use crate::target_url::parse_target_url;
@@ -99,10 +100,13 @@ impl Run for SendArgs {
             .await
             .map_err(|err| {
                 let hint = certificate_hint(&err);
-                let err = anyhow::Error::new(err).context(format!("POST {url}"));
+                // reqwest's message carries the URL, credentials and all:
+                // name it ourselves, redacted.
+                let err = anyhow::Error::new(err.without_url())
+                    .context(format!("POST {}", redact_url(url.as_str())));
                 match hint {
                     // Still one line: the causes, then what to do about them.
-                    Some(hint) => anyhow::anyhow!("{err:#} ({hint})"),
+                    Some(hint) => anyhow::anyhow!("{} ({hint})", describe(&err)),
                     None => err,
                 }
             })?;

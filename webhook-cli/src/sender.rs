@@ -1005,7 +1005,8 @@ async fn attempt(
             };
             shared.stats.record(slot, latency);
             Attempt::Failed {
-                error: error_chain(&err),
+                // Without reqwest's copy of the URL, which may hold credentials.
+                error: error_chain(&err.without_url()),
             }
         }
     };

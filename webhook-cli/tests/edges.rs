@@ -123,9 +123,10 @@ fn bad_arguments_are_exit_code_2() {
     }
 }
 
-/// `--redis` URLs are printed without their credentials.
+/// URLs are printed without their credentials: `--redis`, and the target
+/// URLs of `send` and `deliver` (in messages, dead letters and results).
 #[test]
-fn redis_credentials_are_never_printed() {
+fn credentials_in_urls_are_never_printed() {
     let url = "redis://user:hunter2@127.0.0.1:1/";
     for args in [
         vec!["roundtrip", "-n", "5", "--redis", url],
@@ -136,6 +137,43 @@ fn redis_credentials_are_never_printed() {
         let err = stderr(&output);
         assert!(!err.contains("hunter2"), "{args:?}: {err}");
         assert!(err.contains("redis://***@127.0.0.1:1/"), "{args:?}: {err}");
+    }
+
+    // Basic-auth webhook URLs are common; nothing listens on port 9.
+    let dir = tempfile::tempdir().unwrap();
+    let (dead, results) = (dir.path().join("dead"), dir.path().join("results"));
+    let target = "http://user:hunter2@127.0.0.1:9/hook";
+    let send = webhook()
+        .args(["send", target, "--secret", SECRET])
+        .output()
+        .unwrap();
+    let deliver = webhook()
+        .args([
+            "deliver",
+            target,
+            "--secret",
+            SECRET,
+            "--count",
+            "1",
+            "--max-attempts",
+            "1",
+        ])
+        .arg("--dead-letter")
+        .arg(&dead)
+        .arg("--results")
+        .arg(&results)
+        .output()
+        .unwrap();
+    for output in [&send, &deliver] {
+        assert_eq!(output.status.code(), Some(1));
+        let printed = format!("{}{}", stdout(output), stderr(output));
+        assert!(!printed.contains("hunter2"), "{printed}");
+    }
+    assert!(stderr(&send).contains("POST http://***@127.0.0.1:9/hook"));
+    for file in [&dead, &results] {
+        let written = std::fs::read_to_string(file).unwrap();
+        assert!(!written.is_empty());
+        assert!(!written.contains("hunter2"), "{written}");
     }
 }
 
