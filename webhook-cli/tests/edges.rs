@@ -437,6 +437,22 @@ async fn roundtrip_removes_its_records_from_redis() {
     assert_eq!(keys, 0);
 }
 
+/// Writes `n` captured POSTs of `{"id":"evt_N"}` without signature headers.
+fn write_unsigned_capture(path: &std::path::Path, n: usize) {
+    let writer = capture::CaptureWriter::append(path).unwrap();
+    for n in 0..n {
+        let body = format!(r#"{{"id":"evt_{n}"}}"#);
+        let record = capture::CapturedRequest::from_parts(
+            "POST",
+            "/",
+            None,
+            &http::HeaderMap::new(),
+            body.as_bytes(),
+        );
+        writer.write(&record).unwrap();
+    }
+}
+
 /// Sends SIGINT to `child`.
 fn interrupt(child: &Child) {
     let status = std::process::Command::new("kill")
@@ -562,19 +578,7 @@ async fn second_ctrl_c_gives_up_requests_in_flight() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let capture_file = dir.path().join("cap.ndjson");
-    let writer = capture::CaptureWriter::append(&capture_file).unwrap();
-    for n in 0..50 {
-        let body = format!(r#"{{"id":"evt_{n}"}}"#);
-        writer
-            .write(&capture::CapturedRequest::from_parts(
-                "POST",
-                "/",
-                None,
-                &http::HeaderMap::new(),
-                body.as_bytes(),
-            ))
-            .unwrap();
-    }
+    write_unsigned_capture(&capture_file, 50);
     let dead = dir.path().join("dead.ndjson");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_webhook"))
         .args([
@@ -614,19 +618,7 @@ async fn second_ctrl_c_gives_up_requests_in_flight() {
 fn a_closed_pipe_is_a_normal_end() {
     let dir = tempfile::tempdir().unwrap();
     let capture_file = dir.path().join("cap.ndjson");
-    let writer = capture::CaptureWriter::append(&capture_file).unwrap();
-    for n in 0..20_000 {
-        let body = format!(r#"{{"id":"evt_{n}"}}"#);
-        writer
-            .write(&capture::CapturedRequest::from_parts(
-                "POST",
-                "/",
-                None,
-                &http::HeaderMap::new(),
-                body.as_bytes(),
-            ))
-            .unwrap();
-    }
+    write_unsigned_capture(&capture_file, 20_000);
     for same_pipe_for_stderr in [false, true] {
         let (reader, writer) = std::io::pipe().unwrap();
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_webhook"));
