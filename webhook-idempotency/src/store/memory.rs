@@ -1,9 +1,13 @@
 //! The embedded store: one process, same semantics as Redis, bounded.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
 
 use super::{Acquire, BoxFuture, Fingerprint, Outcome, OwnerToken, Store, check_ttl};
 use crate::error::{StoreError, StoreErrorKind};
@@ -78,19 +82,58 @@ pub struct MemoryStore {
     clock: Clock,
 }
 
+/// A record's identity: the first 128 bits of the SHA-256 of its key. Keys
+/// are long (`{prefix}:{scope}:{64 hex digits}`); a fixed-size digest saves
+/// an allocation and a string hash per operation, and collisions are out of
+/// reach (finding one means breaking SHA-256's collision resistance at 128
+/// bits).
+type RecordId = u128;
+
+fn record_id(key: &str) -> RecordId {
+    let digest = Sha256::digest(key.as_bytes());
+    let mut low = [0u8; 16];
+    low.copy_from_slice(&digest[..16]);
+    u128::from_le_bytes(low)
+}
+
+/// Hashes a [`RecordId`] by taking its low 64 bits: it is a digest already,
+/// uniformly distributed, so hashing it again would only cost time.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u128` is used (RecordId); fold anything else anyway.
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        // Truncation is the point: the low 64 bits of a digest.
+        self.0 = value as u64;
+    }
+}
+
 #[derive(Default)]
 struct Inner {
-    entries: HashMap<Arc<str>, Entry>,
-    /// Every record by (expiry, sequence number): the expired ones are at
-    /// the front.
-    by_expiry: BTreeMap<(Instant, u64), Arc<str>>,
-    next_seq: u64,
+    entries: HashMap<RecordId, Entry, BuildHasherDefault<DigestHasher>>,
+    /// A min-heap of (expiry, record) pushed whenever a record gets a new
+    /// expiry. Entries whose record has another expiry by now (extended,
+    /// completed, removed) are stale and skipped when they surface, so an
+    /// update is one push, never a search.
+    expiries: BinaryHeap<Reverse<(Instant, RecordId)>>,
 }
 
 struct Entry {
     fingerprint: Fingerprint,
     expires: Instant,
-    seq: u64,
     state: State,
 }
 
@@ -184,9 +227,10 @@ impl MemoryStore {
         check_ttl("lease", lease)?;
         let now = (self.clock)();
         let expires = deadline(now, lease)?;
+        let id = record_id(key);
         let mut inner = self.lock();
         inner.purge(now, PURGE_BATCH);
-        if let Some(entry) = inner.live(key, now) {
+        if let Some(entry) = inner.live(id, now) {
             return Ok(match &entry.state {
                 State::InProgress { owner } if *owner == token => Acquire::Acquired,
                 State::InProgress { .. } => Acquire::InProgress {
@@ -202,12 +246,7 @@ impl MemoryStore {
         if inner.entries.len() >= self.max_entries {
             inner.make_room(now, self.max_entries, self.when_full)?;
         }
-        inner.insert(
-            key,
-            fingerprint,
-            expires,
-            State::InProgress { owner: token },
-        );
+        inner.insert(id, fingerprint, expires, State::InProgress { owner: token });
         Ok(Acquire::Acquired)
     }
 
@@ -221,8 +260,9 @@ impl MemoryStore {
         check_ttl("retention", retention)?;
         let now = (self.clock)();
         let expires = deadline(now, retention)?;
+        let id = record_id(key);
         let mut inner = self.lock();
-        let Some(entry) = inner.live(key, now) else {
+        let Some(entry) = inner.live(id, now) else {
             return Ok(false);
         };
         match &entry.state {
@@ -231,7 +271,7 @@ impl MemoryStore {
                     owner: token,
                     outcome: outcome.clone(),
                 };
-                inner.set_expiry(key, expires);
+                inner.set_expiry(id, expires);
                 Ok(true)
             }
             State::Completed { owner, .. } => Ok(*owner == token),
@@ -241,13 +281,14 @@ impl MemoryStore {
 
     fn release_now(&self, key: &str, token: OwnerToken) -> bool {
         let now = (self.clock)();
+        let id = record_id(key);
         let mut inner = self.lock();
-        match inner.live(key, now) {
+        match inner.live(id, now) {
             Some(Entry {
                 state: State::InProgress { owner },
                 ..
             }) if *owner == token => {
-                inner.remove(key);
+                inner.entries.remove(&id);
                 true
             }
             _ => false,
@@ -263,13 +304,14 @@ impl MemoryStore {
         check_ttl("lease", lease)?;
         let now = (self.clock)();
         let expires = deadline(now, lease)?;
+        let id = record_id(key);
         let mut inner = self.lock();
-        match inner.live(key, now) {
+        match inner.live(id, now) {
             Some(Entry {
                 state: State::InProgress { owner },
                 ..
             }) if *owner == token => {
-                inner.set_expiry(key, expires);
+                inner.set_expiry(id, expires);
                 Ok(true)
             }
             _ => Ok(false),
@@ -289,58 +331,50 @@ fn deadline(now: Instant, d: Duration) -> Result<Instant, StoreError> {
 }
 
 impl Inner {
-    /// The record of `key` if it has not expired; drops it if it has.
-    fn live(&mut self, key: &str, now: Instant) -> Option<&mut Entry> {
-        if self.entries.get(key)?.expires <= now {
-            self.remove(key);
+    /// The record `id` if it has not expired; drops it if it has.
+    fn live(&mut self, id: RecordId, now: Instant) -> Option<&mut Entry> {
+        if self.entries.get(&id)?.expires <= now {
+            self.entries.remove(&id);
             return None;
         }
-        self.entries.get_mut(key)
+        self.entries.get_mut(&id)
     }
 
-    fn insert(&mut self, key: &str, fingerprint: Fingerprint, expires: Instant, state: State) {
-        let key: Arc<str> = Arc::from(key);
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.by_expiry.insert((expires, seq), key.clone());
+    fn insert(&mut self, id: RecordId, fingerprint: Fingerprint, expires: Instant, state: State) {
+        self.expiries.push(Reverse((expires, id)));
         self.entries.insert(
-            key,
+            id,
             Entry {
                 fingerprint,
                 expires,
-                seq,
                 state,
             },
         );
     }
 
-    /// Moves the record of `key` (which exists) to a new expiry.
-    fn set_expiry(&mut self, key: &str, expires: Instant) {
-        let Some(entry) = self.entries.get_mut(key) else {
-            return;
-        };
-        if let Some(shared) = self.by_expiry.remove(&(entry.expires, entry.seq)) {
-            self.by_expiry.insert((expires, entry.seq), shared);
-        }
-        entry.expires = expires;
-    }
-
-    fn remove(&mut self, key: &str) {
-        if let Some(entry) = self.entries.remove(key) {
-            self.by_expiry.remove(&(entry.expires, entry.seq));
+    /// Gives the record `id` (which exists) a new expiry.
+    fn set_expiry(&mut self, id: RecordId, expires: Instant) {
+        if let Some(entry) = self.entries.get_mut(&id) {
+            entry.expires = expires;
+            self.expiries.push(Reverse((expires, id)));
         }
     }
 
-    /// Drops up to `max` expired records, earliest expiry first.
+    /// Drops up to `max` expired records, earliest expiry first (stale heap
+    /// entries on the way are discarded and not counted).
     fn purge(&mut self, now: Instant, max: usize) {
-        for _ in 0..max {
-            match self.by_expiry.first_key_value() {
-                Some((&(expires, _), _)) if expires <= now => {
-                    if let Some((_, key)) = self.by_expiry.pop_first() {
-                        self.entries.remove(&key);
-                    }
-                }
+        let mut dropped = 0;
+        while dropped < max {
+            match self.expiries.peek() {
+                Some(Reverse((expires, _))) if *expires <= now => {}
                 _ => return,
+            }
+            let Some(Reverse((expires, id))) = self.expiries.pop() else {
+                return;
+            };
+            if self.entries.get(&id).is_some_and(|e| e.expires == expires) {
+                self.entries.remove(&id);
+                dropped += 1;
             }
         }
     }
@@ -361,19 +395,28 @@ impl Inner {
         if policy == WhenFull::Refuse {
             return Err(full("none expired (WhenFull::Refuse)"));
         }
-        // In-progress claims sit among the completed records in expiry order;
-        // there are only as many as requests in flight.
-        let victim = self.by_expiry.values().find(|key| {
-            self.entries
-                .get(&***key)
-                .is_some_and(|e| matches!(e.state, State::Completed { .. }))
-        });
-        match victim.cloned() {
-            Some(key) => {
-                self.remove(&key);
-                Ok(())
+        // In-progress claims sit among the completed records in expiry
+        // order; there are only as many as requests in flight. They go back.
+        let mut claims = Vec::new();
+        let mut evicted = false;
+        while let Some(Reverse((expires, id))) = self.expiries.pop() {
+            match self.entries.get(&id) {
+                Some(entry) if entry.expires == expires => {
+                    if matches!(entry.state, State::Completed { .. }) {
+                        self.entries.remove(&id);
+                        evicted = true;
+                        break;
+                    }
+                    claims.push(Reverse((expires, id)));
+                }
+                _ => {} // stale
             }
-            None => Err(full("all of them in-progress claims")),
+        }
+        self.expiries.extend(claims);
+        if evicted {
+            Ok(())
+        } else {
+            Err(full("all of them in-progress claims"))
         }
     }
 }
@@ -517,7 +560,7 @@ mod tests {
     /// What the store holds for `key` at its clock's now, changing nothing.
     fn state(store: &MemoryStore, key: &str) -> &'static str {
         let now = (store.clock)();
-        match store.lock().entries.get(key) {
+        match store.lock().entries.get(&record_id(key)) {
             Some(entry) if entry.expires > now => match entry.state {
                 State::Completed { .. } => "completed",
                 State::InProgress { .. } => "in progress",
