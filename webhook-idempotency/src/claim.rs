@@ -80,7 +80,10 @@ pub(crate) async fn process<S, ResBody>(
     };
     let answer = match acquire(&config, &event, token, fingerprint).await {
         Ok(Acquire::Acquired) => {
-            return run_claimed(
+            // Boxed: its state (handler, timeout, body reading, recording)
+            // is large, and a task's future is moved when it is spawned;
+            // only claimed events pay for this allocation.
+            return Box::pin(run_claimed(
                 config,
                 inner,
                 parts,
@@ -89,7 +92,7 @@ pub(crate) async fn process<S, ResBody>(
                 token,
                 acquired_at,
                 reply,
-            )
+            ))
             .await;
         }
         Ok(Acquire::Completed {

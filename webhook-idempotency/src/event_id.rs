@@ -11,8 +11,6 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use crate::store::Fingerprint;
-
 type CustomFn = dyn Fn(&Parts, &Bytes) -> Option<String> + Send + Sync;
 
 /// Where the layer reads the event id of a request.
@@ -196,10 +194,11 @@ impl fmt::Debug for IdSource {
     }
 }
 
-/// The SHA-256 of a request body, computed at most once per request.
+/// The SHA-256 of a request body, computed at most once per request, and
+/// only when an id source needs it.
 pub(crate) struct BodyDigest<'b> {
     body: &'b [u8],
-    digest: Option<Fingerprint>,
+    digest: Option<[u8; 32]>,
 }
 
 impl<'b> BodyDigest<'b> {
@@ -207,16 +206,14 @@ impl<'b> BodyDigest<'b> {
         BodyDigest { body, digest: None }
     }
 
-    pub(crate) fn get(&mut self) -> Fingerprint {
-        *self
-            .digest
-            .get_or_insert_with(|| Fingerprint::of(self.body))
-    }
-
     fn event_id(&mut self) -> EventId {
+        let body = self.body;
+        let digest = self
+            .digest
+            .get_or_insert_with(|| Sha256::digest(body).into());
         EventId {
             kind: EventIdKind::BodyDigest,
-            text: self.get().to_hex(),
+            text: const_hex::encode(digest),
         }
     }
 }
@@ -431,7 +428,7 @@ impl EventKey {
         let mut hasher = Sha256::new();
         hasher.update([id.kind.tag()]);
         hasher.update(id.text.as_bytes());
-        let digest = hex::encode(hasher.finalize());
+        let digest = const_hex::encode(hasher.finalize());
         let mut key = String::with_capacity(prefix.len() + scope.len() + 2 + digest.len());
         key.push_str(prefix);
         key.push(':');
@@ -552,7 +549,7 @@ mod tests {
             );
             for body in [&b"{}"[..], br#"{"id":""}"#, br#"{"id":null}"#, b"not json"] {
                 let p = verified(scheme, body, "unsigned");
-                let digest = Fingerprint::of(body).to_hex();
+                let digest = const_hex::encode(Sha256::digest(body));
                 assert_eq!(
                     id(&IdSource::Verified, &p, body),
                     Some((EventIdKind::BodyDigest, digest)),

@@ -21,7 +21,7 @@ use crate::future::ResponseFuture;
 use crate::layer::IdempotencyLayer;
 use crate::metrics::MetricsSnapshot;
 use crate::rejection::{Rejection, rejection};
-use crate::store::Store;
+use crate::store::{Fingerprint, Store};
 
 /// Processes each event id at most once; see the [crate docs](crate).
 ///
@@ -150,7 +150,7 @@ where
         }
     };
 
-    // The body's SHA-256 is the fingerprint, and sometimes the id: once.
+    // The body's SHA-256 is computed only if the id is derived from it.
     let mut digest = BodyDigest::new(&bytes);
     let Some(id) = config.id_source.extract_with(&parts, &bytes, &mut digest) else {
         return match config.missing_id {
@@ -166,7 +166,7 @@ where
             }
         };
     };
-    let fingerprint = digest.get();
+    let fingerprint = Fingerprint::of(&bytes);
     let event = EventKey::new(&config.prefix, &config.scope, id);
 
     // Everything that touches the store runs in its own task, so a client

@@ -23,7 +23,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use sha2::{Digest, Sha256};
 
 use crate::error::StoreError;
 
@@ -299,10 +298,18 @@ impl fmt::Display for OwnerToken {
     }
 }
 
-/// SHA-256 of a request body, stored with the claim to detect a different
-/// body under the same event id.
+/// A 128-bit fingerprint of a request body (XXH3-128), stored with the
+/// claim to detect a different body under the same event id.
+///
+/// Not a cryptographic digest, on purpose: the bodies it compares are
+/// signed, so nobody can craft a colliding one without the signing secret,
+/// and a collision would only make a changed retry count as the duplicate it
+/// already is. Event ids derived from bodies ([`IdSource::BodyDigest`]) use
+/// SHA-256.
+///
+/// [`IdSource::BodyDigest`]: crate::IdSource::BodyDigest
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Fingerprint([u8; 32]);
+pub struct Fingerprint([u8; 16]);
 
 impl Fingerprint {
     /// The fingerprint of `body`.
@@ -313,28 +320,28 @@ impl Fingerprint {
     /// assert_ne!(Fingerprint::of(b"a"), Fingerprint::of(b"b"));
     /// ```
     pub fn of(body: &[u8]) -> Self {
-        Fingerprint(Sha256::digest(body).into())
+        Fingerprint(xxhash_rust::xxh3::xxh3_128(body).to_le_bytes())
     }
 
     /// A fingerprint from its raw bytes (for custom stores).
-    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+    pub const fn from_bytes(bytes: [u8; 16]) -> Self {
         Fingerprint(bytes)
     }
 
-    /// The raw digest.
-    pub const fn as_bytes(&self) -> &[u8; 32] {
+    /// The raw bytes.
+    pub const fn as_bytes(&self) -> &[u8; 16] {
         &self.0
     }
 
-    /// 64 lowercase hex digits.
+    /// 32 lowercase hex digits.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        const_hex::encode(self.0)
     }
 
     /// Parses [`to_hex`](Self::to_hex)'s output.
     pub fn from_hex(hex: &[u8]) -> Option<Self> {
-        let mut out = [0u8; 32];
-        hex::decode_to_slice(hex, &mut out).ok()?;
+        let mut out = [0u8; 16];
+        const_hex::decode_to_slice(hex, &mut out).ok()?;
         Some(Fingerprint(out))
     }
 }
