@@ -138,8 +138,15 @@ struct Entry {
 }
 
 enum State {
-    InProgress { owner: OwnerToken },
-    Completed { owner: OwnerToken, outcome: Outcome },
+    InProgress {
+        owner: OwnerToken,
+    },
+    /// Boxed: a slot of the map stays small (~64 bytes instead of ~200),
+    /// and the map's growth moves and zeroes every slot it has.
+    Completed {
+        owner: OwnerToken,
+        outcome: Box<Outcome>,
+    },
 }
 
 impl Default for MemoryStore {
@@ -238,7 +245,7 @@ impl MemoryStore {
                     fingerprint: entry.fingerprint,
                 },
                 State::Completed { outcome, .. } => Acquire::Completed {
-                    outcome: outcome.clone(),
+                    outcome: Outcome::clone(outcome),
                     fingerprint: entry.fingerprint,
                 },
             });
@@ -269,7 +276,7 @@ impl MemoryStore {
             State::InProgress { owner } if *owner == token => {
                 entry.state = State::Completed {
                     owner: token,
-                    outcome: outcome.clone(),
+                    outcome: Box::new(outcome.clone()),
                 };
                 inner.set_expiry(id, expires);
                 Ok(true)
