@@ -5,41 +5,73 @@ use std::io::Write as _;
 use tokio::task::JoinHandle;
 use webhook_cli::sender::StopSignal;
 
-/// Resolves on the next Ctrl-C or SIGTERM.
-pub(crate) async fn interrupt() {
-    let ctrl_c = async {
+/// Ctrl-C and SIGTERM, listened to from the moment this is created: a
+/// signal that arrives before the first wait, or between two waits, is not
+/// lost (and does not kill the process with the default action).
+pub(crate) struct Interrupts {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    /// Registers the handlers now. `None` when the platform refuses (then
+    /// the signals keep their default action).
+    pub(crate) fn listen() -> Option<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Some(Self {
+                interrupt: signal(SignalKind::interrupt()).ok()?,
+                terminate: signal(SignalKind::terminate()).ok()?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Some(Self {})
+        }
+    }
+
+    /// Resolves on the next Ctrl-C or SIGTERM.
+    pub(crate) async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    }
+}
+
+/// Resolves on the next Ctrl-C or SIGTERM (never, if they cannot be
+/// listened to).
+pub(crate) async fn interrupt() {
+    match Interrupts::listen() {
+        Some(mut interrupts) => interrupts.next().await,
+        None => std::future::pending().await,
     }
 }
 
 /// The first Ctrl-C stops a delivery run (requests in flight get their
-/// grace period), the second gives those up too. Abort the handle when the
-/// run is over.
+/// grace period), the second gives those up too. The handlers are
+/// registered before this returns, so call it before the run starts; abort
+/// the handle when the run is over.
 pub(crate) fn stop_on_interrupt(stop: StopSignal) -> JoinHandle<()> {
+    let interrupts = Interrupts::listen();
     tokio::spawn(async move {
-        interrupt().await;
+        let Some(mut interrupts) = interrupts else {
+            return;
+        };
+        interrupts.next().await;
         stop.stop();
         say(
             "stopping: no new events; waiting briefly for requests in flight (Ctrl-C again to give up now)",
         );
-        interrupt().await;
+        interrupts.next().await;
         stop.abort();
         say("giving up the requests in flight");
     })
