@@ -831,17 +831,7 @@ async fn urls_without_a_scheme_mean_http_and_other_schemes_are_usage_errors() {
         let mut cmd = webhook();
         cmd.args(&args).args(["--secret", SECRET]);
         let output = run(cmd).await;
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            stderr(&output)
-        );
-        assert!(
-            stderr(&output).contains(message),
-            "{args:?}: {}",
-            stderr(&output)
-        );
+        common::assert_usage_error(&output, &args, message);
     }
     assert_eq!(server.requests().len(), 2, "the usage errors sent nothing");
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse as _;
-use common::{RecordingServer, run, stderr, stdout, webhook};
+use common::{RecordingServer, assert_usage_error, run, stderr, stdout, webhook};
 use webhook_cli::capture;
 use webhook_test_support::RedisServer;
 
@@ -105,17 +105,7 @@ fn bad_arguments_are_exit_code_2() {
     ];
     for (args, mentions) in cases {
         let output = webhook().args(*args).output().unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            stderr(&output)
-        );
-        assert!(
-            stderr(&output).contains(mentions),
-            "{args:?}: expected {mentions:?} in {:?}",
-            stderr(&output)
-        );
+        assert_usage_error(&output, args, mentions);
         assert!(
             !stderr(&output).contains("not*base64!"),
             "a secret was echoed"

@@ -424,3 +424,13 @@ pub fn error_line(output: &std::process::Output) -> String {
     assert!(!text.contains("ERROR"), "{text}");
     errors[0].to_owned()
 }
+
+/// Asserts a usage error: exit code 2 and `mentions` in the message.
+pub fn assert_usage_error(output: &std::process::Output, args: &[&str], mentions: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+    assert!(
+        err.contains(mentions),
+        "{args:?}: expected {mentions:?} in {err:?}"
+    );
+}
