@@ -606,14 +606,15 @@ async fn redis_killed_and_restarted_mid_delivery_every_event_runs_exactly_once()
         "the delivery finished before the outage: nothing was tested"
     );
 
-    // Keep it down until the receiver has refused a few requests with 503
-    // (fail-closed), then bring it back on the same port: a restart, within
-    // the lease. (Requests whose handler ran keep their sender slots while
-    // the layer retries recording their outcome, so refusals accumulate
-    // slowly; waiting for many would stretch the outage past the lease.)
+    // Keep it down until the receiver has refused a request with 503
+    // (fail-closed), then bring it back on the same port: a restart, well
+    // within the lease. (Not after many refusals: requests whose handler
+    // ran keep their sender slots while the layer retries recording their
+    // outcome, so refusals trickle in, and waiting for many has stretched
+    // the outage past the lease, which is not what this test is about.)
     let refused_before = receiver.answered(503);
-    wait_until("the receiver answered 20 requests with 503", || {
-        receiver.answered(503) >= refused_before + 20
+    wait_until("the receiver answered a request with 503", || {
+        receiver.answered(503) > refused_before
     })
     .await;
     let processed_during_outage = receiver.executions.distinct() - processed_at_kill;
