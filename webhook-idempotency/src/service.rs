@@ -17,7 +17,7 @@ use crate::claim;
 use crate::config::{Config, MissingId};
 use crate::error::BoxError;
 use crate::event_id::{BodyDigest, EventKey};
-use crate::future::ResponseFuture;
+use crate::future::{Detachable, ResponseFuture};
 use crate::layer::IdempotencyLayer;
 use crate::metrics::MetricsSnapshot;
 use crate::rejection::{Rejection, rejection};
@@ -169,13 +169,14 @@ where
     let fingerprint = Fingerprint::of(&bytes);
     let event = EventKey::new(&config.prefix, &config.scope, id);
 
-    // Everything that touches the store runs in its own task, so a client
-    // that disconnects (hyper drops this future) neither cancels the
-    // handler nor leaves a claim behind: the outcome is still recorded.
-    // The task answers through the channel as soon as it has an answer,
-    // and may go on after that (a handler that outlived its timeout).
+    // Everything that touches the store runs inline, in a `Detachable`: a
+    // client that disconnects (hyper drops this future) neither cancels the
+    // handler nor leaves a claim behind, because the rest of the work then
+    // moves to a task of its own and the outcome is still recorded. The
+    // work answers through the channel as soon as it has an answer, and may
+    // go on after that (a handler that outlived its timeout).
     let (reply, answer) = oneshot::channel();
-    tokio::spawn(claim::process(
+    let work = Box::pin(claim::process(
         config.clone(),
         inner,
         parts,
@@ -184,12 +185,12 @@ where
         fingerprint,
         reply,
     ));
-    match answer.await {
-        Ok(answer) => answer,
-        Err(_) => {
-            // The task ended without answering: a panic in this crate (the
-            // handler's own panics are caught) or a runtime shutting down.
-            tracing::error!("idempotency task ended without an answer");
+    match Detachable::new(work, answer).await {
+        Some(answer) => answer,
+        None => {
+            // The work ended without answering: a panic in this crate (the
+            // handler's own panics are caught).
+            tracing::error!("idempotency work ended without an answer");
             Ok(rejection(&config, Rejection::HandlerPanicked))
         }
     }
