@@ -5,6 +5,8 @@
 #   scripts/bench.sh http       req/s with wrk: bare route / verify / + memory dedupe / + Redis dedupe
 #                               (ALLOC=mimalloc: the receiver on mimalloc; ROUNDS, DURATION, CONNECTIONS)
 #   scripts/bench.sh deliver    `webhook deliver` throughput and peak RSS for 100k events
+#   scripts/bench.sh redis-memory
+#                               Redis bytes per completed event (INFO memory over EVENTS, default 50,000)
 # Needs: openssl, wrk, redis-server (Debian: apt-get install openssl wrk redis-server), GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -110,10 +112,26 @@ PY
     kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
+bench_redis_memory() {
+    need redis-server redis-server
+    cargo build --release -p webhook-e2e --bin redis-memory >/dev/null
+    local tmp; tmp="$(mktemp -d)"
+    local redis_port; redis_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+    # noeviction, as the README asks of a production Redis; no persistence.
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+        --maxmemory-policy noeviction --daemonize no >"$tmp/redis.log" 2>&1 &
+    local redis_pid=$!
+    trap 'kill $redis_pid 2>/dev/null; wait $redis_pid 2>/dev/null || true' RETURN
+    wait_for_line "$tmp/redis.log" "Ready to accept connections"
+    echo "== $(redis-server --version | cut -d' ' -f1-3) =="
+    target/release/redis-memory --redis-url "redis://127.0.0.1:$redis_port" --events "${EVENTS:-50000}"
+}
+
 case "$section" in
     verify) bench_verify ;;
     http) bench_http ;;
     deliver) bench_deliver ;;
-    all) bench_verify; bench_http; bench_deliver ;;
-    *) echo "usage: scripts/bench.sh [verify|http|deliver|all]" >&2; exit 2 ;;
+    redis-memory) bench_redis_memory ;;
+    all) bench_verify; bench_http; bench_deliver; bench_redis_memory ;;
+    *) echo "usage: scripts/bench.sh [verify|http|deliver|redis-memory|all]" >&2; exit 2 ;;
 esac

@@ -48,7 +48,7 @@ async fn first_delivery(store: &dyn Store, key: &str) {
     let ok = Outcome::new(StatusCode::OK);
     black_box(
         store
-            .complete(key, token, &ok, RETENTION)
+            .complete(key, token, &ok, None, RETENTION)
             .await
             .expect("complete"),
     );

@@ -67,8 +67,9 @@ pub(crate) async fn process<S, ResBody>(
     let token = OwnerToken::random();
     // Before the acquire is sent: the lease can only be longer than we think.
     let acquired_at = Instant::now();
-    let mismatch = |stored: Fingerprint| {
-        if stored == fingerprint {
+    // A completed record keeps its fingerprint in strict mode only.
+    let mismatch = |stored: Option<Fingerprint>| {
+        if stored.is_none_or(|stored| stored == fingerprint) {
             return false;
         }
         config.counters.incr(Counter::FingerprintMismatch);
@@ -83,13 +84,18 @@ pub(crate) async fn process<S, ResBody>(
             // Boxed: its state (handler, timeout, body reading, recording)
             // is large, and a task's future is moved when it is spawned;
             // only claimed events pay for this allocation.
+            // Completed records keep the fingerprint only in strict mode.
+            let kept = (config.on_mismatch == OnMismatch::Reject).then_some(fingerprint);
             return Box::pin(run_claimed(
                 config,
                 inner,
                 parts,
                 bytes,
-                event,
-                token,
+                Claimed {
+                    event,
+                    token,
+                    fingerprint: kept,
+                },
                 acquired_at,
                 reply,
             ))
@@ -115,7 +121,7 @@ pub(crate) async fn process<S, ResBody>(
             lease_remaining,
             fingerprint: stored,
         }) => {
-            if mismatch(stored) {
+            if mismatch(Some(stored)) {
                 Ok(rejection(&config, Rejection::FingerprintMismatch))
             } else {
                 config.counters.incr(Counter::InFlightConflict);
@@ -277,14 +283,20 @@ where
     Ok(res.map(ResponseBody::inner))
 }
 
-#[allow(clippy::too_many_arguments)] // one call site, each a distinct piece of state
+/// An event this worker claimed.
+struct Claimed {
+    event: EventKey,
+    token: OwnerToken,
+    /// What the completed record keeps of the fingerprint.
+    fingerprint: Option<Fingerprint>,
+}
+
 async fn run_claimed<S, ResBody>(
     config: Arc<Config>,
     mut inner: S,
     mut parts: Parts,
     bytes: Bytes,
-    event: EventKey,
-    token: OwnerToken,
+    claimed: Claimed,
     acquired_at: Instant,
     reply: Reply<ResBody, S::Error>,
 ) where
@@ -294,7 +306,8 @@ async fn run_claimed<S, ResBody>(
     ResBody: Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
 {
-    let mut claim = config.heartbeat.register(&event, token, acquired_at);
+    let (event, token) = (&claimed.event, claimed.token);
+    let mut claim = config.heartbeat.register(event, token, acquired_at);
     tracing::debug!(event_id = %event.logged(), "claimed event: running the handler");
     parts.extensions.insert(token);
     parts.extensions.insert(event.clone());
@@ -305,7 +318,7 @@ async fn run_claimed<S, ResBody>(
     tokio::select! {
         biased;
         joined = &mut handler => {
-            let answer = settle(&config, &event, token, &mut claim, joined).await;
+            let answer = settle(&config, &claimed, &mut claim, joined).await;
             let _ = reply.send(answer);
         }
         () = tokio::time::sleep(config.handler_timeout) => {
@@ -326,7 +339,7 @@ async fn run_claimed<S, ResBody>(
             )));
             match tokio::time::timeout(remaining, &mut handler).await {
                 Ok(joined) => {
-                    let _late = settle(&config, &event, token, &mut claim, joined).await;
+                    let _late = settle(&config, &claimed, &mut claim, joined).await;
                 }
                 Err(_) => {
                     handler.abort();
@@ -344,8 +357,7 @@ async fn run_claimed<S, ResBody>(
 /// Records what the handler did and builds the caller's answer.
 async fn settle<ResBody, E>(
     config: &Config,
-    event: &EventKey,
-    token: OwnerToken,
+    claimed: &Claimed,
     claim: &mut ClaimGuard,
     joined: Result<Result<Response<ResBody>, E>, JoinError>,
 ) -> Answer<ResBody, E>
@@ -353,6 +365,7 @@ where
     ResBody: Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
 {
+    let event = &claimed.event;
     let res = match joined {
         Err(e) => {
             claim.stop();
@@ -361,12 +374,12 @@ where
             } else {
                 "handler task cancelled"
             };
-            release(config, event, token, reason).await;
+            release(config, claimed, reason).await;
             return Ok(rejection(config, Rejection::HandlerPanicked));
         }
         Ok(Err(e)) => {
             claim.stop();
-            release(config, event, token, "inner service error").await;
+            release(config, claimed, "inner service error").await;
             return Err(e);
         }
         Ok(Ok(res)) => res,
@@ -375,7 +388,7 @@ where
     if !config.is_final(status) {
         claim.stop();
         let reason = format!("handler answered {}", status.as_u16());
-        release(config, event, token, &reason).await;
+        release(config, claimed, &reason).await;
         return Ok(res.map(ResponseBody::inner));
     }
     // Final: the handler's work is done, whatever its body does from here.
@@ -386,7 +399,7 @@ where
         headers: cached_headers(&parts.headers, config),
         body: recorded_body,
     };
-    complete(config, event, token, &outcome, claim.recording_deadline()).await;
+    complete(config, claimed, &outcome, claim.recording_deadline()).await;
     claim.stop();
     config.counters.incr(Counter::Processed);
     Ok(Response::from_parts(parts, body))
@@ -475,8 +488,11 @@ fn cached_headers(headers: &HeaderMap, config: &Config) -> HeaderMap {
 /// be run again after its lease. The caller keeps the claim renewed.
 async fn complete(
     config: &Config,
-    event: &EventKey,
-    token: OwnerToken,
+    Claimed {
+        event,
+        token,
+        fingerprint,
+    }: &Claimed,
     outcome: &Outcome,
     deadline: Instant,
 ) {
@@ -487,7 +503,7 @@ async fn complete(
         attempt += 1;
         let error = match config
             .store
-            .complete(event.key(), token, outcome, config.retention)
+            .complete(event.key(), *token, outcome, *fingerprint, config.retention)
             .await
         {
             Ok(true) => {
@@ -532,9 +548,9 @@ async fn complete(
 /// Gives the event back so the sender's retry processes it. A failure only
 /// delays that retry (the claim expires with its lease, no longer renewed),
 /// so a few quick attempts suffice.
-async fn release(config: &Config, event: &EventKey, token: OwnerToken, reason: &str) {
+async fn release(config: &Config, Claimed { event, token, .. }: &Claimed, reason: &str) {
     for attempt in 1..=3u32 {
-        match config.store.release(event.key(), token).await {
+        match config.store.release(event.key(), *token).await {
             Ok(true) => {
                 config.counters.incr(Counter::Released);
                 tracing::info!(event_id = %event.logged(), reason, "claim released: a retry will process the event");

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use http::HeaderName;
 use http::request::Parts;
@@ -415,21 +417,31 @@ pub struct EventKey {
     key: String,
 }
 
+/// The length of a key's digest: 128 bits in unpadded base64url.
+const DIGEST_CHARS: usize = 22;
+
 /// How much of an id the layer's log lines show.
 const LOGGED_ID_CHARS: usize = 128;
 
 impl EventKey {
     /// The key of `id` under `prefix` and `scope`:
-    /// `{prefix}:{scope}:{hex(sha256(kind, id))}`, where `%` and `:` in the
-    /// scope are percent-escaped. Reading from the right, the digest and the
-    /// scope (which then holds no `:`) are unambiguous, so two different
-    /// (prefix, scope, id) never share a key.
+    /// `{prefix}:{scope}:{digest}`, where the digest is the first 128 bits
+    /// of `sha256(kind, id)` in unpadded base64url (22 characters) and `%`
+    /// and `:` in the scope are percent-escaped. Reading from the right, the
+    /// digest and the scope (which then holds no `:`) are unambiguous, so two
+    /// different (prefix, scope, id) never share a key.
+    ///
+    /// 128 bits: telling two ids apart takes no more, and a key that fits
+    /// Redis's 48-byte allocation class is a third of a completed record's
+    /// memory (see the crate docs on sizing). Making a chosen event collide
+    /// with another means a second preimage of SHA-256 truncated to 128
+    /// bits, out of reach.
     pub(crate) fn new(prefix: &str, scope: &str, id: EventId) -> Self {
         let mut hasher = Sha256::new();
         hasher.update([id.kind.tag()]);
         hasher.update(id.text.as_bytes());
-        let digest = const_hex::encode(hasher.finalize());
-        let mut key = String::with_capacity(prefix.len() + scope.len() + 2 + digest.len());
+        let hash = hasher.finalize();
+        let mut key = String::with_capacity(prefix.len() + scope.len() + 2 + DIGEST_CHARS);
         key.push_str(prefix);
         key.push(':');
         for c in scope.chars() {
@@ -440,7 +452,7 @@ impl EventKey {
             }
         }
         key.push(':');
-        key.push_str(&digest);
+        URL_SAFE_NO_PAD.encode_string(&hash[..16], &mut key);
         EventKey { id, key }
     }
 
@@ -454,7 +466,7 @@ impl EventKey {
         &self.id
     }
 
-    /// The store key: `{prefix}:{scope}:{hex digest}` (see the type docs).
+    /// The store key: `{prefix}:{scope}:{digest}` (see the type docs).
     pub fn key(&self) -> &str {
         &self.key
     }
@@ -662,7 +674,14 @@ mod tests {
             EventId::text("evt_1".repeat(10_000)),
         );
         assert!(key.key().starts_with("webhook:idem:stripe:"));
-        assert_eq!(key.key().len(), "webhook:idem:stripe:".len() + 64);
+        assert_eq!(key.key().len(), "webhook:idem:stripe:".len() + 22);
+        let digest = &key.key()["webhook:idem:stripe:".len()..];
+        assert!(
+            digest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{digest}"
+        );
         let k = |prefix: &str, scope: &str| EventKey::new(prefix, scope, EventId::text("e")).key;
         assert_ne!(k("a:b", "c"), k("a", "b:c"));
         assert_ne!(k("a", "b%3Ac"), k("a", "b:c"));

@@ -99,7 +99,7 @@
 //! scheme), else the SHA-256 of the verified body (GitHub, Slack). Unsigned
 //! id headers (`X-Webhook-Id`, `X-GitHub-Delivery`) are never the default
 //! key: anyone holding one captured request could resend it under a fresh id.
-//! Keys are `{prefix}:{scope}:{hex(sha256(kind, id))}` (see [`EventKey`]):
+//! Keys are `{prefix}:{scope}:{base64url(sha256(kind, id)[..16])}` (see [`EventKey`]):
 //! bounded whatever the id's length, and a number never shares a key with a
 //! string. The layer needs a Tokio runtime (it spawns tasks); use a
 //! multi-thread one if handlers may block their thread.

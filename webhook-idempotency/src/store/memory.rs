@@ -132,7 +132,6 @@ struct Inner {
 }
 
 struct Entry {
-    fingerprint: Fingerprint,
     expires: Instant,
     state: State,
 }
@@ -140,12 +139,15 @@ struct Entry {
 enum State {
     InProgress {
         owner: OwnerToken,
+        fingerprint: Fingerprint,
     },
-    /// Boxed: a slot of the map stays small (~64 bytes instead of ~200),
-    /// and the map's growth moves and zeroes every slot it has.
+    /// As in Redis, a completed record keeps neither its owner nor (unless
+    /// the layer is strict) the fingerprint. The outcome is boxed: a slot
+    /// of the map stays small (~64 bytes instead of ~200), and the map's
+    /// growth moves and zeroes every slot it has.
     Completed {
-        owner: OwnerToken,
         outcome: Box<Outcome>,
+        fingerprint: Option<Fingerprint>,
     },
 }
 
@@ -239,21 +241,31 @@ impl MemoryStore {
         inner.purge(now, PURGE_BATCH);
         if let Some(entry) = inner.live(id, now) {
             return Ok(match &entry.state {
-                State::InProgress { owner } if *owner == token => Acquire::Acquired,
-                State::InProgress { .. } => Acquire::InProgress {
+                State::InProgress { owner, .. } if *owner == token => Acquire::Acquired,
+                State::InProgress { fingerprint, .. } => Acquire::InProgress {
                     lease_remaining: entry.expires.saturating_duration_since(now),
-                    fingerprint: entry.fingerprint,
+                    fingerprint: *fingerprint,
                 },
-                State::Completed { outcome, .. } => Acquire::Completed {
+                State::Completed {
+                    outcome,
+                    fingerprint,
+                } => Acquire::Completed {
                     outcome: Outcome::clone(outcome),
-                    fingerprint: entry.fingerprint,
+                    fingerprint: *fingerprint,
                 },
             });
         }
         if inner.entries.len() >= self.max_entries {
             inner.make_room(now, self.max_entries, self.when_full)?;
         }
-        inner.insert(id, fingerprint, expires, State::InProgress { owner: token });
+        inner.insert(
+            id,
+            expires,
+            State::InProgress {
+                owner: token,
+                fingerprint,
+            },
+        );
         Ok(Acquire::Acquired)
     }
 
@@ -262,6 +274,7 @@ impl MemoryStore {
         key: &str,
         token: OwnerToken,
         outcome: &Outcome,
+        fingerprint: Option<Fingerprint>,
         retention: Duration,
     ) -> Result<bool, StoreError> {
         check_ttl("retention", retention)?;
@@ -273,15 +286,15 @@ impl MemoryStore {
             return Ok(false);
         };
         match &entry.state {
-            State::InProgress { owner } if *owner == token => {
+            State::InProgress { owner, .. } if *owner == token => {
                 entry.state = State::Completed {
-                    owner: token,
                     outcome: Box::new(outcome.clone()),
+                    fingerprint,
                 };
                 inner.set_expiry(id, expires);
                 Ok(true)
             }
-            State::Completed { owner, .. } => Ok(*owner == token),
+            State::Completed { .. } => Ok(true),
             State::InProgress { .. } => Ok(false),
         }
     }
@@ -292,7 +305,7 @@ impl MemoryStore {
         let mut inner = self.lock();
         match inner.live(id, now) {
             Some(Entry {
-                state: State::InProgress { owner },
+                state: State::InProgress { owner, .. },
                 ..
             }) if *owner == token => {
                 inner.entries.remove(&id);
@@ -315,7 +328,7 @@ impl MemoryStore {
         let mut inner = self.lock();
         match inner.live(id, now) {
             Some(Entry {
-                state: State::InProgress { owner },
+                state: State::InProgress { owner, .. },
                 ..
             }) if *owner == token => {
                 inner.set_expiry(id, expires);
@@ -347,16 +360,9 @@ impl Inner {
         self.entries.get_mut(&id)
     }
 
-    fn insert(&mut self, id: RecordId, fingerprint: Fingerprint, expires: Instant, state: State) {
+    fn insert(&mut self, id: RecordId, expires: Instant, state: State) {
         self.expiries.push(Reverse((expires, id)));
-        self.entries.insert(
-            id,
-            Entry {
-                fingerprint,
-                expires,
-                state,
-            },
-        );
+        self.entries.insert(id, Entry { expires, state });
     }
 
     /// Gives the record `id` (which exists) a new expiry.
@@ -449,11 +455,16 @@ impl Store for MemoryStore {
         key: &'a str,
         token: OwnerToken,
         outcome: &'a Outcome,
+        fingerprint: Option<Fingerprint>,
         retention: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(std::future::ready(
-            self.complete_now(key, token, outcome, retention),
-        ))
+        Box::pin(std::future::ready(self.complete_now(
+            key,
+            token,
+            outcome,
+            fingerprint,
+            retention,
+        )))
     }
 
     fn release<'a>(
@@ -529,13 +540,13 @@ mod tests {
             store.acquire_now("k", b, fp(), LEASE).unwrap(),
             Acquire::Acquired
         );
-        assert!(!store.complete_now("k", a, &ok(), TTL).unwrap());
+        assert!(!store.complete_now("k", a, &ok(), None, TTL).unwrap());
         assert!(!store.release_now("k", a));
         assert!(!store.extend_now("k", a, LEASE).unwrap());
         assert!(store.extend_now("k", b, LEASE).unwrap());
         let accepted = Outcome::new(StatusCode::ACCEPTED);
-        assert!(store.complete_now("k", b, &accepted, TTL).unwrap());
-        assert!(store.complete_now("k", b, &accepted, TTL).unwrap());
+        assert!(store.complete_now("k", b, &accepted, None, TTL).unwrap());
+        assert!(store.complete_now("k", b, &accepted, None, TTL).unwrap());
         clock.advance(TTL - Duration::from_secs(1));
         assert!(matches!(
             store.acquire_now("k", a, fp(), LEASE).unwrap(),
@@ -553,10 +564,10 @@ mod tests {
         let store = clock.store().max_entries(3).when_full(policy);
         let t = OwnerToken::from_u128(7);
         store.acquire_now("done-1", t, fp(), LEASE).unwrap();
-        assert!(store.complete_now("done-1", t, &ok(), TTL).unwrap());
+        assert!(store.complete_now("done-1", t, &ok(), None, TTL).unwrap());
         clock.advance(Duration::from_secs(1));
         store.acquire_now("done-2", t, fp(), LEASE).unwrap();
-        assert!(store.complete_now("done-2", t, &ok(), TTL).unwrap());
+        assert!(store.complete_now("done-2", t, &ok(), None, TTL).unwrap());
         store
             .acquire_now("short", t, fp(), Duration::from_secs(1))
             .unwrap();
@@ -648,11 +659,11 @@ mod tests {
         }
         store.acquire_now("k", t, fp(), LEASE).unwrap();
         let err = store
-            .complete_now("k", t, &ok(), Duration::MAX)
+            .complete_now("k", t, &ok(), None, Duration::MAX)
             .unwrap_err();
         assert_eq!(err.kind(), StoreErrorKind::InvalidArgument);
         assert!(store.extend_now("k", t, Duration::MAX).is_err());
         assert_eq!(state(&store, "k"), "in progress");
-        assert!(store.complete_now("k", t, &ok(), MAX_TTL).unwrap());
+        assert!(store.complete_now("k", t, &ok(), None, MAX_TTL).unwrap());
     }
 }

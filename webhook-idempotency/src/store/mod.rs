@@ -2,14 +2,16 @@
 //! implementations ([`MemoryStore`], `RedisStore`) and the values they
 //! exchange with the layer.
 //!
-//! Every event id has one record (in Redis, one hash under one key) in one of
+//! Every event id has one record (in Redis, one string under one key) in one of
 //! two states:
 //!
 //! - **in progress** — owned by a random 128-bit [`OwnerToken`], with the body
 //!   [`Fingerprint`] and a lease: the record expires when the lease runs out,
 //!   so a crashed worker's claim frees itself;
 //! - **completed** — the recorded [`Outcome`] (status, allow-listed headers,
-//!   body up to a cap) and the fingerprint, kept for the retention TTL.
+//!   body up to a cap), and the fingerprint in strict mode only, kept for the
+//!   retention TTL. Nothing else: completed records are most of a store's
+//!   memory (see the crate docs on sizing).
 //!
 //! All four operations are atomic and conditional on the owner token, so a
 //! worker whose lease ran out (and whose key may now belong to someone else)
@@ -89,14 +91,24 @@ pub trait Store: fmt::Debug + Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Acquire, StoreError>>;
 
     /// Marks `key` completed with `outcome`, kept for `retention`, if `token`
-    /// still owns it. Returns `false` (and changes nothing) when it does not:
-    /// the lease ran out and the key expired or belongs to another worker.
-    /// Completing again with the same token returns `true`.
+    /// still owns its claim. `fingerprint` is kept with the outcome when
+    /// given (the layer gives it in strict mode, [`OnMismatch::Reject`]);
+    /// a completed record holds nothing else, not even its owner.
+    ///
+    /// Returns `true` when the event is completed after the call: by this
+    /// call, or already (a repeated call whose first answer was lost — or,
+    /// since a completed record no longer names its owner, another worker
+    /// that completed it after this claim's lease ran out). Returns `false`,
+    /// changing nothing, when the key has no record or another token's
+    /// claim.
+    ///
+    /// [`OnMismatch::Reject`]: crate::OnMismatch::Reject
     fn complete<'a>(
         &'a self,
         key: &'a str,
         token: OwnerToken,
         outcome: &'a Outcome,
+        fingerprint: Option<Fingerprint>,
         retention: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
 
@@ -152,9 +164,10 @@ impl<S: Store + ?Sized> Store for Arc<S> {
         key: &'a str,
         token: OwnerToken,
         outcome: &'a Outcome,
+        fingerprint: Option<Fingerprint>,
         retention: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        (**self).complete(key, token, outcome, retention)
+        (**self).complete(key, token, outcome, fingerprint, retention)
     }
 
     fn release<'a>(
@@ -200,8 +213,9 @@ pub enum Acquire {
         /// What the handler answered (status, allow-listed headers, body up
         /// to the cap).
         outcome: Outcome,
-        /// Fingerprint of the body that was processed.
-        fingerprint: Fingerprint,
+        /// Fingerprint of the body that was processed, if it was kept (see
+        /// [`Store::complete`]).
+        fingerprint: Option<Fingerprint>,
     },
 }
 

@@ -1,6 +1,7 @@
 //! The shared store: Redis (single node or Redis Cluster).
 
 use std::fmt;
+use std::future::Future;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -10,83 +11,64 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster_async::ClusterConnection;
 use redis::{FromRedisValue, RedisError, Script};
 
-use super::{Acquire, BoxFuture, Fingerprint, MAX_TTL, Outcome, OwnerToken, Store, check_ttl};
+use super::{Acquire, BoxFuture, Fingerprint, Outcome, OwnerToken, Store, check_ttl};
 use crate::error::{StoreError, StoreErrorKind};
 
 /// Default bound on one store operation (acquire, complete, …) and on
 /// establishing a connection.
 pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
 
-// Each script touches exactly one key (KEYS[1]), so it runs on Redis Cluster
-// without hash tags. The record is one hash: state, owner, fp, and for a
-// completed event status, headers, body. The lease of an in-progress record
-// and the retention of a completed one are the key's TTL (set with PEXPIRE
-// on the server's clock), so an abandoned claim frees itself.
+// The record of an event is one string under one key, and its lease (in
+// progress) or retention (completed) is the key's TTL, set on the server's
+// clock, so an abandoned claim frees itself:
 //
-// Lua does not roll back: a script that fails after a write keeps the write.
-// So every script checks its arguments before writing anything, and sets a
-// new expiry before the data that depends on it (a completed record must
-// never keep its lease TTL, a claim must never live without one). The Rust
-// side refuses out-of-range durations before sending them, too.
+// - in progress: `p` ‖ owner token (16 bytes) ‖ fingerprint (16 bytes);
+// - completed: the status in 3 digits, then optionally `f` ‖ fingerprint
+//   (strict mode), `h` ‖ length (u32, big-endian) ‖ headers, `b` ‖ body.
+//
+// A completed record without fingerprint, headers or body is "200": Redis
+// holds such a small integer as a shared object, so the record costs its
+// key and its expiry only. Binary digests, no owner and no field names are
+// what bring a completed record from 418 bytes (a hash of hex fields) to
+// about 130 (see the crate docs on sizing).
+//
+// Acquire is one native command, `SET key claim NX PX lease GET` (Redis ≥ 7):
+// it creates the claim or returns the record it found, atomically. The
+// other operations compare the owner token first, so they are Lua scripts,
+// each on exactly one key (KEYS[1]): Redis Cluster needs no hash tags. Each
+// writes with one command that sets the value and the expiry together, and
+// that command checks its TTL argument before writing anything (the Rust
+// side refuses out-of-range durations before sending them, too).
 
-/// The scripts' check of a TTL argument: a number of ms in 1 ..= MAX_TTL.
-fn checked_ttl(arg: &str) -> String {
-    format!(
-        "local ttl = tonumber({arg})\n\
-         if not ttl or ttl < 1 or ttl > {max} or ttl ~= math.floor(ttl) then\n\
-         \x20 return redis.error_reply('ERR ttl out of range')\n\
-         end\n",
-        max = MAX_TTL.as_millis()
-    )
-}
-
-static ACQUIRE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
-        "{}{}",
-        checked_ttl("ARGV[3]"),
-        r"
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then
-  redis.call('HSET', KEYS[1], 'state', 'in_progress', 'owner', ARGV[1], 'fp', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  return {'acquired'}
-end
-local f = redis.call('HMGET', KEYS[1], 'owner', 'fp', 'status', 'headers', 'body')
-if state == 'in_progress' then
-  if f[1] == ARGV[1] then
-    return {'acquired'}
-  end
-  return {'in_progress', f[2] or '', tostring(redis.call('PTTL', KEYS[1]))}
-end
-return {'completed', f[2] or '', f[3] or '', f[4] or '', f[5] or ''}
-"
-    ))
-});
+/// The first byte of an in-progress record.
+const CLAIM_TAG: u8 = b'p';
+/// The length of an in-progress record.
+const CLAIM_LEN: usize = 33;
 
 static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
-        "{}{}",
-        checked_ttl("ARGV[5]"),
+    Script::new(
         r"
-local f = redis.call('HMGET', KEYS[1], 'state', 'owner')
-if f[2] ~= ARGV[1] then
+local v = redis.call('GET', KEYS[1])
+if not v then
   return 0
 end
-if f[1] == 'completed' then
+if string.byte(v, 1) ~= 112 then
   return 1
 end
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('HSET', KEYS[1], 'state', 'completed', 'status', ARGV[2], 'headers', ARGV[3], 'body', ARGV[4])
+if string.sub(v, 2, 17) ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
-"
-    ))
+",
+    )
 });
 
 static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-local f = redis.call('HMGET', KEYS[1], 'state', 'owner')
-if f[1] == 'in_progress' and f[2] == ARGV[1] then
+local v = redis.call('GET', KEYS[1])
+if v and string.byte(v, 1) == 112 and string.sub(v, 2, 17) == ARGV[1] then
   redis.call('DEL', KEYS[1])
   return 1
 end
@@ -96,19 +78,100 @@ return 0
 });
 
 static EXTEND: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
-        "{}{}",
-        checked_ttl("ARGV[2]"),
+    Script::new(
         r"
-local f = redis.call('HMGET', KEYS[1], 'state', 'owner')
-if f[1] == 'in_progress' and f[2] == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ttl)
+local v = redis.call('GET', KEYS[1])
+if v and string.byte(v, 1) == 112 and string.sub(v, 2, 17) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
 return 0
-"
-    ))
+",
+    )
 });
+
+/// An in-progress record.
+fn claim_record(token: OwnerToken, fingerprint: Fingerprint) -> [u8; CLAIM_LEN] {
+    let mut record = [0u8; CLAIM_LEN];
+    record[0] = CLAIM_TAG;
+    record[1..17].copy_from_slice(&token_bytes(token));
+    record[17..].copy_from_slice(fingerprint.as_bytes());
+    record
+}
+
+fn token_bytes(token: OwnerToken) -> [u8; 16] {
+    token.as_u128().to_le_bytes()
+}
+
+/// A completed record (see the format above).
+fn completed_record(outcome: &Outcome, fingerprint: Option<Fingerprint>) -> Vec<u8> {
+    let headers = outcome.encode_headers();
+    let mut record = Vec::with_capacity(3 + 17 + 5 + headers.len() + 1 + outcome.body.len());
+    record.extend_from_slice(outcome.status.as_str().as_bytes());
+    if let Some(fingerprint) = fingerprint {
+        record.push(b'f');
+        record.extend_from_slice(fingerprint.as_bytes());
+    }
+    // The recorded headers are a few allow-listed ones; a block over 4 GiB
+    // cannot come out of an HTTP response, and would be dropped, not cut.
+    if let (false, Ok(len)) = (headers.is_empty(), u32::try_from(headers.len())) {
+        record.push(b'h');
+        record.extend_from_slice(&len.to_be_bytes());
+        record.extend_from_slice(&headers);
+    }
+    if !outcome.body.is_empty() {
+        record.push(b'b');
+        record.extend_from_slice(&outcome.body);
+    }
+    record
+}
+
+/// Reads a record found by acquire: `None` when it is not one this store
+/// writes.
+fn parse_record(record: &[u8]) -> Option<Found> {
+    if record.first() == Some(&CLAIM_TAG) {
+        if record.len() != CLAIM_LEN {
+            return None;
+        }
+        let mut token = [0u8; 16];
+        token.copy_from_slice(&record[1..17]);
+        let mut fingerprint = [0u8; 16];
+        fingerprint.copy_from_slice(&record[17..]);
+        return Some(Found::Claim(
+            OwnerToken::from_u128(u128::from_le_bytes(token)),
+            Fingerprint::from_bytes(fingerprint),
+        ));
+    }
+    let (status, mut rest) = record.split_at_checked(3)?;
+    let status = StatusCode::from_bytes(status).ok()?;
+    let mut outcome = Outcome::new(status);
+    let mut fingerprint = None;
+    if let Some((b'f', after)) = rest.split_first() {
+        let (fp, after) = after.split_at_checked(16)?;
+        fingerprint = Some(Fingerprint::from_bytes(fp.try_into().ok()?));
+        rest = after;
+    }
+    if let Some((b'h', after)) = rest.split_first() {
+        let (len, after) = after.split_at_checked(4)?;
+        let len = u32::from_be_bytes(len.try_into().ok()?) as usize;
+        let (headers, after) = after.split_at_checked(len)?;
+        outcome.headers = Outcome::decode_headers(headers)?;
+        rest = after;
+    }
+    match rest.split_first() {
+        None => {}
+        Some((b'b', body)) => outcome.body = Bytes::copy_from_slice(body),
+        Some(_) => return None,
+    }
+    Some(Found::Completed(outcome, fingerprint))
+}
+
+/// A record acquire found.
+#[derive(Debug, PartialEq)]
+enum Found {
+    Claim(OwnerToken, Fingerprint),
+    Completed(Outcome, Option<Fingerprint>),
+}
 
 #[derive(Clone)]
 enum Connection {
@@ -254,6 +317,7 @@ impl RedisStore {
         self
     }
 
+    /// Runs `script` on `key`, bounded by the store's timeout.
     async fn run<T: FromRedisValue>(
         &self,
         script: &Script,
@@ -270,6 +334,24 @@ impl RedisStore {
                 Connection::Cluster(mut con) => invocation.invoke_async(&mut con).await,
             }
         };
+        self.bounded(call).await
+    }
+
+    /// Sends `cmd`, bounded by the store's timeout.
+    async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
+        let call = async {
+            match self.connection.clone() {
+                Connection::Single(mut con) => cmd.query_async(&mut con).await,
+                Connection::Cluster(mut con) => cmd.query_async(&mut con).await,
+            }
+        };
+        self.bounded(call).await
+    }
+
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = Result<T, RedisError>>,
+    ) -> Result<T, StoreError> {
         tokio::time::timeout(self.timeout, call)
             .await
             .map_err(|_| StoreError::new(StoreErrorKind::Timeout, None))?
@@ -277,11 +359,12 @@ impl RedisStore {
     }
 }
 
-/// A TTL for the scripts, in whole milliseconds; out of range → refused
-/// before anything is sent.
-fn millis(what: &str, d: Duration) -> Result<Vec<u8>, StoreError> {
+/// A TTL for Redis, in whole milliseconds; out of range → refused before
+/// anything is sent.
+fn millis(what: &str, d: Duration) -> Result<u64, StoreError> {
     check_ttl(what, d)?;
-    Ok(d.as_millis().to_string().into_bytes())
+    // At most MAX_TTL (checked above): 3.2e12 ms fits easily.
+    Ok(d.as_millis() as u64)
 }
 
 fn store_error(e: RedisError) -> StoreError {
@@ -301,44 +384,6 @@ fn protocol(what: &str) -> StoreError {
     StoreError::new(StoreErrorKind::Protocol, Some(what.to_owned().into()))
 }
 
-fn parse_acquire(reply: Vec<Vec<u8>>) -> Result<Acquire, StoreError> {
-    let fingerprint = |raw: &[u8]| {
-        Fingerprint::from_hex(raw).ok_or_else(|| protocol("bad fingerprint in record"))
-    };
-    match reply.as_slice() {
-        [state] if state == b"acquired" => Ok(Acquire::Acquired),
-        [state, fp, pttl] if state == b"in_progress" => {
-            let ms: i64 = std::str::from_utf8(pttl)
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| protocol("bad PTTL"))?;
-            Ok(Acquire::InProgress {
-                // -1/-2 (no TTL / gone) cannot happen inside the script; 0 is
-                // the safe reading.
-                lease_remaining: Duration::from_millis(ms.max(0) as u64),
-                fingerprint: fingerprint(fp)?,
-            })
-        }
-        [state, fp, status, headers, body] if state == b"completed" => {
-            let status = std::str::from_utf8(status)
-                .ok()
-                .and_then(|s| s.parse::<u16>().ok())
-                .and_then(|s| StatusCode::from_u16(s).ok())
-                .ok_or_else(|| protocol("bad status in record"))?;
-            Ok(Acquire::Completed {
-                outcome: Outcome {
-                    status,
-                    headers: Outcome::decode_headers(headers)
-                        .ok_or_else(|| protocol("bad headers in record"))?,
-                    body: Bytes::copy_from_slice(body),
-                },
-                fingerprint: fingerprint(fp)?,
-            })
-        }
-        _ => Err(protocol("unexpected acquire reply")),
-    }
-}
-
 impl Store for RedisStore {
     fn acquire<'a>(
         &'a self,
@@ -349,12 +394,36 @@ impl Store for RedisStore {
     ) -> BoxFuture<'a, Result<Acquire, StoreError>> {
         Box::pin(async move {
             let lease = millis("lease", lease)?;
-            let token = token.to_hex();
-            let fp = fingerprint.to_hex();
-            let reply: Vec<Vec<u8>> = self
-                .run(&ACQUIRE, key, &[token.as_bytes(), fp.as_bytes(), &lease])
-                .await?;
-            parse_acquire(reply)
+            let mut set = redis::cmd("SET");
+            set.arg(key)
+                .arg(&claim_record(token, fingerprint)[..])
+                .arg("NX")
+                .arg("PX")
+                .arg(lease)
+                .arg("GET");
+            let found: Option<Vec<u8>> = self.query(&set).await.map_err(needs_redis_7)?;
+            let Some(found) = found else {
+                return Ok(Acquire::Acquired);
+            };
+            match parse_record(&found) {
+                // Our own claim: an earlier attempt landed.
+                Some(Found::Claim(owner, _)) if owner == token => Ok(Acquire::Acquired),
+                Some(Found::Claim(_, fingerprint)) => {
+                    // Only on this path (409) does the lease left matter.
+                    let pttl: i64 = self.query(redis::cmd("PTTL").arg(key)).await?;
+                    Ok(Acquire::InProgress {
+                        // -2 (expired since) or -1 (cannot happen: claims
+                        // are always written with a TTL) read as 0.
+                        lease_remaining: Duration::from_millis(pttl.max(0) as u64),
+                        fingerprint,
+                    })
+                }
+                Some(Found::Completed(outcome, fingerprint)) => Ok(Acquire::Completed {
+                    outcome,
+                    fingerprint,
+                }),
+                None => Err(protocol("a record this store did not write")),
+            }
         })
     }
 
@@ -363,24 +432,17 @@ impl Store for RedisStore {
         key: &'a str,
         token: OwnerToken,
         outcome: &'a Outcome,
+        fingerprint: Option<Fingerprint>,
         retention: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
-            let retention = millis("retention", retention)?;
-            let token = token.to_hex();
-            let status = outcome.status.as_u16().to_string();
-            let headers = outcome.encode_headers();
+            let retention = millis("retention", retention)?.to_string();
+            let record = completed_record(outcome, fingerprint);
             let done: i64 = self
                 .run(
                     &COMPLETE,
                     key,
-                    &[
-                        token.as_bytes(),
-                        status.as_bytes(),
-                        &headers,
-                        &outcome.body,
-                        &retention,
-                    ],
+                    &[&token_bytes(token), &record, retention.as_bytes()],
                 )
                 .await?;
             Ok(done == 1)
@@ -393,8 +455,7 @@ impl Store for RedisStore {
         token: OwnerToken,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
-            let token = token.to_hex();
-            let done: i64 = self.run(&RELEASE, key, &[token.as_bytes()]).await?;
+            let done: i64 = self.run(&RELEASE, key, &[&token_bytes(token)]).await?;
             Ok(done == 1)
         })
     }
@@ -406,10 +467,79 @@ impl Store for RedisStore {
         lease: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
-            let lease = millis("lease", lease)?;
-            let token = token.to_hex();
-            let done: i64 = self.run(&EXTEND, key, &[token.as_bytes(), &lease]).await?;
+            let lease = millis("lease", lease)?.to_string();
+            let done: i64 = self
+                .run(&EXTEND, key, &[&token_bytes(token), lease.as_bytes()])
+                .await?;
             Ok(done == 1)
         })
+    }
+}
+
+/// `SET … NX … GET` is a syntax error before Redis 7.0: say so.
+fn needs_redis_7(e: StoreError) -> StoreError {
+    let syntax = std::error::Error::source(&e)
+        .and_then(|source| source.downcast_ref::<RedisError>())
+        .is_some_and(|e| e.to_string().contains("syntax error"));
+    if syntax {
+        StoreError::new(
+            StoreErrorKind::Protocol,
+            Some(
+                "this server refused SET … NX PX … GET: the Redis store needs Redis 7.0 or later"
+                    .into(),
+            ),
+        )
+    } else {
+        e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn records_round_trip() {
+        let token = OwnerToken::from_u128(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10);
+        let fp = Fingerprint::of(b"body");
+        assert_eq!(
+            parse_record(&claim_record(token, fp)),
+            Some(Found::Claim(token, fp))
+        );
+        let bare = Outcome::new(StatusCode::OK);
+        assert_eq!(completed_record(&bare, None), b"200");
+        let mut full = Outcome::new(StatusCode::ACCEPTED);
+        full.headers
+            .append("content-type", HeaderValue::from_static("text/plain"));
+        full.body = Bytes::from_static(b"p\x00h\nb");
+        for fingerprint in [None, Some(fp)] {
+            for outcome in [&bare, &full] {
+                let record = completed_record(outcome, fingerprint);
+                assert_eq!(
+                    parse_record(&record),
+                    Some(Found::Completed(outcome.clone(), fingerprint)),
+                    "{record:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn foreign_records_are_refused() {
+        for record in [
+            &b""[..],
+            b"p",
+            b"p0123",
+            b"20",
+            b"abc",
+            b"200x",
+            b"200f123",
+            b"200h\x00\x00\x00\x09ab",
+            b"200h\x00\x00\x00\x02ab",
+        ] {
+            assert_eq!(parse_record(record), None, "{record:?}");
+        }
     }
 }

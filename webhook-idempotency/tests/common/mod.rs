@@ -802,7 +802,10 @@ pub mod cases {
             Acquire::Acquired
         );
         for d in huge {
-            assert!(store.complete("k:huge", b, &ok, d).await.is_err(), "{d:?}");
+            assert!(
+                store.complete("k:huge", b, &ok, None, d).await.is_err(),
+                "{d:?}"
+            );
             assert!(store.extend("k:huge", b, d).await.is_err(), "{d:?}");
         }
         // Still b's claim, with its lease (an expiry, not "forever").
@@ -817,7 +820,7 @@ pub mod cases {
         }
         assert!(
             store
-                .complete("k:huge", b, &ok, webhook_idempotency::MAX_TTL)
+                .complete("k:huge", b, &ok, None, webhook_idempotency::MAX_TTL)
                 .await
                 .unwrap()
         );
@@ -973,7 +976,12 @@ pub mod cases {
         })
         .await;
         let ok = Outcome::new(StatusCode::OK);
-        assert!(!store.complete("k:lease", stale, &ok, long).await.unwrap());
+        assert!(
+            !store
+                .complete("k:lease", stale, &ok, None, long)
+                .await
+                .unwrap()
+        );
         assert!(!store.release("k:lease", stale).await.unwrap());
         assert!(!store.extend("k:lease", stale, long).await.unwrap());
         // The new owner's claim is intact.
@@ -981,14 +989,19 @@ pub mod cases {
             store.acquire("k:lease", other, fp, long).await.unwrap(),
             Acquire::InProgress { lease_remaining, .. } if lease_remaining > Duration::from_secs(50)
         ));
-        assert!(store.complete("k:lease", fresh, &ok, long).await.unwrap());
+        assert!(
+            store
+                .complete("k:lease", fresh, &ok, None, long)
+                .await
+                .unwrap()
+        );
         assert!(
             !store.release("k:lease", fresh).await.unwrap(),
             "completed records are not released"
         );
         assert!(matches!(
             store.acquire("k:lease", other, fp, long).await.unwrap(),
-            Acquire::Completed { outcome, fingerprint } if outcome == ok && fingerprint == fp
+            Acquire::Completed { outcome, fingerprint: None } if outcome == ok
         ));
     }
 
@@ -1013,14 +1026,32 @@ pub mod cases {
         let mut outcome = Outcome::new(StatusCode::ACCEPTED);
         outcome.headers.insert("x-a", "1".parse().unwrap());
         outcome.body = Bytes::from_static(b"\x00binary\xff");
-        assert!(store.complete("k:idem", me, &outcome, lease).await.unwrap());
-        assert!(
-            store.complete("k:idem", me, &outcome, lease).await.unwrap(),
-            "complete is idempotent too"
-        );
         assert!(
             !store
-                .complete("k:idem", you, &outcome, lease)
+                .complete("k:idem", you, &outcome, Some(fp), lease)
+                .await
+                .unwrap(),
+            "another token's claim is not completed"
+        );
+        assert!(
+            store
+                .complete("k:idem", me, &outcome, Some(fp), lease)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .complete("k:idem", me, &outcome, Some(fp), lease)
+                .await
+                .unwrap(),
+            "complete is idempotent too"
+        );
+        // A completed record names no owner: whoever completes it again
+        // hears that it is completed, and changes nothing.
+        let other = Outcome::new(StatusCode::OK);
+        assert!(
+            store
+                .complete("k:idem", you, &other, None, lease)
                 .await
                 .unwrap()
         );
@@ -1028,7 +1059,7 @@ pub mod cases {
             store.acquire("k:idem", you, fp, lease).await.unwrap(),
             Acquire::Completed {
                 outcome,
-                fingerprint: fp
+                fingerprint: Some(fp)
             }
         );
     }
@@ -1074,19 +1105,35 @@ pub mod cases {
         assert_eq!(calls.get(), 1);
     }
 
+    /// By default a different body under the same id is a duplicate. It is
+    /// noticed (a warning, a count) while the first delivery is in
+    /// progress; a completed record keeps no fingerprint (that is strict
+    /// mode's), so after completion it is a plain duplicate.
     pub async fn different_body_is_a_duplicate_by_default(fx: Fixture) {
         let calls = Calls::default();
+        let gate = Arc::new(Notify::new());
         let layer = builder(&fx).build().unwrap();
-        let svc = layer.layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
-        assert_eq!(
-            send(&svc, delivery("evt-fp", r#"{"attempts":1}"#))
-                .await
-                .status,
-            StatusCode::OK
-        );
-        let dup = send(&svc, delivery("evt-fp", r#"{"attempts":2}"#)).await;
-        assert_eq!(dup.status, StatusCode::OK);
-        assert!(dup.replayed());
+        let g = gate.clone();
+        let svc = layer.layer(handler(calls.clone(), move |_| {
+            let gate = g.clone();
+            async move {
+                gate.notified().await;
+                reply(200, "ok")
+            }
+        }));
+        let first = tokio::spawn({
+            let svc = svc.clone();
+            async move { send(&svc, delivery("evt-fp", r#"{"attempts":1}"#)).await }
+        });
+        eventually("the handler starts", || async { calls.get() == 1 }).await;
+        let during = send(&svc, delivery("evt-fp", r#"{"attempts":2}"#)).await;
+        assert_eq!(during.status, StatusCode::CONFLICT, "{during:?}");
+        assert_eq!(layer.metrics().fingerprint_mismatches, 1);
+        gate.notify_one();
+        assert_eq!(first.await.unwrap().status, StatusCode::OK);
+        let after = send(&svc, delivery("evt-fp", r#"{"attempts":3}"#)).await;
+        assert_eq!(after.status, StatusCode::OK);
+        assert!(after.replayed());
         assert_eq!(calls.get(), 1);
         assert_eq!(layer.metrics().fingerprint_mismatches, 1);
     }
