@@ -2,7 +2,8 @@
 # The performance report: run by hand on an otherwise idle machine (not in CI).
 #   scripts/bench.sh            all sections
 #   scripts/bench.sh verify     criterion verify throughput next to openssl
-#   scripts/bench.sh http       req/s with wrk: bare route / verify / + memory dedupe / + Redis dedupe
+#   scripts/bench.sh http       req/s with wrk: bare route / verify / + memory dedupe / + Redis dedupe,
+#                               first deliveries, then duplicates of completed events (*-duplicates)
 #                               (ALLOC=mimalloc: the receiver on mimalloc; ROUNDS, DURATION, CONNECTIONS)
 #   scripts/bench.sh deliver    `webhook deliver` throughput and peak RSS for 100k events
 #   scripts/bench.sh redis-memory
@@ -51,14 +52,15 @@ bench_http() {
     local results="$tmp/results.txt"
     : >"$results"
     for round in $(seq 1 "$ROUNDS"); do
-        for mode in bare verify memory redis; do
+        for mode in bare verify memory redis memory-duplicates redis-duplicates; do
             redis-cli -p "$redis_port" flushall >/dev/null
-            target/release/bench-server --mode "$mode" --redis-url "redis://127.0.0.1:$redis_port" >"$tmp/server.log" 2>&1 &
+            target/release/bench-server --mode "$mode" --prefill 10000 --redis-url "redis://127.0.0.1:$redis_port" >"$tmp/server.log" 2>&1 &
             local pid=$!
             wait_for_line "$tmp/server.log" "listening on"
             local url; url="$(grep -o 'http://[0-9.:]*' "$tmp/server.log")/"
             local s0 r0; s0="$(cpu_ticks "$pid")"; r0="$(cpu_ticks "$redis_pid")"
-            WRK_RUN="$mode$round" WRK_BODY="$body" WRK_TS="$ts" WRK_SIG="$sig" \
+            local dup=0; [[ "$mode" == *-duplicates ]] && dup=10000
+            WRK_RUN="$mode$round" WRK_DUP="$dup" WRK_BODY="$body" WRK_TS="$ts" WRK_SIG="$sig" \
                 wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s scripts/wrk-webhook.lua "$url" >"$tmp/wrk.log" 2>&1
             local s1 r1; s1="$(cpu_ticks "$pid")"; r1="$(cpu_ticks "$redis_pid")"
             kill "$pid"; wait "$pid" 2>/dev/null || true
@@ -82,7 +84,7 @@ for mode, v in runs.items():
     rounds = ", ".join(f"{r:.0f}" for r, _ in v)
     server_us = statistics.median(s for s, _ in cpu[mode])
     redis_us = statistics.median(r for _, r in cpu[mode])
-    print(f"{mode:7} {med[mode]:9.0f} req/s  x bare {med[mode] / med['bare']:.2f}"
+    print(f"{mode:17} {med[mode]:9.0f} req/s  x bare {med[mode] / med['bare']:.2f}"
           f"  x verify {med[mode] / med['verify']:.2f}"
           f"  CPU/request: receiver {server_us:.1f} us, redis-server {redis_us:.1f} us"
           f"  (rounds: {rounds}; non-2xx {sum(n for _, n in v)})")

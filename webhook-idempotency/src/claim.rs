@@ -518,7 +518,8 @@ async fn complete(
             Ok(false) => {
                 tracing::warn!(
                     event_id = %event.logged(),
-                    "claim lost before completion (its lease expired): outcome not recorded"
+                    "claim lost before completion (its lease expired): another delivery \
+                     may have run the handler too; this outcome is recorded"
                 );
                 return;
             }

@@ -5,6 +5,11 @@
 //! cargo run --release -p webhook-e2e --bin bench-server -- --mode verify
 //! ```
 //!
+//! The `*-duplicates` modes first complete `--prefill` events (ids
+//! `dup_0` … through the whole stack, before listening) so that a load
+//! script cycling over those ids (`WRK_DUP` in `scripts/wrk-webhook.lua`)
+//! sends nothing but duplicates of completed events.
+//!
 //! It prints `listening on http://ADDR` once bound. Verification uses the
 //! default scheme with the secret `bench-secret` and no timestamp check, so
 //! one pre-signed request stays valid for the whole run. Dedupe keys on
@@ -15,12 +20,15 @@
 
 use anyhow::Context as _;
 use axum::Router;
+use axum::body::Body;
 use axum::body::Bytes;
 use axum::routing::post;
 use clap::{Parser, ValueEnum};
+use http::Request;
 use tokio::net::TcpListener;
+use tower::ServiceExt as _;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, RedisStore, Store};
-use webhook_verify::{Scheme, Verifier, VerifyLayer};
+use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
 
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
@@ -36,6 +44,10 @@ enum Mode {
     Memory,
     /// Verify and dedupe in Redis.
     Redis,
+    /// As `memory`, with `--prefill` events completed before listening.
+    MemoryDuplicates,
+    /// As `redis`, with `--prefill` events completed before listening.
+    RedisDuplicates,
 }
 
 #[derive(Debug, Parser)]
@@ -46,6 +58,10 @@ struct Args {
     port: u16,
     #[arg(long, default_value = "redis://127.0.0.1:6379")]
     redis_url: String,
+    /// Events `dup_0`, `dup_1`, … completed before listening, in the
+    /// `*-duplicates` modes.
+    #[arg(long, default_value_t = 10_000)]
+    prefill: u32,
 }
 
 /// Dedupe keyed on the load script's unique `X-Webhook-Id` (see the
@@ -61,6 +77,22 @@ async fn handler(body: Bytes) -> &'static str {
     "ok"
 }
 
+/// Completes events `dup_0` … `dup_{count - 1}` through `app`.
+async fn prefill(app: &Router, count: u32) -> anyhow::Result<()> {
+    let signer = Signer::new(Scheme::Webhook, "bench-secret")?;
+    let body = br#"{"id":"evt","type":"bench"}"#;
+    let signature = signer.sign(body, 1_700_000_000, None)?;
+    for n in 0..count {
+        let mut req = Request::post("/")
+            .header("x-webhook-id", format!("dup_{n}"))
+            .body(Body::from(&body[..]))?;
+        req.headers_mut().extend(signature.clone());
+        let res = app.clone().oneshot(req).await?;
+        anyhow::ensure!(res.status() == 200, "prefill answered {}", res.status());
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -72,19 +104,24 @@ async fn main() -> anyhow::Result<()> {
         Ok(VerifyLayer::new(verifier))
     };
     let route = Router::new().route("/", post(handler));
+    let redis = || async {
+        RedisStore::connect(&args.redis_url)
+            .await
+            .with_context(|| format!("connecting to {}", args.redis_url))
+    };
     let app = match args.mode {
         Mode::Bare => route,
         Mode::Verify => route.layer(verify()?),
-        Mode::Memory => route
+        Mode::Memory | Mode::MemoryDuplicates => route
             .layer(dedupe(MemoryStore::new().max_entries(10_000_000))?)
             .layer(verify()?),
-        Mode::Redis => {
-            let store = RedisStore::connect(&args.redis_url)
-                .await
-                .with_context(|| format!("connecting to {}", args.redis_url))?;
-            route.layer(dedupe(store)?).layer(verify()?)
+        Mode::Redis | Mode::RedisDuplicates => {
+            route.layer(dedupe(redis().await?)?).layer(verify()?)
         }
     };
+    if matches!(args.mode, Mode::MemoryDuplicates | Mode::RedisDuplicates) {
+        prefill(&app, args.prefill).await?;
+    }
     let listener = TcpListener::bind(("127.0.0.1", args.port)).await?;
     println!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app).await?;

@@ -282,21 +282,26 @@ impl MemoryStore {
         let expires = deadline(now, retention)?;
         let id = record_id(key);
         let mut inner = self.lock();
+        let completed = State::Completed {
+            outcome: Box::new(outcome.clone()),
+            fingerprint,
+        };
         let Some(entry) = inner.live(id, now) else {
+            // The claim expired: the outcome is recorded anyway, if there
+            // is room for it.
+            if inner.entries.len() >= self.max_entries {
+                inner.make_room(now, self.max_entries, self.when_full)?;
+            }
+            inner.insert(id, expires, completed);
             return Ok(false);
         };
-        match &entry.state {
-            State::InProgress { owner, .. } if *owner == token => {
-                entry.state = State::Completed {
-                    outcome: Box::new(outcome.clone()),
-                    fingerprint,
-                };
-                inner.set_expiry(id, expires);
-                Ok(true)
-            }
-            State::Completed { .. } => Ok(true),
-            State::InProgress { .. } => Ok(false),
-        }
+        let ours = match &entry.state {
+            State::InProgress { owner, .. } => *owner == token,
+            State::Completed { .. } => true,
+        };
+        entry.state = completed;
+        inner.set_expiry(id, expires);
+        Ok(ours)
     }
 
     fn release_now(&self, key: &str, token: OwnerToken) -> bool {
@@ -535,15 +540,28 @@ mod tests {
             }
         );
         clock.advance(Duration::from_secs(1));
-        // a's lease ran out: b takes over, and a is fenced out.
+        // a's lease ran out: b takes over; a can neither give the event
+        // back nor keep it.
         assert_eq!(
             store.acquire_now("k", b, fp(), LEASE).unwrap(),
             Acquire::Acquired
         );
-        assert!(!store.complete_now("k", a, &ok(), None, TTL).unwrap());
         assert!(!store.release_now("k", a));
         assert!(!store.extend_now("k", a, LEASE).unwrap());
         assert!(store.extend_now("k", b, LEASE).unwrap());
+        // a's handler finished all the same: its outcome is recorded over
+        // b's claim, and a hears that its lease had run out.
+        assert!(!store.complete_now("k", a, &ok(), None, TTL).unwrap());
+        assert!(matches!(
+            store.acquire_now("k", OwnerToken::from_u128(3), fp(), LEASE).unwrap(),
+            Acquire::Completed { outcome, .. } if outcome.status == StatusCode::OK
+        ));
+        assert!(
+            !store.extend_now("k", b, LEASE).unwrap(),
+            "b's claim is gone"
+        );
+        // b finishes too: the event is completed already; the last outcome
+        // is kept, for the full retention.
         let accepted = Outcome::new(StatusCode::ACCEPTED);
         assert!(store.complete_now("k", b, &accepted, None, TTL).unwrap());
         assert!(store.complete_now("k", b, &accepted, None, TTL).unwrap());

@@ -13,9 +13,11 @@
 //!   retention TTL. Nothing else: completed records are most of a store's
 //!   memory (see the crate docs on sizing).
 //!
-//! All four operations are atomic and conditional on the owner token, so a
-//! worker whose lease ran out (and whose key may now belong to someone else)
-//! can neither complete nor release it: it is *fenced out*.
+//! All four operations are atomic. Release and extend are conditional on the
+//! owner token, so a worker whose lease ran out (and whose key may now
+//! belong to someone else) can neither give the event back nor keep it: it
+//! is *fenced out*. Complete is not: it records a fact (the handler ran to
+//! a final answer), whoever holds the key by then.
 
 use std::fmt;
 use std::future::Future;
@@ -90,17 +92,21 @@ pub trait Store: fmt::Debug + Send + Sync + 'static {
         lease: Duration,
     ) -> BoxFuture<'a, Result<Acquire, StoreError>>;
 
-    /// Marks `key` completed with `outcome`, kept for `retention`, if `token`
-    /// still owns its claim. `fingerprint` is kept with the outcome when
-    /// given (the layer gives it in strict mode, [`OnMismatch::Reject`]);
-    /// a completed record holds nothing else, not even its owner.
+    /// Records `outcome` as the event's, kept for `retention`, whatever
+    /// `key` holds. `fingerprint` is kept with it when given (the layer
+    /// gives it in strict mode, [`OnMismatch::Reject`]); a completed record
+    /// holds nothing else, not even its owner.
     ///
-    /// Returns `true` when the event is completed after the call: by this
-    /// call, or already (a repeated call whose first answer was lost — or,
-    /// since a completed record no longer names its owner, another worker
-    /// that completed it after this claim's lease ran out). Returns `false`,
-    /// changing nothing, when the key has no record or another token's
-    /// claim.
+    /// The handler ran to a final answer: that is a fact even when this
+    /// claim's lease ran out meanwhile, so the outcome is recorded then too
+    /// — over another worker's claim, or in place of a record that expired
+    /// — and the event is not run once more by the next retry. The last
+    /// completion's outcome is the one kept.
+    ///
+    /// Returns whether `token` still owned the claim (or the event was
+    /// completed already, e.g. by a repeated call whose answer was lost).
+    /// `false` means the lease ran out first: another delivery may have
+    /// run the handler too, which the layer logs.
     ///
     /// [`OnMismatch::Reject`]: crate::OnMismatch::Reject
     fn complete<'a>(

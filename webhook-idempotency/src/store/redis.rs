@@ -2,14 +2,18 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::StatusCode;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster_async::ClusterConnection;
-use redis::{FromRedisValue, RedisError, Script};
+use redis::{ErrorKind, FromRedisValue, RedisError, Script, ServerErrorKind};
+
+mod autopipeline;
+
+use autopipeline::AutoPipeline;
 
 use super::{Acquire, BoxFuture, Fingerprint, Outcome, OwnerToken, Store, check_ttl};
 use crate::error::{StoreError, StoreErrorKind};
@@ -33,39 +37,23 @@ pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
 // about 130 (see the crate docs on sizing).
 //
 // Acquire is one native command, `SET key claim NX PX lease GET` (Redis ≥ 7):
-// it creates the claim or returns the record it found, atomically. The
-// other operations compare the owner token first, so they are Lua scripts,
-// each on exactly one key (KEYS[1]): Redis Cluster needs no hash tags. Each
-// writes with one command that sets the value and the expiry together, and
-// that command checks its TTL argument before writing anything (the Rust
-// side refuses out-of-range durations before sending them, too).
+// it creates the claim or returns the record it found, atomically. Complete
+// is one too, `SET key record PX retention GET`: it records the outcome
+// whoever holds the key (see `Store::complete`) and returns what it
+// replaced, which tells whether the claim was still ours. Release and
+// extend compare the owner token first, so they are Lua scripts, each on
+// exactly one key (KEYS[1]): Redis Cluster needs no hash tags. Every write
+// is one command that sets the value and the expiry together and checks
+// its TTL argument before writing anything (the Rust side refuses
+// out-of-range durations before sending them, too).
 
 /// The first byte of an in-progress record.
 const CLAIM_TAG: u8 = b'p';
 /// The length of an in-progress record.
 const CLAIM_LEN: usize = 33;
 
-static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local v = redis.call('GET', KEYS[1])
-if not v then
-  return 0
-end
-if string.byte(v, 1) ~= 112 then
-  return 1
-end
-if string.sub(v, 2, 17) ~= ARGV[1] then
-  return 0
-end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1
-",
-    )
-});
-
-static RELEASE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+static RELEASE: LazyLock<Lua> = LazyLock::new(|| {
+    Lua::new(
         r"
 local v = redis.call('GET', KEYS[1])
 if v and string.byte(v, 1) == 112 and string.sub(v, 2, 17) == ARGV[1] then
@@ -77,8 +65,8 @@ return 0
     )
 });
 
-static EXTEND: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+static EXTEND: LazyLock<Lua> = LazyLock::new(|| {
+    Lua::new(
         r"
 local v = redis.call('GET', KEYS[1])
 if v and string.byte(v, 1) == 112 and string.sub(v, 2, 17) == ARGV[1] then
@@ -89,6 +77,31 @@ return 0
 ",
     )
 });
+
+/// A Lua script: its source (to load it) and its SHA-1 (to call it).
+struct Lua {
+    source: &'static str,
+    script: Script,
+}
+
+impl Lua {
+    fn new(source: &'static str) -> Self {
+        Lua {
+            source,
+            script: Script::new(source),
+        }
+    }
+
+    /// `EVALSHA` of this script on `key` with `args`.
+    fn call(&self, key: &str, args: &[&[u8]]) -> redis::Cmd {
+        let mut cmd = redis::cmd("EVALSHA");
+        cmd.arg(self.script.get_hash()).arg(1).arg(key);
+        for arg in args {
+            cmd.arg(*arg);
+        }
+        cmd
+    }
+}
 
 /// An in-progress record.
 fn claim_record(token: OwnerToken, fingerprint: Fingerprint) -> [u8; CLAIM_LEN] {
@@ -175,7 +188,8 @@ enum Found {
 
 #[derive(Clone)]
 enum Connection {
-    Single(ConnectionManager),
+    /// One node, through the auto-pipelining queue.
+    Single(Arc<AutoPipeline>),
     Cluster(ClusterConnection),
 }
 
@@ -295,7 +309,7 @@ impl RedisStore {
     /// A store over an existing [`ConnectionManager`].
     pub fn from_connection_manager(manager: ConnectionManager) -> Self {
         RedisStore {
-            connection: Connection::Single(manager),
+            connection: Connection::Single(Arc::new(AutoPipeline::new(manager))),
             timeout: DEFAULT_OPERATION_TIMEOUT,
         }
     }
@@ -317,32 +331,48 @@ impl RedisStore {
         self
     }
 
-    /// Runs `script` on `key`, bounded by the store's timeout.
+    /// Runs `lua` on `key`, bounded by the store's timeout.
     async fn run<T: FromRedisValue>(
         &self,
-        script: &Script,
+        lua: &Lua,
         key: &str,
         args: &[&[u8]],
     ) -> Result<T, StoreError> {
-        let mut invocation = script.key(key);
-        for arg in args {
-            invocation.arg(*arg);
-        }
         let call = async {
-            match self.connection.clone() {
-                Connection::Single(mut con) => invocation.invoke_async(&mut con).await,
-                Connection::Cluster(mut con) => invocation.invoke_async(&mut con).await,
+            match &self.connection {
+                Connection::Single(pipeline) => {
+                    let value = match pipeline.query(lua.call(key, args)).await {
+                        // Not loaded yet, or Redis restarted since: load it.
+                        Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                            let mut load = redis::cmd("SCRIPT");
+                            load.arg("LOAD").arg(lua.source);
+                            pipeline.query(load).await?;
+                            pipeline.query(lua.call(key, args)).await?
+                        }
+                        reply => reply?,
+                    };
+                    Ok(redis::from_redis_value(value)?)
+                }
+                Connection::Cluster(con) => {
+                    let mut invocation = lua.script.key(key);
+                    for arg in args {
+                        invocation.arg(*arg);
+                    }
+                    invocation.invoke_async(&mut con.clone()).await
+                }
             }
         };
         self.bounded(call).await
     }
 
     /// Sends `cmd`, bounded by the store's timeout.
-    async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
+    async fn query<T: FromRedisValue>(&self, cmd: redis::Cmd) -> Result<T, StoreError> {
         let call = async {
-            match self.connection.clone() {
-                Connection::Single(mut con) => cmd.query_async(&mut con).await,
-                Connection::Cluster(mut con) => cmd.query_async(&mut con).await,
+            match &self.connection {
+                Connection::Single(pipeline) => {
+                    Ok(redis::from_redis_value(pipeline.query(cmd).await?)?)
+                }
+                Connection::Cluster(con) => cmd.query_async(&mut con.clone()).await,
             }
         };
         self.bounded(call).await
@@ -401,7 +431,7 @@ impl Store for RedisStore {
                 .arg("PX")
                 .arg(lease)
                 .arg("GET");
-            let found: Option<Vec<u8>> = self.query(&set).await.map_err(needs_redis_7)?;
+            let found: Option<Vec<u8>> = self.query(set).await.map_err(needs_redis_7)?;
             let Some(found) = found else {
                 return Ok(Acquire::Acquired);
             };
@@ -410,7 +440,9 @@ impl Store for RedisStore {
                 Some(Found::Claim(owner, _)) if owner == token => Ok(Acquire::Acquired),
                 Some(Found::Claim(_, fingerprint)) => {
                     // Only on this path (409) does the lease left matter.
-                    let pttl: i64 = self.query(redis::cmd("PTTL").arg(key)).await?;
+                    let mut pttl = redis::cmd("PTTL");
+                    pttl.arg(key);
+                    let pttl: i64 = self.query(pttl).await?;
                     Ok(Acquire::InProgress {
                         // -2 (expired since) or -1 (cannot happen: claims
                         // are always written with a TTL) read as 0.
@@ -436,16 +468,20 @@ impl Store for RedisStore {
         retention: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
-            let retention = millis("retention", retention)?.to_string();
-            let record = completed_record(outcome, fingerprint);
-            let done: i64 = self
-                .run(
-                    &COMPLETE,
-                    key,
-                    &[&token_bytes(token), &record, retention.as_bytes()],
-                )
-                .await?;
-            Ok(done == 1)
+            let retention = millis("retention", retention)?;
+            let mut set = redis::cmd("SET");
+            set.arg(key)
+                .arg(completed_record(outcome, fingerprint))
+                .arg("PX")
+                .arg(retention)
+                .arg("GET");
+            let found: Option<Vec<u8>> = self.query(set).await?;
+            Ok(match found.as_deref().map(parse_record) {
+                Some(Some(Found::Claim(owner, _))) => owner == token,
+                Some(Some(Found::Completed(..))) => true,
+                // Expired, or not a record of this store: replaced.
+                None | Some(None) => false,
+            })
         })
     }
 
