@@ -4,7 +4,8 @@
 #   scripts/bench.sh verify     criterion verify throughput next to openssl
 #   scripts/bench.sh http       req/s with wrk: bare route / verify / + memory dedupe / + Redis dedupe,
 #                               first deliveries, then duplicates of completed events (*-duplicates)
-#                               (ALLOC=mimalloc: the receiver on mimalloc; ROUNDS, DURATION, CONNECTIONS)
+#                               (ALLOC=mimalloc: the receiver on mimalloc; PIN=1: redis-server alone on
+#                               the last CPU, receiver and wrk on the others; ROUNDS, DURATION, CONNECTIONS)
 #   scripts/bench.sh deliver    `webhook deliver` throughput and peak RSS for 100k events
 #   scripts/bench.sh redis-memory
 #                               Redis bytes per completed event (INFO memory over EVENTS, default 50,000)
@@ -44,24 +45,31 @@ bench_http() {
     local ts=1700000000
     local sig; sig="v1=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac bench-secret -r | cut -d' ' -f1)"
     local redis_port; redis_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$tmp/redis.log" 2>&1 &
+    # PIN=1: redis-server on a core of its own, everything else on the rest.
+    local pin_redis=() pin_rest=()
+    if [[ "${PIN:-0}" == 1 ]]; then
+        local last=$(( $(nproc) - 1 ))
+        (( last > 0 )) || { echo "bench.sh: PIN=1 needs 2 CPUs or more" >&2; exit 1; }
+        pin_redis=(taskset -c "$last"); pin_rest=(taskset -c "0-$(( last - 1 ))")
+    fi
+    "${pin_redis[@]}" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$tmp/redis.log" 2>&1 &
     local redis_pid=$!
     trap 'kill $redis_pid 2>/dev/null; wait $redis_pid 2>/dev/null || true' RETURN
     wait_for_line "$tmp/redis.log" "Ready to accept connections"
-    echo "== HTTP req/s, wrk -t2 -c$CONNECTIONS -d$DURATION, 1 KiB body, median of $ROUNDS rounds (modes alternate within a round) =="
+    echo "== HTTP req/s, wrk -t2 -c$CONNECTIONS -d$DURATION, 1 KiB body, median of $ROUNDS rounds (modes alternate within a round)${PIN:+, PIN=$PIN} =="
     local results="$tmp/results.txt"
     : >"$results"
     for round in $(seq 1 "$ROUNDS"); do
         for mode in bare verify memory redis memory-duplicates redis-duplicates; do
             redis-cli -p "$redis_port" flushall >/dev/null
-            target/release/bench-server --mode "$mode" --prefill 10000 --redis-url "redis://127.0.0.1:$redis_port" >"$tmp/server.log" 2>&1 &
+            "${pin_rest[@]}" target/release/bench-server --mode "$mode" --prefill 10000 --redis-url "redis://127.0.0.1:$redis_port" >"$tmp/server.log" 2>&1 &
             local pid=$!
             wait_for_line "$tmp/server.log" "listening on"
             local url; url="$(grep -o 'http://[0-9.:]*' "$tmp/server.log")/"
             local s0 r0; s0="$(cpu_ticks "$pid")"; r0="$(cpu_ticks "$redis_pid")"
             local dup=0; [[ "$mode" == *-duplicates ]] && dup=10000
             WRK_RUN="$mode$round" WRK_DUP="$dup" WRK_BODY="$body" WRK_TS="$ts" WRK_SIG="$sig" \
-                wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s scripts/wrk-webhook.lua "$url" >"$tmp/wrk.log" 2>&1
+                "${pin_rest[@]}" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s scripts/wrk-webhook.lua "$url" >"$tmp/wrk.log" 2>&1
             local s1 r1; s1="$(cpu_ticks "$pid")"; r1="$(cpu_ticks "$redis_pid")"
             kill "$pid"; wait "$pid" 2>/dev/null || true
             echo "$mode $(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.log") $(awk '/non-2xx/ {print $2}' "$tmp/wrk.log")" \

@@ -405,3 +405,82 @@ async fn operation_timeout_can_exceed_the_default() {
         Acquire::Acquired
     );
 }
+
+/// Commands of concurrent operations share pipelines: one command's server
+/// error (a key holding a value of the wrong type) is that operation's
+/// alone, and scripts flushed from Redis (as a restart does) are loaded
+/// again, inside a pipeline as well.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_operations_keep_their_own_replies() {
+    use webhook_idempotency::store::{Acquire, Fingerprint, OwnerToken, Store};
+    let server = start_redis().await;
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut admin = client.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg("k:hash")
+        .arg("f")
+        .arg("v")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    let lease = Duration::from_secs(60);
+    let fp = Fingerprint::of(b"{}");
+    for round in 0..3 {
+        if round > 0 {
+            let _: () = redis::cmd("SCRIPT")
+                .arg("FLUSH")
+                .query_async(&mut admin)
+                .await
+                .unwrap();
+        }
+        let tokens: Vec<OwnerToken> = (0..200).map(|_| OwnerToken::random()).collect();
+        let acquires = tokens.iter().enumerate().map(|(i, token)| {
+            let store = &store;
+            async move {
+                if i == 100 {
+                    store.acquire("k:hash", *token, fp, lease).await
+                } else {
+                    store
+                        .acquire(&format!("k:{round}:{i}"), *token, fp, lease)
+                        .await
+                }
+            }
+        });
+        let results = futures_util::future::join_all(acquires).await;
+        for (i, result) in results.iter().enumerate() {
+            if i == 100 {
+                assert!(result.is_err(), "WRONGTYPE must fail: {result:?}");
+            } else {
+                assert_eq!(result.as_ref().unwrap(), &Acquire::Acquired, "{i}");
+            }
+        }
+        // Half renewed, half released, concurrently: scripts, reloaded.
+        let scripts = tokens
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 100)
+            .map(|(i, token)| {
+                let (store, key) = (&store, format!("k:{round}:{i}"));
+                async move {
+                    if i % 2 == 0 {
+                        store.extend(&key, *token, lease).await
+                    } else {
+                        store.release(&key, *token).await
+                    }
+                }
+            });
+        for result in futures_util::future::join_all(scripts).await {
+            assert!(result.unwrap(), "round {round}");
+        }
+        // Wrong owners are refused, in the same pipelines.
+        let stranger = OwnerToken::random();
+        let refused = (0..200).filter(|i| *i != 100).map(|i| {
+            let (store, key) = (&store, format!("k:{round}:{i}"));
+            async move { store.extend(&key, stranger, lease).await }
+        });
+        for result in futures_util::future::join_all(refused).await {
+            assert!(!result.unwrap());
+        }
+    }
+}

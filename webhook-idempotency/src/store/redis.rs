@@ -94,13 +94,23 @@ impl Lua {
 
     /// `EVALSHA` of this script on `key` with `args`.
     fn call(&self, key: &str, args: &[&[u8]]) -> redis::Cmd {
-        let mut cmd = redis::cmd("EVALSHA");
+        let bytes = 40 + key.len() + args.iter().map(|a| a.len()).sum::<usize>();
+        let mut cmd = command("EVALSHA", 4 + args.len(), bytes);
         cmd.arg(self.script.get_hash()).arg(1).arg(key);
         for arg in args {
             cmd.arg(*arg);
         }
         cmd
     }
+}
+
+/// A command named `name` with room for `args` more arguments and about
+/// `bytes` of them, so that building it allocates once.
+fn command(name: &str, args: usize, bytes: usize) -> redis::Cmd {
+    // Each argument is framed by `$len\r\n…\r\n`: at most 25 bytes more.
+    let mut cmd = redis::Cmd::with_capacity(args + 1, name.len() + bytes + 25 * (args + 1));
+    cmd.arg(name);
+    cmd
 }
 
 /// An in-progress record.
@@ -195,15 +205,24 @@ enum Connection {
 
 /// A [`Store`] on Redis, shared by any number of receiver processes.
 ///
-/// One hash per event under the layer's key; every operation is one Lua
-/// script on that one key (so Redis Cluster needs no hash tags), bounded by a
-/// per-operation timeout ([`DEFAULT_OPERATION_TIMEOUT`], see
-/// [`timeout`](Self::timeout)) so a hung Redis cannot hang requests.
+/// One compact string per event under the layer's key (about 135 bytes of
+/// Redis memory per completed event; see the crate docs on sizing). Claim
+/// and completion are native `SET … GET` commands, release and renewal a
+/// Lua script each; every operation touches that one key (so Redis Cluster
+/// needs no hash tags) and is bounded by a per-operation timeout
+/// ([`DEFAULT_OPERATION_TIMEOUT`], see [`timeout`](Self::timeout)) so a hung
+/// Redis cannot hang requests. Needs Redis 7.0 or later (or a compatible
+/// server, such as Valkey).
 ///
 /// - [`connect`](Self::connect) / [`open`](Self::open): a single node through
 ///   a [`ConnectionManager`], which reconnects in the background after a
 ///   failure — a restarted Redis is picked up without rebuilding anything.
-/// - [`cluster`](Self::cluster): Redis Cluster.
+///   Commands from concurrent requests are *auto-pipelined*: what is queued
+///   while a pipeline is in flight leaves as the next one, so under load
+///   Redis reads and answers dozens of commands per system call (a lone
+///   command still leaves at once).
+/// - [`cluster`](Self::cluster): Redis Cluster, each command sent to its
+///   key's node.
 ///
 /// Redis configuration matters for the guarantees: use
 /// `maxmemory-policy noeviction` (an evicted claim or outcome means a
@@ -424,7 +443,7 @@ impl Store for RedisStore {
     ) -> BoxFuture<'a, Result<Acquire, StoreError>> {
         Box::pin(async move {
             let lease = millis("lease", lease)?;
-            let mut set = redis::cmd("SET");
+            let mut set = command("SET", 6, key.len() + CLAIM_LEN + 32);
             set.arg(key)
                 .arg(&claim_record(token, fingerprint)[..])
                 .arg("NX")
@@ -469,12 +488,9 @@ impl Store for RedisStore {
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
             let retention = millis("retention", retention)?;
-            let mut set = redis::cmd("SET");
-            set.arg(key)
-                .arg(completed_record(outcome, fingerprint))
-                .arg("PX")
-                .arg(retention)
-                .arg("GET");
+            let record = completed_record(outcome, fingerprint);
+            let mut set = command("SET", 5, key.len() + record.len() + 32);
+            set.arg(key).arg(record).arg("PX").arg(retention).arg("GET");
             let found: Option<Vec<u8>> = self.query(set).await?;
             Ok(match found.as_deref().map(parse_record) {
                 Some(Some(Found::Claim(owner, _))) => owner == token,

@@ -83,12 +83,15 @@ impl AutoPipeline {
 /// out, and starts over; ends when every store handle is gone.
 async fn send_pipelines(mut queue: mpsc::Receiver<Op>, mut connection: ConnectionManager) {
     let mut ops = Vec::with_capacity(MAX_BATCH);
+    // Reused from one pipeline to the next: no allocation per round trip
+    // but the encoded pipeline's.
+    let mut pipe = redis::Pipeline::with_capacity(MAX_BATCH);
+    // One reply per command, errors included: one command's error is not
+    // its neighbours'.
+    pipe.ignore_errors();
+    let mut replies = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut ops, MAX_BATCH).await > 0 {
-        let mut pipe = redis::pipe();
-        // One reply per command, errors included: one command's error is
-        // not its neighbours'.
-        pipe.ignore_errors();
-        let mut replies = Vec::with_capacity(ops.len());
+        pipe.clear();
         for op in ops.drain(..) {
             pipe.add_command(op.cmd);
             replies.push(op.reply);
@@ -99,7 +102,7 @@ async fn send_pipelines(mut queue: mpsc::Receiver<Op>, mut connection: Connectio
             .await
         {
             Ok(results) if results.len() == replies.len() => {
-                for (reply, result) in replies.into_iter().zip(results) {
+                for (reply, result) in replies.drain(..).zip(results) {
                     let _ = reply.send(result);
                 }
             }
@@ -108,12 +111,12 @@ async fn send_pipelines(mut queue: mpsc::Receiver<Op>, mut connection: Connectio
                     ErrorKind::UnexpectedReturnType,
                     "a pipeline reply with the wrong number of results",
                 ));
-                for reply in replies {
+                for reply in replies.drain(..) {
                     let _ = reply.send(Err(e.clone()));
                 }
             }
             Err(e) => {
-                for reply in replies {
+                for reply in replies.drain(..) {
                     let _ = reply.send(Err(e.clone()));
                 }
             }
