@@ -1,4 +1,4 @@
-//! The life of one event in its own task: acquire a claim, run the handler,
+//! The life of one event: acquire a claim, run the handler,
 //! record the outcome (complete) or give the event back (release).
 //!
 //! ```text
@@ -13,6 +13,7 @@
 //! retrying with backoff for up to a lease while the claim is renewed
 //! ```
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -41,7 +42,7 @@ use crate::store::{Acquire, Fingerprint, Outcome, OwnerToken};
 
 type Answer<B, E> = Result<Response<ResponseBody<B>>, E>;
 
-/// Where the task sends the answer for the waiting request.
+/// Where the event's work sends the answer for the waiting request.
 pub(crate) type Reply<B, E> = oneshot::Sender<Answer<B, E>>;
 
 /// The first pause between two attempts to record an outcome.
@@ -81,12 +82,12 @@ pub(crate) async fn process<S, ResBody>(
     };
     let answer = match acquire(&config, &event, token, fingerprint).await {
         Ok(Acquire::Acquired) => {
-            // Boxed: its state (handler, timeout, body reading, recording)
-            // is large, and a task's future is moved when it is spawned;
-            // only claimed events pay for this allocation.
             // Completed records keep the fingerprint only in strict mode.
             let kept = (config.on_mismatch == OnMismatch::Reject).then_some(fingerprint);
-            return Box::pin(run_claimed(
+            // Boxed: its state (handler, timeout, body reading, recording)
+            // is large, and this future is boxed for every event (it may
+            // move to a task); only claimed events pay for that state.
+            let work = Box::pin(run_claimed(
                 config,
                 inner,
                 parts,
@@ -98,8 +99,11 @@ pub(crate) async fn process<S, ResBody>(
                 },
                 acquired_at,
                 reply,
-            ))
-            .await;
+            ));
+            // Awaited in a statement of its own: a temporary of the
+            // statement that awaits would keep room for the unboxed future
+            // in this one's state, for every event.
+            return work.await;
         }
         Ok(Acquire::Completed {
             outcome,
@@ -165,7 +169,10 @@ pub(crate) async fn process<S, ResBody>(
                     error = %e,
                     "idempotency store unavailable: running the handler WITHOUT deduplication (fail-open)"
                 );
-                let answer = call_plain(inner, parts, bytes).await;
+                // Boxed, in a statement of its own: the handler's future
+                // would otherwise make every event's state larger.
+                let plain = Box::pin(call_plain(inner, parts, bytes));
+                let answer = plain.await;
                 if let Ok(res) = &answer
                     && config.is_final(res.status())
                 {
@@ -315,12 +322,12 @@ async fn run_claimed<S, ResBody>(
     // Its own task, so neither a handler that blocks its thread nor one
     // that never wakes up again keeps the timeout below from firing.
     let mut handler = tokio::spawn(inner.call(req));
-    tokio::select! {
+    // The caller's answer: the handler's (settled below), or a 503 at the
+    // timeout, after which a late outcome is still settled (recorded).
+    let mut reply = Some(reply);
+    let joined = tokio::select! {
         biased;
-        joined = &mut handler => {
-            let answer = settle(&config, &claimed, &mut claim, joined).await;
-            let _ = reply.send(answer);
-        }
+        joined = &mut handler => joined,
         () = tokio::time::sleep(config.handler_timeout) => {
             // Releasing now could run the event again next to what the
             // handler left running; let the lease run out instead.
@@ -332,15 +339,15 @@ async fn run_claimed<S, ResBody>(
                 lease_remaining = ?remaining,
                 "handler timed out: 503; its claim is kept until its lease expires"
             );
-            let _ = reply.send(Ok(rejection_retry_after(
-                &config,
-                Rejection::HandlerTimeout,
-                remaining,
-            )));
+            if let Some(reply) = reply.take() {
+                let _ = reply.send(Ok(rejection_retry_after(
+                    &config,
+                    Rejection::HandlerTimeout,
+                    remaining,
+                )));
+            }
             match tokio::time::timeout(remaining, &mut handler).await {
-                Ok(joined) => {
-                    let _late = settle(&config, &claimed, &mut claim, joined).await;
-                }
+                Ok(joined) => joined,
                 Err(_) => {
                     handler.abort();
                     tracing::warn!(
@@ -348,9 +355,15 @@ async fn run_claimed<S, ResBody>(
                         "handler still running when its lease expired: aborted; \
                          a retry may now process the event"
                     );
+                    return;
                 }
             }
         }
+    };
+    // One `settle` for both ways: its state is most of this future's.
+    let answer = settle(&config, &claimed, &mut claim, joined).await;
+    if let Some(reply) = reply {
+        let _ = reply.send(answer);
     }
 }
 
@@ -365,35 +378,20 @@ where
     ResBody: Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
 {
-    let event = &claimed.event;
-    let res = match joined {
-        Err(e) => {
+    let res = match Ended::of(config, joined) {
+        Ended::Final(res) => res,
+        // One release for every way of not finishing: each call site would
+        // add its own state to this future.
+        Ended::GiveBack { answer, reason } => {
             claim.stop();
-            let reason = if e.is_panic() {
-                "handler panicked"
-            } else {
-                "handler task cancelled"
-            };
-            release(config, claimed, reason).await;
-            return Ok(rejection(config, Rejection::HandlerPanicked));
+            release(config, claimed, &reason).await;
+            return answer;
         }
-        Ok(Err(e)) => {
-            claim.stop();
-            release(config, claimed, "inner service error").await;
-            return Err(e);
-        }
-        Ok(Ok(res)) => res,
     };
-    let status = res.status();
-    if !config.is_final(status) {
-        claim.stop();
-        let reason = format!("handler answered {}", status.as_u16());
-        release(config, claimed, &reason).await;
-        return Ok(res.map(ResponseBody::inner));
-    }
     // Final: the handler's work is done, whatever its body does from here.
+    let status = res.status();
     let (parts, body) = res.into_parts();
-    let (recorded_body, body) = read_to_record(config, event, body).await;
+    let (recorded_body, body) = read_to_record(config, &claimed.event, body).await;
     let outcome = Outcome {
         status,
         headers: cached_headers(&parts.headers, config),
@@ -403,6 +401,42 @@ where
     claim.stop();
     config.counters.incr(Counter::Processed);
     Ok(Response::from_parts(parts, body))
+}
+
+/// How the handler ended: a final response to record, or the event goes
+/// back to the sender (a panic, an inner-service error, a non-final status)
+/// with this answer.
+enum Ended<B, E> {
+    Final(Response<B>),
+    GiveBack {
+        answer: Answer<B, E>,
+        reason: Cow<'static, str>,
+    },
+}
+
+impl<B, E> Ended<B, E> {
+    fn of(config: &Config, joined: Result<Result<Response<B>, E>, JoinError>) -> Self {
+        match joined {
+            Err(e) => Ended::GiveBack {
+                answer: Ok(rejection(config, Rejection::HandlerPanicked)),
+                reason: if e.is_panic() {
+                    "handler panicked"
+                } else {
+                    "handler task cancelled"
+                }
+                .into(),
+            },
+            Ok(Err(e)) => Ended::GiveBack {
+                answer: Err(e),
+                reason: "inner service error".into(),
+            },
+            Ok(Ok(res)) if !config.is_final(res.status()) => Ended::GiveBack {
+                reason: format!("handler answered {}", res.status().as_u16()).into(),
+                answer: Ok(res.map(ResponseBody::inner)),
+            },
+            Ok(Ok(res)) => Ended::Final(res),
+        }
+    }
 }
 
 /// Reads the start of a final response's body: all of it when it fits the
@@ -459,16 +493,24 @@ where
             }
         }
     };
-    let recorded = if complete {
-        let mut whole = BytesMut::with_capacity(len as usize);
-        for frame in &read {
-            if let Some(data) = frame.data_ref() {
-                whole.extend_from_slice(data);
+    let recorded = if !complete {
+        Bytes::new()
+    } else {
+        let mut data = read.iter().filter_map(|frame| frame.data_ref());
+        match (data.next(), data.next()) {
+            (None, _) => Bytes::new(),
+            // One data frame (the common case): shared, not copied.
+            (Some(only), None) => only.clone(),
+            (Some(_), Some(_)) => {
+                let mut whole = BytesMut::with_capacity(len as usize);
+                for frame in &read {
+                    if let Some(data) = frame.data_ref() {
+                        whole.extend_from_slice(data);
+                    }
+                }
+                whole.freeze()
             }
         }
-        whole.freeze()
-    } else {
-        Bytes::new()
     };
     (recorded, ResponseBody::prefixed(read, rest, error))
 }

@@ -411,8 +411,14 @@ impl Visitor<'_> for KeyIs<'_> {
 /// }
 /// # handle(&Request::new(()));
 /// ```
+///
+/// Cheap to clone (the layer hands it to the handler and to its heartbeat):
+/// the id and the key are shared.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EventKey {
+pub struct EventKey(Arc<KeyParts>);
+
+#[derive(Debug, PartialEq, Eq)]
+struct KeyParts {
     id: EventId,
     key: String,
 }
@@ -453,28 +459,28 @@ impl EventKey {
         }
         key.push(':');
         URL_SAFE_NO_PAD.encode_string(&hash[..16], &mut key);
-        EventKey { id, key }
+        EventKey(Arc::new(KeyParts { id, key }))
     }
 
     /// The event id's text, as found in the request.
     pub fn id(&self) -> &str {
-        &self.id.text
+        &self.0.id.text
     }
 
     /// The event id with its kind.
     pub fn event_id(&self) -> &EventId {
-        &self.id
+        &self.0.id
     }
 
     /// The store key: `{prefix}:{scope}:{digest}` (see the type docs).
     pub fn key(&self) -> &str {
-        &self.key
+        &self.0.key
     }
 
     /// The id for log lines: its first 128 characters, and its length when
     /// it is longer.
     pub(crate) fn logged(&self) -> LoggedId<'_> {
-        LoggedId(&self.id.text)
+        LoggedId(&self.0.id.text)
     }
 }
 
@@ -682,7 +688,11 @@ mod tests {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
             "{digest}"
         );
-        let k = |prefix: &str, scope: &str| EventKey::new(prefix, scope, EventId::text("e")).key;
+        let k = |prefix: &str, scope: &str| {
+            EventKey::new(prefix, scope, EventId::text("e"))
+                .key()
+                .to_owned()
+        };
         assert_ne!(k("a:b", "c"), k("a", "b:c"));
         assert_ne!(k("a", "b%3Ac"), k("a", "b:c"));
         assert_eq!(k("a", "b:c"), format!("a:b%3Ac:{}", &k("a", "x")[4..]));

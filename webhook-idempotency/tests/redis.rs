@@ -484,3 +484,49 @@ async fn pipelined_operations_keep_their_own_replies() {
         }
     }
 }
+
+/// The event's work runs inside the request until the request goes away.
+/// A client that disconnects while the claim is still on its way to Redis
+/// (paused here) must not strand it: the rest of the work moves to a task,
+/// the claim lands when Redis is back, the handler runs once and its
+/// outcome is recorded for the sender's retry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_dropped_during_the_claim_still_processes_the_event() {
+    let mut server = start_redis().await;
+    let calls = Calls::default();
+    let layer = layer_on(&server, Duration::from_secs(20))
+        .await
+        .build()
+        .unwrap();
+    let svc = layer.layer(handler(calls.clone(), |_| async { reply(200, "done") }));
+    server.pause();
+    let pending = tokio::spawn({
+        let svc = svc.clone();
+        async move { send(&svc, delivery("evt-gone", "{}")).await }
+    });
+    // Long enough for the request to reach the store and wait on it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !pending.is_finished(),
+        "Redis is paused: nothing can answer"
+    );
+    pending.abort(); // the client goes away
+    assert!(pending.await.unwrap_err().is_cancelled());
+    server.resume();
+    eventually("the detached work runs the handler", || async {
+        calls.get() == 1
+    })
+    .await;
+    let retry = common::poll_reply(
+        "the outcome is recorded",
+        || send(&svc, delivery("evt-gone", "{}")),
+        |r| r.status != StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(
+        (retry.status, retry.body.as_str()),
+        (StatusCode::OK, "done")
+    );
+    assert!(retry.replayed(), "{retry:?}");
+    assert_eq!(calls.get(), 1);
+}

@@ -34,7 +34,7 @@ pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
 // holds such a small integer as a shared object, so the record costs its
 // key and its expiry only. Binary digests, no owner and no field names are
 // what bring a completed record from 418 bytes (a hash of hex fields) to
-// about 130 (see the crate docs on sizing).
+// 135 (see the crate docs on sizing).
 //
 // Acquire is one native command, `SET key claim NX PX lease GET` (Redis ≥ 7):
 // it creates the claim or returns the record it found, atomically. Complete
