@@ -625,6 +625,31 @@ mod tests {
         assert_eq!(store.len(), 1, "the expired records were dropped");
     }
 
+    /// A completion whose claim expired is recorded anyway — when there is
+    /// room. A store full of live records refuses it like a new claim, and
+    /// forgets nothing for it.
+    #[test]
+    fn late_completion_needs_room_like_a_claim() {
+        let clock = ManualClock::new();
+        let store = clock.store().max_entries(2);
+        let (late, t) = (OwnerToken::from_u128(1), OwnerToken::from_u128(2));
+        store
+            .acquire_now("late", late, fp(), Duration::from_secs(1))
+            .unwrap();
+        clock.advance(Duration::from_secs(2));
+        store.acquire_now("a", t, fp(), LEASE).unwrap();
+        store.acquire_now("b", t, fp(), LEASE).unwrap();
+        let err = store
+            .complete_now("late", late, &ok(), None, TTL)
+            .unwrap_err();
+        assert_eq!(err.kind(), StoreErrorKind::Full);
+        assert_eq!(state(&store, "a"), "in progress");
+        assert_eq!(state(&store, "b"), "in progress");
+        assert!(store.release_now("b", t));
+        assert!(!store.complete_now("late", late, &ok(), None, TTL).unwrap());
+        assert_eq!(state(&store, "late"), "completed");
+    }
+
     #[test]
     fn evict_completed_forgets_the_one_closest_to_expiry_never_a_claim() {
         let clock = ManualClock::new();
