@@ -530,3 +530,45 @@ async fn request_dropped_during_the_claim_still_processes_the_event() {
     assert!(retry.replayed(), "{retry:?}");
     assert_eq!(calls.get(), 1);
 }
+
+/// A duplicate that finds the first delivery in progress gets a 409 whose
+/// `Retry-After` is the lease left, never the retention: the record and its
+/// TTL are read together, though the first delivery may complete (and the
+/// key get the retention TTL) between the claim attempt and that read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_of_a_conflict_is_the_lease_even_when_the_event_completes_meanwhile() {
+    const LEASE: Duration = Duration::from_secs(5);
+    let server = start_redis().await;
+    let calls = Calls::default();
+    let layer = layer_on(&server, Duration::from_secs(10))
+        .await
+        .lease(LEASE)
+        .retention(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let svc = layer.layer(handler(calls.clone(), |_| async { reply(200, "ok") }));
+    let mut deliveries = tokio::task::JoinSet::new();
+    for n in 0..200 {
+        for _ in 0..4 {
+            let svc = svc.clone();
+            deliveries
+                .spawn(async move { send(&svc, delivery(&format!("evt-race-{n}"), "{}")).await });
+        }
+    }
+    let mut conflicts = 0;
+    while let Some(reply) = deliveries.join_next().await {
+        let reply = reply.unwrap();
+        match reply.status {
+            StatusCode::OK => {}
+            StatusCode::CONFLICT => {
+                conflicts += 1;
+                let retry_after = reply.retry_after().expect("a 409 says when to retry");
+                assert!(retry_after <= LEASE.as_secs(), "{reply:?}");
+            }
+            _ => panic!("unexpected answer {reply:?}"),
+        }
+    }
+    assert_eq!(calls.get(), 200, "each event ran once");
+    // Not asserted (it depends on timing), but shown when the test fails.
+    eprintln!("{conflicts} conflicts");
+}

@@ -52,6 +52,20 @@ const CLAIM_TAG: u8 = b'p';
 /// The length of an in-progress record.
 const CLAIM_LEN: usize = 33;
 
+/// The record and its TTL, read together: the in-progress path of acquire
+/// needs the lease remaining of the very claim it found.
+static PEEK: LazyLock<Lua> = LazyLock::new(|| {
+    Lua::new(
+        r"
+local v = redis.call('GET', KEYS[1])
+if not v then
+  return false
+end
+return {v, redis.call('PTTL', KEYS[1])}
+",
+    )
+});
+
 static RELEASE: LazyLock<Lua> = LazyLock::new(|| {
     Lua::new(
         r"
@@ -397,6 +411,61 @@ impl RedisStore {
         self.bounded(call).await
     }
 
+    /// Another worker's claim was found: reads the record again with its
+    /// TTL. It may have changed meanwhile: completed (→ its outcome) or
+    /// gone (→ claim it, at most twice more, then report a lease of 0 so
+    /// the sender retries at once).
+    async fn peek(
+        &self,
+        key: &str,
+        token: OwnerToken,
+        fingerprint: Fingerprint,
+        lease: u64,
+    ) -> Result<Acquire, StoreError> {
+        for _ in 0..2 {
+            let peeked: Option<(Vec<u8>, i64)> = self.run(&PEEK, key, &[]).await?;
+            match peeked
+                .as_ref()
+                .map(|(record, pttl)| (parse_record(record), *pttl))
+            {
+                Some((Some(Found::Claim(owner, _)), _)) if owner == token => {
+                    return Ok(Acquire::Acquired);
+                }
+                Some((Some(Found::Claim(_, fingerprint)), pttl)) => {
+                    return Ok(Acquire::InProgress {
+                        // -1 cannot happen (claims are written with a TTL).
+                        lease_remaining: Duration::from_millis(pttl.max(0) as u64),
+                        fingerprint,
+                    });
+                }
+                Some((Some(Found::Completed(outcome, fingerprint)), _)) => {
+                    return Ok(Acquire::Completed {
+                        outcome,
+                        fingerprint,
+                    });
+                }
+                Some((None, _)) => return Err(protocol("a record this store did not write")),
+                None => {
+                    // Released or expired since: try to claim it.
+                    let mut set = command("SET", 6, key.len() + CLAIM_LEN + 32);
+                    set.arg(key)
+                        .arg(&claim_record(token, fingerprint)[..])
+                        .arg("NX")
+                        .arg("PX")
+                        .arg(lease);
+                    let set: Option<String> = self.query(set).await?;
+                    if set.is_some() {
+                        return Ok(Acquire::Acquired);
+                    }
+                }
+            }
+        }
+        Ok(Acquire::InProgress {
+            lease_remaining: Duration::ZERO,
+            fingerprint,
+        })
+    }
+
     async fn bounded<T>(
         &self,
         call: impl Future<Output = Result<T, RedisError>>,
@@ -457,18 +526,10 @@ impl Store for RedisStore {
             match parse_record(&found) {
                 // Our own claim: an earlier attempt landed.
                 Some(Found::Claim(owner, _)) if owner == token => Ok(Acquire::Acquired),
-                Some(Found::Claim(_, fingerprint)) => {
-                    // Only on this path (409) does the lease left matter.
-                    let mut pttl = redis::cmd("PTTL");
-                    pttl.arg(key);
-                    let pttl: i64 = self.query(pttl).await?;
-                    Ok(Acquire::InProgress {
-                        // -2 (expired since) or -1 (cannot happen: claims
-                        // are always written with a TTL) read as 0.
-                        lease_remaining: Duration::from_millis(pttl.max(0) as u64),
-                        fingerprint,
-                    })
-                }
+                // Only this path (409) needs the lease left, read with the
+                // record in one script: a PTTL sent after the SET could see
+                // the record completed meanwhile and report its retention.
+                Some(Found::Claim(..)) => self.peek(key, token, fingerprint, lease).await,
                 Some(Found::Completed(outcome, fingerprint)) => Ok(Acquire::Completed {
                     outcome,
                     fingerprint,
