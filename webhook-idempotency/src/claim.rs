@@ -26,8 +26,7 @@ use http::request::Parts;
 use http::{HeaderMap, Request, Response};
 use http_body::Body;
 use http_body_util::BodyExt;
-use tokio::sync::oneshot;
-use tokio::task::JoinError;
+use tokio::task::{JoinError, JoinHandle};
 use tokio::time::Instant;
 use tower_service::Service;
 
@@ -42,14 +41,10 @@ use crate::store::{Acquire, Fingerprint, Outcome, OwnerToken};
 
 type Answer<B, E> = Result<Response<ResponseBody<B>>, E>;
 
-/// Where the event's work sends the answer for the waiting request.
-pub(crate) type Reply<B, E> = oneshot::Sender<Answer<B, E>>;
-
 /// The first pause between two attempts to record an outcome.
 const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 
-/// Claims `event` and runs the handler if the claim is ours; sends the
-/// answer through `reply` as soon as there is one.
+/// Claims `event`, runs the handler if the claim is ours, and answers.
 pub(crate) async fn process<S, ResBody>(
     config: Arc<Config>,
     inner: S,
@@ -57,8 +52,8 @@ pub(crate) async fn process<S, ResBody>(
     bytes: Bytes,
     event: EventKey,
     fingerprint: Fingerprint,
-    reply: Reply<ResBody, S::Error>,
-) where
+) -> Answer<ResBody, S::Error>
+where
     S: Service<Request<BufferedBody>, Response = Response<ResBody>> + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Send + 'static,
@@ -80,13 +75,14 @@ pub(crate) async fn process<S, ResBody>(
         );
         config.on_mismatch == OnMismatch::Reject
     };
-    let answer = match acquire(&config, &event, token, fingerprint).await {
+    match acquire(&config, &event, token, fingerprint).await {
         Ok(Acquire::Acquired) => {
             // Completed records keep the fingerprint only in strict mode.
             let kept = (config.on_mismatch == OnMismatch::Reject).then_some(fingerprint);
             // Boxed: its state (handler, timeout, body reading, recording)
-            // is large, and this future is boxed for every event (it may
-            // move to a task); only claimed events pay for that state.
+            // is large, and the request's future is boxed for every event
+            // (it may move to a task); only claimed events pay for that
+            // state.
             let work = Box::pin(run_claimed(
                 config,
                 inner,
@@ -98,12 +94,11 @@ pub(crate) async fn process<S, ResBody>(
                     fingerprint: kept,
                 },
                 acquired_at,
-                reply,
             ));
             // Awaited in a statement of its own: a temporary of the
             // statement that awaits would keep room for the unboxed future
             // in this one's state, for every event.
-            return work.await;
+            work.await
         }
         Ok(Acquire::Completed {
             outcome,
@@ -181,8 +176,7 @@ pub(crate) async fn process<S, ResBody>(
                 answer
             }
         },
-    };
-    let _ = reply.send(answer);
+    }
 }
 
 /// Whether a claim may exist in the store although the acquire failed (its
@@ -305,8 +299,8 @@ async fn run_claimed<S, ResBody>(
     bytes: Bytes,
     claimed: Claimed,
     acquired_at: Instant,
-    reply: Reply<ResBody, S::Error>,
-) where
+) -> Answer<ResBody, S::Error>
+where
     S: Service<Request<BufferedBody>, Response = Response<ResBody>> + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Send + 'static,
@@ -322,12 +316,9 @@ async fn run_claimed<S, ResBody>(
     // Its own task, so neither a handler that blocks its thread nor one
     // that never wakes up again keeps the timeout below from firing.
     let mut handler = tokio::spawn(inner.call(req));
-    // The caller's answer: the handler's (settled below), or a 503 at the
-    // timeout, after which a late outcome is still settled (recorded).
-    let mut reply = Some(reply);
-    let joined = tokio::select! {
+    tokio::select! {
         biased;
-        joined = &mut handler => joined,
+        joined = &mut handler => settle(&config, &claimed, &mut claim, joined).await,
         () = tokio::time::sleep(config.handler_timeout) => {
             // Releasing now could run the event again next to what the
             // handler left running; let the lease run out instead.
@@ -339,31 +330,42 @@ async fn run_claimed<S, ResBody>(
                 lease_remaining = ?remaining,
                 "handler timed out: 503; its claim is kept until its lease expires"
             );
-            if let Some(reply) = reply.take() {
-                let _ = reply.send(Ok(rejection_retry_after(
-                    &config,
-                    Rejection::HandlerTimeout,
-                    remaining,
-                )));
-            }
-            match tokio::time::timeout(remaining, &mut handler).await {
-                Ok(joined) => joined,
-                Err(_) => {
-                    handler.abort();
-                    tracing::warn!(
-                        event_id = %event.logged(),
-                        "handler still running when its lease expired: aborted; \
-                         a retry may now process the event"
-                    );
-                    return;
-                }
-            }
+            // A late outcome is still recorded, by a task of its own: the
+            // caller gets its answer now.
+            tokio::spawn(settle_late(config.clone(), claimed, claim, handler, remaining));
+            Ok(rejection_retry_after(
+                &config,
+                Rejection::HandlerTimeout,
+                remaining,
+            ))
         }
-    };
-    // One `settle` for both ways: its state is most of this future's.
-    let answer = settle(&config, &claimed, &mut claim, joined).await;
-    if let Some(reply) = reply {
-        let _ = reply.send(answer);
+    }
+}
+
+/// Settles a handler that outlived its timeout if it ends within the
+/// `remaining` lease; aborts it otherwise.
+async fn settle_late<ResBody, E>(
+    config: Arc<Config>,
+    claimed: Claimed,
+    mut claim: ClaimGuard,
+    mut handler: JoinHandle<Result<Response<ResBody>, E>>,
+    remaining: Duration,
+) where
+    ResBody: Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
+    match tokio::time::timeout(remaining, &mut handler).await {
+        Ok(joined) => {
+            let _late = settle(&config, &claimed, &mut claim, joined).await;
+        }
+        Err(_) => {
+            handler.abort();
+            tracing::warn!(
+                event_id = %claimed.event.logged(),
+                "handler still running when its lease expired: aborted; \
+                 a retry may now process the event"
+            );
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! [`Idempotency`], the service: buffers the body, finds the event id, and
-//! hands the event to its own task ([`crate::claim`]).
+//! hands the event to [`crate::claim`], inside the request (see
+//! [`ResponseFuture`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -9,7 +10,6 @@ use bytes::Bytes;
 use http::{Request, Response, header};
 use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use tokio::sync::oneshot;
 use tower_service::Service;
 
 use crate::body::{BufferedBody, ResponseBody};
@@ -17,7 +17,7 @@ use crate::claim;
 use crate::config::{Config, MissingId};
 use crate::error::BoxError;
 use crate::event_id::{BodyDigest, EventKey};
-use crate::future::{Detachable, ResponseFuture};
+use crate::future::ResponseFuture;
 use crate::layer::IdempotencyLayer;
 use crate::metrics::MetricsSnapshot;
 use crate::rejection::{Rejection, rejection};
@@ -111,7 +111,8 @@ where
         // (it will be driven to readiness by the next `poll_ready`).
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        ResponseFuture::new(Box::pin(handle(self.config.clone(), inner, req)))
+        let config = self.config.clone();
+        ResponseFuture::new(Box::pin(handle(config.clone(), inner, req)), config)
     }
 }
 
@@ -169,29 +170,7 @@ where
     let fingerprint = Fingerprint::of(&bytes);
     let event = EventKey::new(&config.prefix, &config.scope, id);
 
-    // Everything that touches the store runs inline, in a `Detachable`: a
-    // client that disconnects (hyper drops this future) neither cancels the
-    // handler nor leaves a claim behind, because the rest of the work then
-    // moves to a task of its own and the outcome is still recorded. The
-    // work answers through the channel as soon as it has an answer, and may
-    // go on after that (a handler that outlived its timeout).
-    let (reply, answer) = oneshot::channel();
-    let work = Box::pin(claim::process(
-        config.clone(),
-        inner,
-        parts,
-        bytes,
-        event,
-        fingerprint,
-        reply,
-    ));
-    match Detachable::new(work, answer).await {
-        Some(answer) => answer,
-        None => {
-            // The work ended without answering: a panic in this crate (the
-            // handler's own panics are caught).
-            tracing::error!("idempotency work ended without an answer");
-            Ok(rejection(&config, Rejection::HandlerPanicked))
-        }
-    }
+    // Everything that touches the store runs inline: if the client goes
+    // away, `ResponseFuture` moves the rest to a task of its own.
+    claim::process(config, inner, parts, bytes, event, fingerprint).await
 }
