@@ -478,8 +478,10 @@ async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// The state of each event's record in Redis (`HGET key state`): `None` when
-/// there is no record.
+/// The state of each event's record in Redis: `"completed"` (the value
+/// starts with the status's digits), `"in progress"` (it starts with `p`,
+/// the claim's tag), `None` when there is no record. See the record format
+/// in `webhook-idempotency/src/store/redis.rs`.
 fn record_states(url: &str, keys: &[String]) -> Vec<Option<String>> {
     let client = redis::Client::open(url).expect("a valid Redis URL");
     let mut con = client
@@ -487,9 +489,22 @@ fn record_states(url: &str, keys: &[String]) -> Vec<Option<String>> {
         .unwrap_or_else(|e| panic!("cannot connect to Redis at {url}: {e}"));
     let mut pipe = redis::pipe();
     for key in keys {
-        pipe.cmd("HGET").arg(key).arg("state");
+        pipe.cmd("GET").arg(key);
     }
-    pipe.query(&mut con).expect("HGET state of every record")
+    let records: Vec<Option<Vec<u8>>> = pipe.query(&mut con).expect("GET every record");
+    records
+        .into_iter()
+        .map(|record| {
+            record.map(|record| {
+                match record.first() {
+                    Some(b'0'..=b'9') => "completed",
+                    Some(b'p') => "in progress",
+                    _ => "unknown",
+                }
+                .to_owned()
+            })
+        })
+        .collect()
 }
 
 const EVENTS: usize = 2_000;
