@@ -483,6 +483,27 @@ fn lines(path: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// The `--json` summary of a finished `deliver` or `replay`, with its
+/// `sent`, `delivered` and `dead_lettered` counts.
+fn run_summary(child: &mut Child) -> (serde_json::Value, u64, u64, u64) {
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout piped")
+        .read_to_string(&mut out)
+        .unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let count = |field: &str| {
+        summary[field]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no {field} in {summary}"))
+    };
+    let (sent, delivered, dead_lettered) =
+        (count("sent"), count("delivered"), count("dead_lettered"));
+    (summary, sent, delivered, dead_lettered)
+}
+
 /// Ctrl-C during `deliver`: it stops taking events, lets requests in flight
 /// finish, writes every accepted but undelivered event to the dead letters,
 /// flushes the results, prints the summary and exits 130.
@@ -518,20 +539,8 @@ async fn ctrl_c_during_deliver_keeps_every_record() {
     wait_for_requests(&server, 20).await;
     interrupt(&child);
     assert_eq!(exit_code(&mut child).await, Some(130));
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (summary, sent, delivered, dead_lettered) = run_summary(&mut child);
     assert_eq!(summary["interrupted"], true);
-    let (sent, delivered, dead_lettered) = (
-        summary["sent"].as_u64().unwrap(),
-        summary["delivered"].as_u64().unwrap(),
-        summary["dead_lettered"].as_u64().unwrap(),
-    );
     assert!(sent < 100_000, "it stopped taking events");
     assert_eq!(sent, delivered + dead_lettered, "{summary}");
     // Requests in flight at the interrupt were let finish (100 ms < grace).
@@ -598,19 +607,7 @@ async fn second_ctrl_c_gives_up_requests_in_flight() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     interrupt(&child);
     assert_eq!(exit_code(&mut child).await, Some(130));
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let (sent, delivered, dead_lettered) = (
-        summary["sent"].as_u64().unwrap(),
-        summary["delivered"].as_u64().unwrap(),
-        summary["dead_lettered"].as_u64().unwrap(),
-    );
+    let (summary, sent, delivered, dead_lettered) = run_summary(&mut child);
     assert!((4..=50).contains(&sent), "{summary}");
     assert_eq!(delivered, 0, "the endpoint never answers: {summary}");
     assert_eq!(dead_lettered, sent, "every accepted event: {summary}");
