@@ -82,6 +82,25 @@ where
     })
 }
 
+/// For [`handler`]: waits for `gate`, then answers 200 `body`.
+pub fn after_gate(
+    gate: &Arc<tokio::sync::Notify>,
+    body: &'static str,
+) -> impl Fn(usize) -> futures_util::future::BoxFuture<'static, Response<Full<Bytes>>>
++ Clone
++ Send
++ Sync
++ 'static {
+    let gate = gate.clone();
+    move |_| {
+        let gate = gate.clone();
+        Box::pin(async move {
+            gate.notified().await;
+            reply(200, body)
+        })
+    }
+}
+
 pub fn reply(status: u16, body: &'static str) -> Response<Full<Bytes>> {
     let mut res = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *res.status_mut() = StatusCode::from_u16(status).expect("valid status");
@@ -1085,14 +1104,7 @@ pub mod cases {
             .handler_timeout(Duration::from_secs(30))
             .build()
             .unwrap();
-        let g = gate.clone();
-        let svc = layer.layer(handler(calls.clone(), move |_| {
-            let gate = g.clone();
-            async move {
-                gate.notified().await;
-                reply(200, "slow")
-            }
-        }));
+        let svc = layer.layer(handler(calls.clone(), after_gate(&gate, "slow")));
         let first = tokio::spawn({
             let svc = svc.clone();
             async move { send(&svc, delivery("evt-ext", "{}")).await }
@@ -1126,14 +1138,7 @@ pub mod cases {
         let calls = Calls::default();
         let gate = Arc::new(Notify::new());
         let layer = builder(&fx).build().unwrap();
-        let g = gate.clone();
-        let svc = layer.layer(handler(calls.clone(), move |_| {
-            let gate = g.clone();
-            async move {
-                gate.notified().await;
-                reply(200, "ok")
-            }
-        }));
+        let svc = layer.layer(handler(calls.clone(), after_gate(&gate, "ok")));
         let first = tokio::spawn({
             let svc = svc.clone();
             async move { send(&svc, delivery("evt-fp", r#"{"attempts":1}"#)).await }
