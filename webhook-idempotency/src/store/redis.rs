@@ -127,6 +127,19 @@ fn command(name: &str, args: usize, bytes: usize) -> redis::Cmd {
     cmd
 }
 
+/// `SET key claim NX PX lease GET`: claims `key` for `token`, or returns
+/// the record found there.
+fn claim_command(key: &str, token: OwnerToken, fingerprint: Fingerprint, lease: u64) -> redis::Cmd {
+    let mut set = command("SET", 6, key.len() + CLAIM_LEN + 32);
+    set.arg(key)
+        .arg(&claim_record(token, fingerprint)[..])
+        .arg("NX")
+        .arg("PX")
+        .arg(lease)
+        .arg("GET");
+    set
+}
+
 /// An in-progress record.
 fn claim_record(token: OwnerToken, fingerprint: Fingerprint) -> [u8; CLAIM_LEN] {
     let mut record = [0u8; CLAIM_LEN];
@@ -446,15 +459,12 @@ impl RedisStore {
                 }
                 Some((None, _)) => return Err(protocol("a record this store did not write")),
                 None => {
-                    // Released or expired since: try to claim it.
-                    let mut set = command("SET", 6, key.len() + CLAIM_LEN + 32);
-                    set.arg(key)
-                        .arg(&claim_record(token, fingerprint)[..])
-                        .arg("NX")
-                        .arg("PX")
-                        .arg(lease);
-                    let set: Option<String> = self.query(set).await?;
-                    if set.is_some() {
+                    // Released or expired since: claim it; if another
+                    // record landed first, read that one (next turn).
+                    let found: Option<Vec<u8>> = self
+                        .query(claim_command(key, token, fingerprint, lease))
+                        .await?;
+                    if found.is_none() {
                         return Ok(Acquire::Acquired);
                     }
                 }
@@ -512,14 +522,10 @@ impl Store for RedisStore {
     ) -> BoxFuture<'a, Result<Acquire, StoreError>> {
         Box::pin(async move {
             let lease = millis("lease", lease)?;
-            let mut set = command("SET", 6, key.len() + CLAIM_LEN + 32);
-            set.arg(key)
-                .arg(&claim_record(token, fingerprint)[..])
-                .arg("NX")
-                .arg("PX")
-                .arg(lease)
-                .arg("GET");
-            let found: Option<Vec<u8>> = self.query(set).await.map_err(needs_redis_7)?;
+            let found: Option<Vec<u8>> = self
+                .query(claim_command(key, token, fingerprint, lease))
+                .await
+                .map_err(needs_redis_7)?;
             let Some(found) = found else {
                 return Ok(Acquire::Acquired);
             };
