@@ -6,27 +6,33 @@
 //!    │ ────in progress─▶ 409, Retry-After = lease left
 //!    │ ────store error─▶ 503 (fail-closed) / handler without dedupe (fail-open)
 //!    ▼ acquired: the heartbeat renews the claim from now on
-//! handler (its own task) ──panic / error / non-final status──▶ release
-//!    │ ──timeout──▶ 503; renewal stops; a late outcome is still recorded
+//! handler (inline)   ──panic / error / non-final status──▶ release
+//!    │ ──timeout──▶ 503; the handler goes on in a task of its own, renewal
+//!    │              stops; a late outcome is still recorded
 //!    ▼ final status (2xx, or marked final)
 //! read the body to record it (bounded in bytes and time), then complete,
 //! retrying with backoff for up to a lease while the claim is renewed
 //! ```
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::FutureExt;
+use futures_util::future::CatchUnwind;
+use futures_util::future::Either;
 use http::request::Parts;
 use http::{HeaderMap, Request, Response};
 use http_body::Body;
 use http_body_util::BodyExt;
-use tokio::task::{JoinError, JoinHandle};
 use tokio::time::Instant;
 use tower_service::Service;
 
@@ -48,7 +54,7 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 pub(crate) async fn process<S, ResBody>(
     config: Arc<Config>,
     inner: S,
-    parts: Parts,
+    parts: Box<Parts>,
     bytes: Bytes,
     event: EventKey,
     fingerprint: Fingerprint,
@@ -272,14 +278,14 @@ async fn release_late_claim(config: &Config, event: &EventKey, token: OwnerToken
 /// Calls the inner service without deduplication.
 pub(crate) async fn call_plain<S, ResBody>(
     mut inner: S,
-    parts: Parts,
+    parts: Box<Parts>,
     bytes: Bytes,
 ) -> Answer<ResBody, S::Error>
 where
     S: Service<Request<BufferedBody>, Response = Response<ResBody>>,
 {
     let res = inner
-        .call(Request::from_parts(parts, BufferedBody::new(bytes)))
+        .call(Request::from_parts(*parts, BufferedBody::new(bytes)))
         .await?;
     Ok(res.map(ResponseBody::inner))
 }
@@ -295,7 +301,7 @@ struct Claimed {
 async fn run_claimed<S, ResBody>(
     config: Arc<Config>,
     mut inner: S,
-    mut parts: Parts,
+    mut parts: Box<Parts>,
     bytes: Bytes,
     claimed: Claimed,
     acquired_at: Instant,
@@ -309,60 +315,99 @@ where
 {
     let (event, token) = (&claimed.event, claimed.token);
     let mut claim = config.heartbeat.register(event, token, acquired_at);
+    if claim.started_task() {
+        // Lets the new heartbeat task start before the handler may block
+        // this thread (see `started_task`); once per layer.
+        tokio::task::yield_now().await;
+    }
     tracing::debug!(event_id = %event.logged(), "claimed event: running the handler");
     parts.extensions.insert(token);
     parts.extensions.insert(event.clone());
-    let req = Request::from_parts(parts, BufferedBody::new(bytes));
-    // Its own task, so neither a handler that blocks its thread nor one
-    // that never wakes up again keeps the timeout below from firing.
-    let mut handler = tokio::spawn(inner.call(req));
-    tokio::select! {
-        biased;
-        joined = &mut handler => settle(&config, &claimed, &mut claim, joined).await,
-        () = tokio::time::sleep(config.handler_timeout) => {
-            // Releasing now could run the event again next to what the
-            // handler left running; let the lease run out instead.
-            let remaining = claim.stop();
-            config.counters.incr(Counter::HandlerTimeout);
-            tracing::warn!(
-                event_id = %event.logged(),
-                timeout = ?config.handler_timeout,
-                lease_remaining = ?remaining,
-                "handler timed out: 503; its claim is kept until its lease expires"
-            );
-            // A late outcome is still recorded, by a task of its own: the
-            // caller gets its answer now.
-            tokio::spawn(settle_late(config.clone(), claimed, claim, handler, remaining));
-            Ok(rejection_retry_after(
-                &config,
-                Rejection::HandlerTimeout,
-                remaining,
-            ))
+    let req = Request::from_parts(*parts, BufferedBody::new(bytes));
+    // The handler runs inside the request, as under any tower middleware:
+    // in the caller's task, with its tracing span and task-locals, and
+    // without a task per event. Boxed, so that if it outlives its timeout it
+    // can move to a task of its own (below), still running. Its panics are
+    // caught here, to give the event back.
+    let started = Instant::now();
+    let mut handler: Handler<S::Future> =
+        Box::pin(AssertUnwindSafe(inner.call(req)).catch_unwind());
+    // Most handlers answer on their first poll: no timer for them.
+    let joined = match std::future::poll_fn(|cx| Poll::Ready(handler.as_mut().poll(cx))).await {
+        Poll::Ready(joined) => joined,
+        Poll::Pending => {
+            let left = config.handler_timeout.saturating_sub(started.elapsed());
+            match tokio::time::timeout(left, &mut handler).await {
+                Ok(joined) => joined,
+                Err(_elapsed) => {
+                    // Releasing now could run the event again next to what
+                    // the handler left running; let the lease run out
+                    // instead.
+                    let remaining = claim.stop();
+                    config.counters.incr(Counter::HandlerTimeout);
+                    tracing::warn!(
+                        event_id = %event.logged(),
+                        timeout = ?config.handler_timeout,
+                        lease_remaining = ?remaining,
+                        "handler timed out: 503; its claim is kept until its lease expires"
+                    );
+                    // The handler goes on in a task of its own, and a late
+                    // outcome is still recorded: the caller gets its answer
+                    // now.
+                    tokio::spawn(settle_late(
+                        config.clone(),
+                        claimed,
+                        claim,
+                        handler,
+                        remaining,
+                    ));
+                    return Ok(rejection_retry_after(
+                        &config,
+                        Rejection::HandlerTimeout,
+                        remaining,
+                    ));
+                }
+            }
         }
-    }
+    };
+    drop(handler);
+    // Boxed, in a statement of its own: recording is most of this future's
+    // state, and both boxes then stay small enough for the allocator's
+    // per-thread cache (large blocks cost far more).
+    let settled = Box::pin(settle(
+        &config,
+        &claimed,
+        &mut claim,
+        Ended::of(&config, joined),
+    ));
+    settled.await
 }
 
+/// The handler's future, its panics caught.
+type Handler<F> = Pin<Box<CatchUnwind<AssertUnwindSafe<F>>>>;
+
 /// Settles a handler that outlived its timeout if it ends within the
-/// `remaining` lease; aborts it otherwise.
-async fn settle_late<ResBody, E>(
+/// `remaining` lease; cancels it (drops its future) otherwise.
+async fn settle_late<F, ResBody, E>(
     config: Arc<Config>,
     claimed: Claimed,
     mut claim: ClaimGuard,
-    mut handler: JoinHandle<Result<Response<ResBody>, E>>,
+    handler: Handler<F>,
     remaining: Duration,
 ) where
+    F: Future<Output = Result<Response<ResBody>, E>>,
     ResBody: Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
 {
-    match tokio::time::timeout(remaining, &mut handler).await {
+    match tokio::time::timeout(remaining, handler).await {
         Ok(joined) => {
-            let _late = settle(&config, &claimed, &mut claim, joined).await;
+            let ended = Ended::of(&config, joined);
+            let _late = settle(&config, &claimed, &mut claim, ended).await;
         }
         Err(_) => {
-            handler.abort();
             tracing::warn!(
                 event_id = %claimed.event.logged(),
-                "handler still running when its lease expired: aborted; \
+                "handler still running when its lease expired: cancelled; \
                  a retry may now process the event"
             );
         }
@@ -370,39 +415,47 @@ async fn settle_late<ResBody, E>(
 }
 
 /// Records what the handler did and builds the caller's answer.
-async fn settle<ResBody, E>(
-    config: &Config,
-    claimed: &Claimed,
-    claim: &mut ClaimGuard,
-    joined: Result<Result<Response<ResBody>, E>, JoinError>,
-) -> Answer<ResBody, E>
+///
+/// Not an `async fn`: its two ways hold different state, and an `async fn`
+/// would keep room for its argument, its copy and both ways' locals at once.
+fn settle<'a, ResBody, E>(
+    config: &'a Config,
+    claimed: &'a Claimed,
+    claim: &'a mut ClaimGuard,
+    ended: Ended<ResBody, E>,
+) -> impl Future<Output = Answer<ResBody, E>> + 'a
 where
     ResBody: Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
+    E: 'a,
 {
-    let res = match Ended::of(config, joined) {
-        Ended::Final(res) => res,
+    match ended {
         // One release for every way of not finishing: each call site would
         // add its own state to this future.
-        Ended::GiveBack { answer, reason } => {
+        Ended::GiveBack { answer, reason } => Either::Left(async move {
             claim.stop();
             release(config, claimed, &reason).await;
-            return answer;
+            answer
+        }),
+        Ended::Final(res) => {
+            // Final: the handler's work is done, whatever its body does from
+            // here.
+            let status = res.status();
+            let (parts, body) = res.into_parts();
+            Either::Right(async move {
+                let (recorded_body, body) = read_to_record(config, &claimed.event, body).await;
+                let outcome = Outcome {
+                    status,
+                    headers: cached_headers(&parts.headers, config),
+                    body: recorded_body,
+                };
+                complete(config, claimed, &outcome, claim.recording_deadline()).await;
+                claim.stop();
+                config.counters.incr(Counter::Processed);
+                Ok(Response::from_parts(parts, body))
+            })
         }
-    };
-    // Final: the handler's work is done, whatever its body does from here.
-    let status = res.status();
-    let (parts, body) = res.into_parts();
-    let (recorded_body, body) = read_to_record(config, &claimed.event, body).await;
-    let outcome = Outcome {
-        status,
-        headers: cached_headers(&parts.headers, config),
-        body: recorded_body,
-    };
-    complete(config, claimed, &outcome, claim.recording_deadline()).await;
-    claim.stop();
-    config.counters.incr(Counter::Processed);
-    Ok(Response::from_parts(parts, body))
+    }
 }
 
 /// How the handler ended: a final response to record, or the event goes
@@ -417,16 +470,12 @@ enum Ended<B, E> {
 }
 
 impl<B, E> Ended<B, E> {
-    fn of(config: &Config, joined: Result<Result<Response<B>, E>, JoinError>) -> Self {
+    /// `joined` is the handler's answer, or its panic.
+    fn of(config: &Config, joined: Result<Result<Response<B>, E>, Box<dyn Any + Send>>) -> Self {
         match joined {
-            Err(e) => Ended::GiveBack {
+            Err(_panic) => Ended::GiveBack {
                 answer: Ok(rejection(config, Rejection::HandlerPanicked)),
-                reason: if e.is_panic() {
-                    "handler panicked"
-                } else {
-                    "handler task cancelled"
-                }
-                .into(),
+                reason: "handler panicked".into(),
             },
             Ok(Err(e)) => Ended::GiveBack {
                 answer: Err(e),

@@ -96,7 +96,8 @@ impl Heartbeat {
         );
         // One task per layer; a new one if the runtime that ran the last one
         // has shut down.
-        if state.task.as_ref().is_none_or(JoinHandle::is_finished) {
+        let started_task = state.task.as_ref().is_none_or(JoinHandle::is_finished);
+        if started_task {
             state.task = Some(tokio::spawn(beat_forever(
                 Arc::downgrade(self),
                 self.period(),
@@ -106,6 +107,7 @@ impl Heartbeat {
             heartbeat: self.clone(),
             id,
             expires: None,
+            started_task,
         }
     }
 
@@ -192,9 +194,20 @@ pub(crate) struct ClaimGuard {
     id: u64,
     /// Set by `stop`: when the lease runs out without further renewal.
     expires: Option<Instant>,
+    /// Whether registering it started the heartbeat task.
+    started_task: bool,
 }
 
 impl ClaimGuard {
+    /// Whether registering this claim started the heartbeat task. Tokio
+    /// runs a task spawned from a worker next on that same worker, and no
+    /// other worker can take it from there: if the caller then blocks the
+    /// thread (a handler that does), the heartbeat would not run until it
+    /// is done. The caller yields once first.
+    pub(crate) fn started_task(&self) -> bool {
+        self.started_task
+    }
+
     /// Stops renewing the claim; returns how long its lease has left.
     pub(crate) fn stop(&mut self) -> Duration {
         let expires = *self.expires.get_or_insert_with(|| {

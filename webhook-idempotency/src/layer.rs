@@ -183,18 +183,22 @@ impl IdempotencyLayerBuilder {
     }
 
     /// How long the handler may take to return its response head (default
-    /// 30 s). The handler runs in its own task: a client that disconnects
-    /// does not cancel it, and a handler blocking its thread does not stop
-    /// the timeout (on a multi-thread runtime).
+    /// 30 s). The handler runs inside the request; a client that disconnects
+    /// does not cancel it (the work moves to a task of its own). The timeout
+    /// fires while the handler waits: a handler that blocks its thread is
+    /// answered when it returns — it keeps its claim meanwhile, but run
+    /// blocking work with `tokio::task::spawn_blocking` so the timeout
+    /// covers it.
     ///
     /// At the timeout the caller gets 503 with `Retry-After` = the lease
     /// remaining, and the claim is **not** released: what the handler set in
     /// motion (a spawned task, a blocking section, a query already sent) may
     /// still be running, and a retry must not run the event alongside it.
     /// The heartbeat stops renewing the claim instead. If the handler still
-    /// finishes within the lease, its outcome is recorded as usual (a
-    /// retry then gets the recorded answer); otherwise its task is aborted
-    /// when the lease runs out and a retry may process the event.
+    /// finishes within the lease (it goes on in a task of its own), its
+    /// outcome is recorded as usual (a retry then gets the recorded
+    /// answer); otherwise it is cancelled when the lease runs out and a
+    /// retry may process the event.
     pub fn handler_timeout(mut self, timeout: Duration) -> Self {
         self.handler_timeout = timeout;
         self

@@ -25,11 +25,13 @@
 //! Completion records a fact — the handler ran to a final answer — so it
 //! is recorded even then, and the next retry does not run the event again.
 //!
-//! The handler runs in its own task, and the rest of the event's work moves
-//! to one when the request goes away, so a client that disconnects does not
-//! cancel it, and its outcome is still recorded. While it runs, the layer's
-//! heartbeat — one task per layer, one batched store call every `lease / 3`
-//! — renews its claim, whether or not the handler's future is being polled.
+//! The handler runs inside the request, as under any tower middleware (in
+//! the caller's task, with its tracing span and task-locals), and so does
+//! the rest of the event's work; if the request goes away, all of it moves
+//! to a task of its own, so a client that disconnects does not cancel it,
+//! and its outcome is still recorded. While it runs, the layer's heartbeat
+//! — one task per layer, one batched store call every `lease / 3` — renews
+//! its claim, whether or not the handler's future is being polled.
 //!
 //! ```
 //! use std::convert::Infallible;
@@ -104,7 +106,7 @@
 //! key: anyone holding one captured request could resend it under a fresh id.
 //! Keys are `{prefix}:{scope}:{base64url(sha256(kind, id)[..16])}` (see [`EventKey`]):
 //! bounded whatever the id's length, and a number never shares a key with a
-//! string. The layer needs a Tokio runtime (it spawns tasks); use a
+//! string. The layer needs a Tokio runtime (its heartbeat is a task); use a
 //! multi-thread one if handlers may block their thread.
 //!
 //! # What "exactly once" means here
@@ -177,9 +179,12 @@
 //!   in [`MetricsSnapshot::store_full`] and warned, never a forgotten
 //!   record — unless you choose [`WhenFull::EvictCompleted`].
 //! - **Handler timeout**: 503 with `Retry-After` = the lease left; the claim
-//!   is kept (no longer renewed) until the lease ends. A handler that still
-//!   finishes in that time has its outcome recorded; one still running at
-//!   the end of the lease is aborted.
+//!   is kept (no longer renewed) until the lease ends, and the handler goes
+//!   on in a task of its own. If it still finishes in that time its outcome
+//!   is recorded; if it is still running at the end of the lease it is
+//!   cancelled. The timeout fires while the handler waits: a handler that
+//!   blocks its thread is answered when it returns (run blocking work with
+//!   `tokio::task::spawn_blocking`).
 //! - **Slow response body**: the status decides complete-or-release; the
 //!   body is recorded if it fits the cache cap and arrives within the cache
 //!   timeout (1 s), else the event is recorded without a body. The caller

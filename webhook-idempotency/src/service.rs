@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use http::request::Parts;
 use http::{Request, Response, header};
 use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -112,14 +113,20 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let config = self.config.clone();
-        ResponseFuture::new(Box::pin(handle(config.clone(), inner, req)), config)
+        // The head is boxed: it is carried through several futures, each of
+        // which would otherwise keep room for all of it, making the boxed
+        // work too large for the allocator's per-thread cache.
+        let (parts, body) = req.into_parts();
+        let work = handle(config.clone(), inner, Box::new(parts), body);
+        ResponseFuture::new(Box::pin(work), config)
     }
 }
 
 async fn handle<S, B, ResBody>(
     config: Arc<Config>,
     inner: S,
-    req: Request<B>,
+    parts: Box<Parts>,
+    body: B,
 ) -> Result<Response<ResponseBody<ResBody>>, S::Error>
 where
     S: Service<Request<BufferedBody>, Response = Response<ResBody>> + Send + 'static,
@@ -131,7 +138,6 @@ where
     ResBody: Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
 {
-    let (parts, body) = req.into_parts();
     let declared_too_large = parts
         .headers
         .get(header::CONTENT_LENGTH)

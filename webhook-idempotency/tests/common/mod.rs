@@ -212,6 +212,7 @@ macro_rules! suite {
             handler_timeout_keeps_the_claim_until_its_lease_ends,
             handler_finishing_after_its_timeout_still_records_its_outcome,
             handler_blocking_its_thread_keeps_its_claim,
+            handler_runs_in_the_callers_task,
             slow_response_body_completes_instead_of_releasing,
             unsigned_id_header_cannot_replay_a_signed_request,
             numeric_ids_key_on_their_exact_text,
@@ -591,6 +592,37 @@ pub mod cases {
         );
         assert!(send(&svc, delivery("evt-block", "{}")).await.replayed());
         assert_eq!(calls.get(), 1, "the handler ran twice");
+    }
+
+    tokio::task_local! {
+        static CALLER: u32;
+    }
+
+    /// The handler runs in the caller's task, as under any tower
+    /// middleware: it sees the caller's task-locals (and so its tracing
+    /// span), whether the event is processed or passed through.
+    pub async fn handler_runs_in_the_callers_task(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx)
+            .on_missing_id(MissingId::PassThrough)
+            .build()
+            .unwrap();
+        let svc = layer.layer(handler(calls.clone(), |_| async {
+            match CALLER.try_with(|caller| *caller) {
+                Ok(7) => reply(200, "caller's task"),
+                _ => reply(200, "another task"),
+            }
+        }));
+        let first = CALLER
+            .scope(7, send(&svc, delivery("evt-local", "{}")))
+            .await;
+        assert_eq!(first.body, "caller's task", "{first:?}");
+        let unkeyed = Request::post("/")
+            .body(Full::new(Bytes::from_static(b"{}")))
+            .unwrap();
+        let passed = CALLER.scope(7, send(&svc, unkeyed)).await;
+        assert_eq!(passed.body, "caller's task", "{passed:?}");
+        assert_eq!(calls.get(), 2);
     }
 
     /// A body that sends `first`, then `rest` after `pause`.
