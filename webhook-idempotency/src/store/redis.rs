@@ -6,6 +6,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::FutureExt as _;
 use http::StatusCode;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster_async::ClusterConnection;
@@ -399,12 +400,15 @@ impl RedisStore {
                     };
                     Ok(redis::from_redis_value(value)?)
                 }
+                // Boxed: the cluster client's future is large, and would
+                // make every operation's state as large on a single node.
                 Connection::Cluster(con) => {
                     let mut invocation = lua.script.key(key);
                     for arg in args {
                         invocation.arg(*arg);
                     }
-                    invocation.invoke_async(&mut con.clone()).await
+                    let mut con = con.clone();
+                    Box::pin(async move { invocation.invoke_async(&mut con).await }).await
                 }
             }
         };
@@ -418,7 +422,11 @@ impl RedisStore {
                 Connection::Single(pipeline) => {
                     Ok(redis::from_redis_value(pipeline.query(cmd).await?)?)
                 }
-                Connection::Cluster(con) => cmd.query_async(&mut con.clone()).await,
+                // Boxed, as in `run`.
+                Connection::Cluster(con) => {
+                    let mut con = con.clone();
+                    Box::pin(async move { cmd.query_async(&mut con).await }).await
+                }
             }
         };
         self.bounded(call).await
@@ -476,14 +484,17 @@ impl RedisStore {
         })
     }
 
-    async fn bounded<T>(
+    ///
+    /// Not an `async fn`, which would keep room for `call` twice.
+    fn bounded<T>(
         &self,
         call: impl Future<Output = Result<T, RedisError>>,
-    ) -> Result<T, StoreError> {
-        tokio::time::timeout(self.timeout, call)
-            .await
-            .map_err(|_| StoreError::new(StoreErrorKind::Timeout, None))?
-            .map_err(store_error)
+    ) -> impl Future<Output = Result<T, StoreError>> {
+        tokio::time::timeout(self.timeout, call).map(|bounded| {
+            bounded
+                .map_err(|_| StoreError::new(StoreErrorKind::Timeout, None))?
+                .map_err(store_error)
+        })
     }
 }
 
@@ -535,7 +546,9 @@ impl Store for RedisStore {
                 // Only this path (409) needs the lease left, read with the
                 // record in one script: a PTTL sent after the SET could see
                 // the record completed meanwhile and report its retention.
-                Some(Found::Claim(..)) => self.peek(key, token, fingerprint, lease).await,
+                // Boxed: a rare path, which would make every acquire's
+                // state larger.
+                Some(Found::Claim(..)) => Box::pin(self.peek(key, token, fingerprint, lease)).await,
                 Some(Found::Completed(outcome, fingerprint)) => Ok(Acquire::Completed {
                     outcome,
                     fingerprint,

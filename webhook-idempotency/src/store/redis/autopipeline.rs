@@ -48,34 +48,60 @@ impl AutoPipeline {
     /// error as an `Err`, as for a lone command).
     pub(super) async fn query(&self, cmd: Cmd) -> RedisResult<Value> {
         let (reply, answer) = oneshot::channel();
-        let mut op = Op { cmd, reply };
+        let op = Op { cmd, reply };
+        if let Some(op) = self.try_enqueue(op) {
+            // The queue is full: wait for room, in a future of its own (a
+            // rare path, which would make every query's state larger).
+            let sender = self.sender();
+            Box::pin(sender.send(op)).await.map_err(|_| closed())?;
+        }
+        answer.await.unwrap_or_else(|_| Err(closed()))
+    }
+
+    /// Queues `op` without waiting; gives it back if the queue is full.
+    fn try_enqueue(&self, mut op: Op) -> Option<Op> {
+        let mut queue = self.lock();
         // The sending task ends only with its runtime (a store outliving a
-        // test's runtime, say): a new one is started once.
+        // test's runtime, say): a new one is started, once.
         for _ in 0..2 {
-            match self.sender().send(op).await {
-                Ok(()) => return answer.await.unwrap_or_else(|_| Err(closed())),
-                Err(mpsc::error::SendError(back)) => op = back,
+            let sender = Self::running(&mut queue, &self.connection);
+            match sender.try_send(op) {
+                Ok(()) => return None,
+                Err(mpsc::error::TrySendError::Full(back)) => return Some(back),
+                Err(mpsc::error::TrySendError::Closed(back)) => {
+                    op = back;
+                    *queue = None;
+                }
             }
         }
-        Err(closed())
+        // Closed twice in a row: no runtime can keep a task for it. Its
+        // reply sender is dropped with it, so the caller hears `closed`.
+        None
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<mpsc::Sender<Op>>> {
-        // Only a clone or a replacement happens under the lock.
+        // Only a send, a clone or a replacement happens under the lock.
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The queue of a running sending task.
+    fn sender(&self) -> mpsc::Sender<Op> {
+        Self::running(&mut self.lock(), &self.connection).clone()
     }
 
     /// The queue of a running sending task; starts one if there is none.
     /// Must be called within a Tokio runtime.
-    fn sender(&self) -> mpsc::Sender<Op> {
-        let mut queue = self.lock();
-        if let Some(sender) = queue.as_ref().filter(|s| !s.is_closed()) {
-            return sender.clone();
+    fn running<'q>(
+        queue: &'q mut Option<mpsc::Sender<Op>>,
+        connection: &ConnectionManager,
+    ) -> &'q mpsc::Sender<Op> {
+        if queue.as_ref().is_none_or(mpsc::Sender::is_closed) {
+            let (sender, receiver) = mpsc::channel(QUEUE);
+            tokio::spawn(send_pipelines(receiver, connection.clone()));
+            return queue.insert(sender);
         }
-        let (sender, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(send_pipelines(receiver, self.connection.clone()));
-        *queue = Some(sender.clone());
-        sender
+        // Just checked: it is there (and open).
+        queue.as_ref().expect("a running sender")
     }
 }
 
