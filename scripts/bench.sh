@@ -7,6 +7,8 @@
 #                               (ALLOC=mimalloc: the receiver on mimalloc; PIN=1: redis-server alone on
 #                               the last CPU, receiver and wrk on the others; ROUNDS, DURATION, CONNECTIONS)
 #   scripts/bench.sh deliver    `webhook deliver` throughput and peak RSS for 100k events
+#   scripts/bench.sh memory-store
+#                               MemoryStore resident bytes per completed record (RECORDS, default 1,000,000)
 #   scripts/bench.sh redis-memory
 #                               Redis bytes per completed event (INFO memory over EVENTS, default 50,000)
 # Needs: openssl, wrk, redis-server (Debian: apt-get install openssl wrk redis-server), GNU time.
@@ -137,11 +139,17 @@ bench_redis_memory() {
     target/release/redis-memory --redis-url "redis://127.0.0.1:$redis_port" --events "${EVENTS:-50000}"
 }
 
+bench_memory_store() {
+    cargo build --release -p webhook-e2e --bin memory-store-bytes >/dev/null
+    target/release/memory-store-bytes --records "${RECORDS:-1000000}"
+}
+
 case "$section" in
     verify) bench_verify ;;
     http) bench_http ;;
     deliver) bench_deliver ;;
+    memory-store) bench_memory_store ;;
     redis-memory) bench_redis_memory ;;
-    all) bench_verify; bench_http; bench_deliver; bench_redis_memory ;;
-    *) echo "usage: scripts/bench.sh [verify|http|deliver|redis-memory|all]" >&2; exit 2 ;;
+    all) bench_verify; bench_http; bench_deliver; bench_memory_store; bench_redis_memory ;;
+    *) echo "usage: scripts/bench.sh [verify|http|deliver|memory-store|redis-memory|all]" >&2; exit 2 ;;
 esac

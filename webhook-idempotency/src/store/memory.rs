@@ -1,12 +1,14 @@
 //! The embedded store: one process, same semantics as Redis, bounded.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, hash_map};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
 use sha2::{Digest, Sha256};
 
 use super::{Acquire, BoxFuture, Fingerprint, Outcome, OwnerToken, Store, check_ttl};
@@ -50,7 +52,9 @@ pub enum WhenFull {
 /// ([`WhenFull::Refuse`], the default) rather than forgetting a completed
 /// event within its retention — size it for your peak rate × the retention
 /// (100,000 records hold 0.38 events/s for 72 h), or opt into
-/// [`WhenFull::EvictCompleted`].
+/// [`WhenFull::EvictCompleted`]. A completed record without cached headers
+/// costs about 200–270 bytes of memory, the map's spare room included
+/// (`scripts/bench.sh memory-store`).
 ///
 /// Nothing is shared between processes: with several receivers, use
 /// `RedisStore`.
@@ -142,11 +146,14 @@ enum State {
         fingerprint: Fingerprint,
     },
     /// As in Redis, a completed record keeps neither its owner nor (unless
-    /// the layer is strict) the fingerprint. The outcome is boxed: a slot
-    /// of the map stays small (~64 bytes instead of ~200), and the map's
-    /// growth moves and zeroes every slot it has.
+    /// the layer is strict) the fingerprint. Headers, which most outcomes
+    /// lack, are boxed: a slot of the map stays small (the map's growth
+    /// moves every slot it has), and an outcome without headers costs no
+    /// allocation of its own.
     Completed {
-        outcome: Box<Outcome>,
+        status: StatusCode,
+        body: Bytes,
+        headers: Option<Box<HeaderMap>>,
         fingerprint: Option<Fingerprint>,
     },
 }
@@ -247,10 +254,16 @@ impl MemoryStore {
                     fingerprint: *fingerprint,
                 },
                 State::Completed {
-                    outcome,
+                    status,
+                    body,
+                    headers,
                     fingerprint,
                 } => Acquire::Completed {
-                    outcome: Outcome::clone(outcome),
+                    outcome: Outcome {
+                        status: *status,
+                        headers: headers.as_deref().cloned().unwrap_or_default(),
+                        body: body.clone(),
+                    },
                     fingerprint: *fingerprint,
                 },
             });
@@ -283,7 +296,9 @@ impl MemoryStore {
         let id = record_id(key);
         let mut inner = self.lock();
         let completed = State::Completed {
-            outcome: Box::new(outcome.clone()),
+            status: outcome.status,
+            body: outcome.body.clone(),
+            headers: (!outcome.headers.is_empty()).then(|| Box::new(outcome.headers.clone())),
             fingerprint,
         };
         let Some(entry) = inner.live(id, now) else {
@@ -358,11 +373,14 @@ fn deadline(now: Instant, d: Duration) -> Result<Instant, StoreError> {
 impl Inner {
     /// The record `id` if it has not expired; drops it if it has.
     fn live(&mut self, id: RecordId, now: Instant) -> Option<&mut Entry> {
-        if self.entries.get(&id)?.expires <= now {
-            self.entries.remove(&id);
-            return None;
+        match self.entries.entry(id) {
+            hash_map::Entry::Occupied(entry) if entry.get().expires <= now => {
+                entry.remove();
+                None
+            }
+            hash_map::Entry::Occupied(entry) => Some(entry.into_mut()),
+            hash_map::Entry::Vacant(_) => None,
         }
-        self.entries.get_mut(&id)
     }
 
     fn insert(&mut self, id: RecordId, expires: Instant, state: State) {
