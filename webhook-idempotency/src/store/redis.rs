@@ -484,8 +484,8 @@ impl RedisStore {
         })
     }
 
-    ///
-    /// Not an `async fn`, which would keep room for `call` twice.
+    /// `call`, failing with [`StoreErrorKind::Timeout`] after the store's
+    /// timeout. Not an `async fn`, which would keep room for `call` twice.
     fn bounded<T>(
         &self,
         call: impl Future<Output = Result<T, RedisError>>,

@@ -68,10 +68,8 @@ impl AutoPipeline {
             match sender.try_send(op) {
                 Ok(()) => return None,
                 Err(mpsc::error::TrySendError::Full(back)) => return Some(back),
-                Err(mpsc::error::TrySendError::Closed(back)) => {
-                    op = back;
-                    *queue = None;
-                }
+                // `running` replaces a closed queue on the next turn.
+                Err(mpsc::error::TrySendError::Closed(back)) => op = back,
             }
         }
         // Closed twice in a row: no runtime can keep a task for it. Its
