@@ -213,6 +213,7 @@ macro_rules! suite {
             handler_finishing_after_its_timeout_still_records_its_outcome,
             handler_blocking_its_thread_keeps_its_claim,
             handler_runs_in_the_callers_task,
+            handler_blocking_past_its_timeout_is_answered_when_it_returns,
             slow_response_body_completes_instead_of_releasing,
             unsigned_id_header_cannot_replay_a_signed_request,
             numeric_ids_key_on_their_exact_text,
@@ -592,6 +593,32 @@ pub mod cases {
         );
         assert!(send(&svc, delivery("evt-block", "{}")).await.replayed());
         assert_eq!(calls.get(), 1, "the handler ran twice");
+    }
+
+    /// The timeout fires while the handler waits, not while it blocks its
+    /// thread (the README says so): a handler that blocks past its timeout
+    /// is answered with what it returned when it returns, and that outcome
+    /// is recorded as any other.
+    pub async fn handler_blocking_past_its_timeout_is_answered_when_it_returns(fx: Fixture) {
+        let calls = Calls::default();
+        let layer = builder(&fx)
+            .handler_timeout(Duration::from_millis(50))
+            .build()
+            .unwrap();
+        let svc = layer.layer(handler(calls.clone(), |_| async {
+            std::thread::sleep(Duration::from_millis(300));
+            reply(201, "blocked past its timeout")
+        }));
+        let first = send(&svc, delivery("evt-block-timeout", "{}")).await;
+        assert_eq!(
+            (first.status, first.body.as_str()),
+            (StatusCode::CREATED, "blocked past its timeout")
+        );
+        let again = send(&svc, delivery("evt-block-timeout", "{}")).await;
+        assert!(again.replayed(), "{again:?}");
+        assert_eq!(again.status, StatusCode::CREATED);
+        assert_eq!(calls.get(), 1);
+        assert_eq!(layer.metrics().handler_timeouts, 0);
     }
 
     tokio::task_local! {
