@@ -1,6 +1,10 @@
 //! The layer's heartbeat: one task per layer renews the lease of every claim
 //! in flight, in one batched store call every `lease / 3`.
 //!
+//! The claims in flight are spread over shards, each behind a lock of its
+//! own, so that requests on different workers seldom touch the same memory;
+//! the task is started once and checked with a read of a flag.
+//!
 //! Renewal does not depend on the handler: a handler that blocks its thread
 //! (a synchronous driver, CPU work) or is never polled again keeps its claim
 //! as long as the process can run this task — on a multi-thread runtime,
@@ -10,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
@@ -20,18 +25,39 @@ use crate::event_id::EventKey;
 use crate::metrics::{Counter, Counters};
 use crate::store::{OwnerToken, Store};
 
+/// How many shards the claims in flight are spread over.
+const SHARDS: usize = 16;
+
 pub(crate) struct Heartbeat {
     store: Arc<dyn Store>,
     lease: Duration,
     counters: Counters,
-    state: Mutex<State>,
+    shards: [Shard; SHARDS],
+    /// Whether the renewing task is running: set when it is spawned,
+    /// cleared when its future is dropped (its runtime shut down, or it
+    /// ended). Read on every claim; written only then.
+    beating: AtomicBool,
+    /// The renewing task, when it was spawned.
+    task: Mutex<Option<JoinHandle<()>>>,
 }
 
+/// Aligned so that two shards never share a cache line (nor the adjacent
+/// line some CPUs fetch with it).
+#[repr(align(128))]
 #[derive(Default)]
-struct State {
+struct Shard(Mutex<ShardState>);
+
+#[derive(Default)]
+struct ShardState {
     claims: HashMap<u64, Claim>,
     next_id: u64,
-    task: Option<JoinHandle<()>>,
+}
+
+impl Shard {
+    fn lock(&self) -> MutexGuard<'_, ShardState> {
+        // Nothing panics while the lock is held (map updates only).
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 struct Claim {
@@ -45,9 +71,10 @@ struct Claim {
 
 impl fmt::Debug for Heartbeat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let claims: usize = self.shards.iter().map(|s| s.lock().claims.len()).sum();
         f.debug_struct("Heartbeat")
             .field("lease", &self.lease)
-            .field("claims", &self.lock().claims.len())
+            .field("claims", &claims)
             .finish_non_exhaustive()
     }
 }
@@ -58,7 +85,9 @@ impl Heartbeat {
             store,
             lease,
             counters,
-            state: Mutex::new(State::default()),
+            shards: Default::default(),
+            beating: AtomicBool::new(false),
+            task: Mutex::new(None),
         }
     }
 
@@ -67,9 +96,30 @@ impl Heartbeat {
         (self.lease / 3).max(Duration::from_millis(1))
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // Nothing panics while the lock is held (map updates only).
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn task(&self) -> MutexGuard<'_, Option<JoinHandle<()>>> {
+        // Nothing panics while the lock is held (a spawn, a take).
+        self.task.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts the renewing task unless it runs; whether this call did.
+    fn ensure_beating(self: &Arc<Self>) -> bool {
+        if self.beating.load(Ordering::Acquire) {
+            return false;
+        }
+        let mut task = self.task();
+        // Another claim may have started it meanwhile.
+        if self.beating.load(Ordering::Acquire) {
+            return false;
+        }
+        // Outside a runtime nothing can renew claims (nor run the layer).
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
+        // Set before the spawn: the task clears it when its future is
+        // dropped, which cannot come first.
+        self.beating.store(true, Ordering::Release);
+        *task = Some(runtime.spawn(beat_forever(Arc::downgrade(self), self.period())));
+        true
     }
 
     /// Starts renewing a claim acquired at `acquired_at` (taken before the
@@ -82,29 +132,29 @@ impl Heartbeat {
         token: OwnerToken,
         acquired_at: Instant,
     ) -> ClaimGuard {
-        let mut state = self.lock();
-        let id = state.next_id;
-        state.next_id += 1;
-        state.claims.insert(
-            id,
-            Claim {
-                event: event.clone(),
-                token,
-                renewed_at: acquired_at,
-                lost: false,
-            },
-        );
+        // The token is random: it spreads claims evenly over the shards.
+        let shard = token.as_u128() as usize % SHARDS;
+        let id = {
+            let mut state = self.shards[shard].lock();
+            let id = state.next_id;
+            state.next_id += 1;
+            state.claims.insert(
+                id,
+                Claim {
+                    event: event.clone(),
+                    token,
+                    renewed_at: acquired_at,
+                    lost: false,
+                },
+            );
+            id
+        };
         // One task per layer; a new one if the runtime that ran the last one
         // has shut down.
-        let started_task = state.task.as_ref().is_none_or(JoinHandle::is_finished);
-        if started_task {
-            state.task = Some(tokio::spawn(beat_forever(
-                Arc::downgrade(self),
-                self.period(),
-            )));
-        }
+        let started_task = self.ensure_beating();
         ClaimGuard {
             heartbeat: self.clone(),
+            shard,
             id,
             expires: None,
             started_task,
@@ -113,27 +163,36 @@ impl Heartbeat {
 
     /// Renews every claim in flight, once.
     async fn beat(&self) {
-        let batch: Vec<(u64, EventKey, OwnerToken)> = self
-            .lock()
-            .claims
-            .iter()
-            .filter(|(_, claim)| !claim.lost)
-            .map(|(id, claim)| (*id, claim.event.clone(), claim.token))
-            .collect();
+        let mut batch: Vec<(usize, u64, EventKey, OwnerToken)> = Vec::new();
+        for (index, shard) in self.shards.iter().enumerate() {
+            batch.extend(
+                shard
+                    .lock()
+                    .claims
+                    .iter()
+                    .filter(|(_, claim)| !claim.lost)
+                    .map(|(id, claim)| (index, *id, claim.event.clone(), claim.token)),
+            );
+        }
         if batch.is_empty() {
             return;
         }
         let sent_at = Instant::now();
         let claims: Vec<(&str, OwnerToken)> = batch
             .iter()
-            .map(|(_, event, token)| (event.key(), *token))
+            .map(|(_, _, event, token)| (event.key(), *token))
             .collect();
         let results = self.store.extend_many(&claims, self.lease).await;
         let mut failed = None;
         let mut lost = Vec::new();
         {
-            let mut state = self.lock();
-            for ((id, event, _), result) in batch.iter().zip(results) {
+            let mut held = None;
+            for ((shard, id, event, _), result) in batch.iter().zip(results) {
+                // The batch is in shard order: one lock per shard.
+                let state = match &mut held {
+                    Some((locked, state)) if *locked == *shard => state,
+                    _ => &mut held.insert((*shard, self.shards[*shard].lock())).1,
+                };
                 let Some(claim) = state.claims.get_mut(id) else {
                     continue; // settled meanwhile
                 };
@@ -170,13 +229,26 @@ impl Heartbeat {
 
 impl Drop for Heartbeat {
     fn drop(&mut self) {
-        if let Some(task) = self.lock().task.take() {
+        if let Some(task) = self.task().take() {
             task.abort();
         }
     }
 }
 
+/// Clears `beating` when the renewing task's future is dropped: when it
+/// ends, or when its runtime shuts down (the next claim starts a new one).
+struct Beating(Weak<Heartbeat>);
+
+impl Drop for Beating {
+    fn drop(&mut self) {
+        if let Some(heartbeat) = self.0.upgrade() {
+            heartbeat.beating.store(false, Ordering::Release);
+        }
+    }
+}
+
 async fn beat_forever(heartbeat: Weak<Heartbeat>, period: Duration) {
+    let _beating = Beating(heartbeat.clone());
     let mut ticker = tokio::time::interval_at(Instant::now() + period, period);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
@@ -191,6 +263,7 @@ async fn beat_forever(heartbeat: Weak<Heartbeat>, period: Duration) {
 /// A claim the heartbeat renews until [`stop`](Self::stop) or drop.
 pub(crate) struct ClaimGuard {
     heartbeat: Arc<Heartbeat>,
+    shard: usize,
     id: u64,
     /// Set by `stop`: when the lease runs out without further renewal.
     expires: Option<Instant>,
@@ -211,7 +284,10 @@ impl ClaimGuard {
     /// Stops renewing the claim; returns how long its lease has left.
     pub(crate) fn stop(&mut self) -> Duration {
         let expires = *self.expires.get_or_insert_with(|| {
-            let claim = self.heartbeat.lock().claims.remove(&self.id);
+            let claim = self.heartbeat.shards[self.shard]
+                .lock()
+                .claims
+                .remove(&self.id);
             let renewed_at = claim.map_or_else(Instant::now, |c| c.renewed_at);
             renewed_at + self.heartbeat.lease
         });
@@ -229,7 +305,10 @@ impl ClaimGuard {
 impl Drop for ClaimGuard {
     fn drop(&mut self) {
         if self.expires.is_none() {
-            self.heartbeat.lock().claims.remove(&self.id);
+            self.heartbeat.shards[self.shard]
+                .lock()
+                .claims
+                .remove(&self.id);
         }
     }
 }

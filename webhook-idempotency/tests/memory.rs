@@ -4,6 +4,7 @@ mod common;
 
 common::suite!(common::memory);
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,10 +13,11 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
+use tokio::sync::Notify;
 use tower::Layer;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, WhenFull};
 
-use common::{Calls, handler, reply};
+use common::{Calls, after_gate, delivery, eventually, handler, reply, send};
 
 /// The layer on a bare hyper server (no axum): the request body is
 /// hyper's `Incoming`, streamed over a real socket.
@@ -167,4 +169,57 @@ async fn memory_store_full_of_claims_answers_503() {
         common::send(&svc, common::delivery("c", "{}")).await.status,
         StatusCode::OK
     );
+}
+
+/// The heartbeat task runs on the runtime of the claim that started it. A
+/// layer that outlives that runtime (a server restarted in-process, a
+/// layer shared by tests) starts a new one with its next claim, so claims
+/// on the new runtime are still renewed: a handler held for several leases
+/// there keeps its event (duplicates get 409, never a second run).
+#[test]
+fn layer_outliving_its_runtime_still_renews_claims() {
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a Tokio runtime")
+    };
+    let calls = Calls::default();
+    let gate = Arc::new(Notify::new());
+    let svc = IdempotencyLayer::builder(MemoryStore::new())
+        .event_id(IdSource::header("x-event-id"))
+        .lease(Duration::from_millis(600))
+        .handler_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+        .layer(handler(calls.clone(), after_gate(&gate, "ok")));
+    let first = runtime();
+    first.block_on(async {
+        gate.notify_one();
+        assert_eq!(send(&svc, delivery("evt-rt-1", "{}")).await.status, 200);
+    });
+    drop(first);
+    runtime().block_on(async {
+        let held = tokio::spawn({
+            let svc = svc.clone();
+            async move { send(&svc, delivery("evt-rt-2", "{}")).await }
+        });
+        eventually("the handler starts", || async { calls.get() == 2 }).await;
+        for _ in 0..20 {
+            // A second run would wait at the gate: bounded, so that it
+            // fails rather than hangs.
+            let dup = tokio::time::timeout(
+                Duration::from_secs(5),
+                send(&svc, delivery("evt-rt-2", "{}")),
+            )
+            .await
+            .expect("a duplicate ran the handler again (its claim was not renewed)");
+            assert_eq!(dup.status, StatusCode::CONFLICT, "{dup:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(calls.get(), 2);
+        gate.notify_one();
+        assert_eq!(held.await.unwrap().status, StatusCode::OK);
+    });
 }
