@@ -1,7 +1,7 @@
 //! Counters a user can read: [`MetricsSnapshot`].
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// A point-in-time copy of a layer's counters (shared by every service the
 /// layer built, and by its clones).
@@ -34,8 +34,28 @@ pub struct MetricsSnapshot {
     pub fingerprint_mismatches: u64,
 }
 
+/// How many copies of the counters there are: each thread counts in one of
+/// them, so that workers do not pass one cache line back and forth on every
+/// event; a snapshot adds them up.
+const STRIPES: usize = 8;
+
+/// Which stripe each thread counts in: threads take them in turn.
+fn stripe() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static STRIPE: usize = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
+    }
+    // A thread being torn down counts in the first stripe.
+    STRIPE.try_with(|s| *s).unwrap_or(0)
+}
+
 #[derive(Debug, Default)]
-struct Inner {
+struct Inner([Stripe; STRIPES]);
+
+/// One copy of the counters, on cache lines of its own.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Stripe {
     processed: AtomicU64,
     duplicates: AtomicU64,
     in_flight_conflicts: AtomicU64,
@@ -63,25 +83,26 @@ pub(crate) struct Counters(Arc<Inner>);
 
 impl Counters {
     pub(crate) fn incr(&self, counter: Counter) {
+        let stripe = &self.0.0[stripe()];
         let (atomic, _name) = match counter {
-            Counter::Processed => (&self.0.processed, "webhook_idempotency_processed_total"),
-            Counter::Duplicate => (&self.0.duplicates, "webhook_idempotency_duplicates_total"),
+            Counter::Processed => (&stripe.processed, "webhook_idempotency_processed_total"),
+            Counter::Duplicate => (&stripe.duplicates, "webhook_idempotency_duplicates_total"),
             Counter::InFlightConflict => (
-                &self.0.in_flight_conflicts,
+                &stripe.in_flight_conflicts,
                 "webhook_idempotency_in_flight_conflicts_total",
             ),
-            Counter::Released => (&self.0.released, "webhook_idempotency_released_total"),
+            Counter::Released => (&stripe.released, "webhook_idempotency_released_total"),
             Counter::StoreError => (
-                &self.0.store_errors,
+                &stripe.store_errors,
                 "webhook_idempotency_store_errors_total",
             ),
-            Counter::StoreFull => (&self.0.store_full, "webhook_idempotency_store_full_total"),
+            Counter::StoreFull => (&stripe.store_full, "webhook_idempotency_store_full_total"),
             Counter::HandlerTimeout => (
-                &self.0.handler_timeouts,
+                &stripe.handler_timeouts,
                 "webhook_idempotency_handler_timeouts_total",
             ),
             Counter::FingerprintMismatch => (
-                &self.0.fingerprint_mismatches,
+                &stripe.fingerprint_mismatches,
                 "webhook_idempotency_fingerprint_mismatches_total",
             ),
         };
@@ -91,16 +112,53 @@ impl Counters {
     }
 
     pub(crate) fn snapshot(&self) -> MetricsSnapshot {
-        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let sum = |field: fn(&Stripe) -> &AtomicU64| -> u64 {
+            self.0.0.iter().fold(0, |sum, s| {
+                sum.wrapping_add(field(s).load(Ordering::Relaxed))
+            })
+        };
         MetricsSnapshot {
-            processed: load(&self.0.processed),
-            duplicates: load(&self.0.duplicates),
-            in_flight_conflicts: load(&self.0.in_flight_conflicts),
-            released: load(&self.0.released),
-            store_errors: load(&self.0.store_errors),
-            store_full: load(&self.0.store_full),
-            handler_timeouts: load(&self.0.handler_timeouts),
-            fingerprint_mismatches: load(&self.0.fingerprint_mismatches),
+            processed: sum(|s| &s.processed),
+            duplicates: sum(|s| &s.duplicates),
+            in_flight_conflicts: sum(|s| &s.in_flight_conflicts),
+            released: sum(|s| &s.released),
+            store_errors: sum(|s| &s.store_errors),
+            store_full: sum(|s| &s.store_full),
+            handler_timeouts: sum(|s| &s.handler_timeouts),
+            fingerprint_mismatches: sum(|s| &s.fingerprint_mismatches),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts from many threads land in different stripes; a snapshot adds
+    /// every stripe up.
+    #[test]
+    fn counts_from_every_thread_add_up() {
+        let counters = Counters::default();
+        std::thread::scope(|scope| {
+            for _ in 0..2 * STRIPES {
+                scope.spawn(|| {
+                    for _ in 0..1000 {
+                        counters.incr(Counter::Processed);
+                    }
+                    counters.incr(Counter::Released);
+                });
+            }
+        });
+        let used = counters
+            .0
+            .0
+            .iter()
+            .filter(|s| s.processed.load(Ordering::Relaxed) > 0)
+            .count();
+        assert!(used > 1, "all threads counted in one stripe");
+        let snapshot = counters.snapshot();
+        assert_eq!(snapshot.processed, 2000 * STRIPES as u64);
+        assert_eq!(snapshot.released, 2 * STRIPES as u64);
+        assert_eq!(snapshot.duplicates, 0);
     }
 }
