@@ -1,7 +1,7 @@
 //! The embedded store: one process, same semantics as Redis, bounded.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, hash_map};
+use std::collections::{BinaryHeap, HashMap, VecDeque, hash_map};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -25,6 +25,10 @@ const PURGE_BATCH: usize = 64;
 const RECORDS_PER_SHARD: usize = 4096;
 /// …up to this many shards (a power of two).
 const MAX_SHARDS: usize = 64;
+
+/// How many distinct durations get a queue of their own in a shard's
+/// expiry index (a layer uses two: its lease and its retention).
+const QUEUES: usize = 4;
 
 type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 
@@ -172,11 +176,78 @@ fn shards(max_entries: usize) -> Box<[Shard]> {
 #[derive(Default)]
 struct Inner {
     entries: HashMap<RecordId, Entry, BuildHasherDefault<DigestHasher>>,
-    /// A min-heap of (expiry, record) pushed whenever a record gets a new
-    /// expiry. Entries whose record has another expiry by now (extended,
-    /// completed, removed) are stale and skipped when they surface, so an
-    /// update is one push, never a search.
-    expiries: BinaryHeap<Reverse<(Instant, RecordId)>>,
+    /// (expiry, record), added whenever a record gets a new expiry. Those
+    /// whose record has another expiry by now (extended, completed,
+    /// removed) are stale and skipped when they surface, so an update is
+    /// one push, never a search.
+    expiries: Expiries,
+}
+
+/// The expiry index: earliest first, O(1) per record for the few durations
+/// a store is used with.
+///
+/// A record expires at `now + ttl`, and the clock only moves forward, so
+/// the expiries of one ttl arrive in order: each of the first [`QUEUES`]
+/// ttls seen gets a FIFO queue (push at the back, pop at the front). Any
+/// other ttl, and the rare expiry that arrives out of order (two workers
+/// read the clock in one order and take the lock in the other, a custom
+/// clock that goes back), goes to a min-heap.
+#[derive(Default)]
+struct Expiries {
+    queues: Vec<(Duration, VecDeque<(Instant, RecordId)>)>,
+    heap: BinaryHeap<Reverse<(Instant, RecordId)>>,
+}
+
+/// Where the earliest expiry is.
+#[derive(Clone, Copy)]
+enum Source {
+    Queue(usize),
+    Heap,
+}
+
+impl Expiries {
+    fn push(&mut self, ttl: Duration, expires: Instant, id: RecordId) {
+        let queue = match self.queues.iter().position(|(d, _)| *d == ttl) {
+            Some(i) => Some(i),
+            None if self.queues.len() < QUEUES => {
+                self.queues.push((ttl, VecDeque::new()));
+                Some(self.queues.len() - 1)
+            }
+            None => None,
+        };
+        if let Some(i) = queue {
+            let queue = &mut self.queues[i].1;
+            if queue.back().is_none_or(|(last, _)| *last <= expires) {
+                queue.push_back((expires, id));
+                return;
+            }
+        }
+        self.heap.push(Reverse((expires, id)));
+    }
+
+    /// The earliest expiry, and where it is.
+    fn peek(&self) -> Option<(Instant, RecordId, Source)> {
+        let mut earliest = self
+            .heap
+            .peek()
+            .map(|Reverse((expires, id))| (*expires, *id, Source::Heap));
+        for (i, (_, queue)) in self.queues.iter().enumerate() {
+            if let Some(&(expires, id)) = queue.front()
+                && earliest.is_none_or(|(e, _, _)| expires < e)
+            {
+                earliest = Some((expires, id, Source::Queue(i)));
+            }
+        }
+        earliest
+    }
+
+    fn pop(&mut self) -> Option<(Instant, RecordId)> {
+        let (_, _, source) = self.peek()?;
+        match source {
+            Source::Heap => self.heap.pop().map(|Reverse(e)| e),
+            Source::Queue(i) => self.queues[i].1.pop_front(),
+        }
+    }
 }
 
 struct Entry {
@@ -321,6 +392,7 @@ impl MemoryStore {
         }
         inner.insert(
             id,
+            lease,
             expires,
             State::InProgress {
                 owner: token,
@@ -356,7 +428,7 @@ impl MemoryStore {
             if inner.entries.len() >= shard.max_entries {
                 inner.make_room(now, shard.max_entries, self.when_full)?;
             }
-            inner.insert(id, expires, completed);
+            inner.insert(id, retention, expires, completed);
             return Ok(false);
         };
         let ours = match &entry.state {
@@ -364,7 +436,7 @@ impl MemoryStore {
             State::Completed { .. } => true,
         };
         entry.state = completed;
-        inner.set_expiry(id, expires);
+        inner.set_expiry(id, retention, expires);
         Ok(ours)
     }
 
@@ -402,7 +474,7 @@ impl MemoryStore {
                 state: State::InProgress { owner, .. },
                 ..
             }) if *owner == token => {
-                inner.set_expiry(id, expires);
+                inner.set_expiry(id, lease, expires);
                 Ok(true)
             }
             _ => Ok(false),
@@ -434,16 +506,17 @@ impl Inner {
         }
     }
 
-    fn insert(&mut self, id: RecordId, expires: Instant, state: State) {
-        self.expiries.push(Reverse((expires, id)));
+    /// Adds record `id`, expiring `ttl` after now, at `expires`.
+    fn insert(&mut self, id: RecordId, ttl: Duration, expires: Instant, state: State) {
+        self.expiries.push(ttl, expires, id);
         self.entries.insert(id, Entry { expires, state });
     }
 
-    /// Gives the record `id` (which exists) a new expiry.
-    fn set_expiry(&mut self, id: RecordId, expires: Instant) {
+    /// Gives the record `id` (which exists) a new expiry, `ttl` after now.
+    fn set_expiry(&mut self, id: RecordId, ttl: Duration, expires: Instant) {
         if let Some(entry) = self.entries.get_mut(&id) {
             entry.expires = expires;
-            self.expiries.push(Reverse((expires, id)));
+            self.expiries.push(ttl, expires, id);
         }
     }
 
@@ -453,10 +526,10 @@ impl Inner {
         let mut dropped = 0;
         while dropped < max {
             match self.expiries.peek() {
-                Some(Reverse((expires, _))) if *expires <= now => {}
+                Some((expires, _, _)) if expires <= now => {}
                 _ => return,
             }
-            let Some(Reverse((expires, id))) = self.expiries.pop() else {
+            let Some((expires, id)) = self.expiries.pop() else {
                 return;
             };
             if self.entries.get(&id).is_some_and(|e| e.expires == expires) {
@@ -486,7 +559,7 @@ impl Inner {
         // order; there are only as many as requests in flight. They go back.
         let mut claims = Vec::new();
         let mut evicted = false;
-        while let Some(Reverse((expires, id))) = self.expiries.pop() {
+        while let Some((expires, id)) = self.expiries.pop() {
             match self.entries.get(&id) {
                 Some(entry) if entry.expires == expires => {
                     if matches!(entry.state, State::Completed { .. }) {
@@ -494,12 +567,15 @@ impl Inner {
                         evicted = true;
                         break;
                     }
-                    claims.push(Reverse((expires, id)));
+                    claims.push((expires, id));
                 }
                 _ => {} // stale
             }
         }
-        self.expiries.extend(claims);
+        // Earlier than what the queues hold: they go to the heap.
+        for (expires, id) in claims {
+            self.expiries.heap.push(Reverse((expires, id)));
+        }
         if evicted {
             Ok(())
         } else {
@@ -755,6 +831,49 @@ mod tests {
         store.acquire_now("c", t, fp(), LEASE).unwrap();
         assert_eq!(state(&store, "a"), "in progress");
         assert_eq!(state(&store, "b"), "absent");
+    }
+
+    /// The expiry index serves durations beyond its queues and expiries
+    /// that arrive out of order (a clock set back) from its heap: a full
+    /// purge at any time drops exactly the records that have expired.
+    #[test]
+    fn expiry_index_drops_exactly_the_expired_records() {
+        let clock = ManualClock::new();
+        let store = clock.store();
+        let t = OwnerToken::from_u128(1);
+        let start = (store.clock)();
+        let mut expiries = Vec::new();
+        for round in 0..3u64 {
+            // Seven durations, more than there are queues, in two orders.
+            for n in 0..7u64 {
+                let secs = if round == 1 {
+                    70 - 10 * n
+                } else {
+                    10 * (n + 1)
+                };
+                let key = format!("r{round}-{n}");
+                let lease = Duration::from_secs(secs);
+                store.acquire_now(&key, t, fp(), lease).unwrap();
+                expiries.push(((store.clock)() + lease, key));
+                clock.advance(Duration::from_millis(500));
+            }
+            // Then the clock goes back: later records expire earlier.
+            *clock.0.lock().unwrap() -= Duration::from_secs(5);
+        }
+        let mut held: Vec<_> = expiries.clone();
+        for step in 0..90 {
+            let now = start + Duration::from_secs(step);
+            *clock.0.lock().unwrap() = now;
+            for shard in store.shards.iter() {
+                shard.lock().purge(now, usize::MAX);
+            }
+            held.retain(|(expires, _)| *expires > now);
+            assert_eq!(store.len(), held.len(), "after {step} s");
+            for (_, key) in &held {
+                assert_eq!(state(&store, key), "in progress", "{key} after {step} s");
+            }
+        }
+        assert!(held.is_empty() && store.is_empty());
     }
 
     /// A store of 32,768 records has 8 shards, each with its share of the
