@@ -343,7 +343,7 @@ where
                     // Releasing now could run the event again next to what
                     // the handler left running; let the lease run out
                     // instead.
-                    let remaining = claim.stop();
+                    let remaining = claim.stop_with_lease_left();
                     config.counters.incr(Counter::HandlerTimeout);
                     tracing::warn!(
                         event_id = %event.logged(),
@@ -449,7 +449,7 @@ where
                     headers: cached_headers(&parts.headers, config),
                     body: recorded_body,
                 };
-                complete(config, claimed, &outcome, claim.recording_deadline()).await;
+                complete(config, claimed, &outcome, claim).await;
                 claim.stop();
                 config.counters.incr(Counter::Processed);
                 Ok(Response::from_parts(parts, body))
@@ -506,10 +506,25 @@ where
     let mut body = Box::pin(body);
     let mut read = VecDeque::new();
     let mut len = 0u64;
-    let deadline = Instant::now() + config.body_cache_timeout;
+    // Taken when a frame first keeps us waiting: most bodies have every
+    // frame ready, and need no clock read nor timer.
+    let mut deadline = None;
     let (complete, rest, error) = loop {
-        let next = AssertUnwindSafe(body.frame()).catch_unwind();
-        match tokio::time::timeout_at(deadline, next).await {
+        // Errors as `BoxError` (`Send`): a ready frame's result is held
+        // while this waits, in the branch that does.
+        let frame = body
+            .frame()
+            .map(|f| f.map(|r| r.map_err(Into::<BoxError>::into)));
+        let mut next = AssertUnwindSafe(frame).catch_unwind();
+        let polled = match (&mut next).now_or_never() {
+            Some(frame) => Ok(frame),
+            None => {
+                let deadline =
+                    *deadline.get_or_insert_with(|| Instant::now() + config.body_cache_timeout);
+                tokio::time::timeout_at(deadline, next).await
+            }
+        };
+        match polled {
             Ok(Ok(None)) => break (true, None, None),
             Ok(Ok(Some(Ok(frame)))) => {
                 len += frame.data_ref().map_or(0, |d| d.len() as u64);
@@ -519,7 +534,6 @@ where
                 }
             }
             Ok(Ok(Some(Err(e)))) => {
-                let e: BoxError = e.into();
                 tracing::warn!(
                     event_id = %event.logged(),
                     error = %e,
@@ -576,9 +590,10 @@ fn cached_headers(headers: &HeaderMap, config: &Config) -> HeaderMap {
     out
 }
 
-/// Records the outcome, retrying with backoff until `deadline`: a store
-/// that blinks (a restart) must not leave a processed event in progress, to
-/// be run again after its lease. The caller keeps the claim renewed.
+/// Records the outcome, retrying with backoff until the claim's recording
+/// deadline (taken at the first failure): a store that blinks (a restart)
+/// must not leave a processed event in progress, to be run again after its
+/// lease. The caller keeps the claim renewed.
 async fn complete(
     config: &Config,
     Claimed {
@@ -587,8 +602,9 @@ async fn complete(
         fingerprint,
     }: &Claimed,
     outcome: &Outcome,
-    deadline: Instant,
+    claim: &ClaimGuard,
 ) {
+    let mut deadline = None;
     let max_backoff = (config.lease / 4).clamp(FIRST_BACKOFF, Duration::from_secs(1));
     let mut delay = FIRST_BACKOFF;
     let mut attempt = 0u32;
@@ -619,6 +635,7 @@ async fn complete(
             Err(e) => e,
         };
         config.counters.incr(Counter::StoreError);
+        let deadline = *deadline.get_or_insert_with(|| claim.recording_deadline());
         if error.kind() == StoreErrorKind::InvalidArgument || Instant::now() + delay >= deadline {
             tracing::error!(
                 event_id = %event.logged(),

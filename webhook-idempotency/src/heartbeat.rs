@@ -281,17 +281,21 @@ impl ClaimGuard {
         self.started_task
     }
 
-    /// Stops renewing the claim; returns how long its lease has left.
-    pub(crate) fn stop(&mut self) -> Duration {
-        let expires = *self.expires.get_or_insert_with(|| {
+    /// Stops renewing the claim; returns when its lease runs out.
+    pub(crate) fn stop(&mut self) -> Instant {
+        *self.expires.get_or_insert_with(|| {
             let claim = self.heartbeat.shards[self.shard]
                 .lock()
                 .claims
                 .remove(&self.id);
             let renewed_at = claim.map_or_else(Instant::now, |c| c.renewed_at);
             renewed_at + self.heartbeat.lease
-        });
-        expires.saturating_duration_since(Instant::now())
+        })
+    }
+
+    /// Stops renewing the claim; returns how long its lease has left.
+    pub(crate) fn stop_with_lease_left(&mut self) -> Duration {
+        self.stop().saturating_duration_since(Instant::now())
     }
 
     /// Until when it is worth trying to record the outcome: a lease from now

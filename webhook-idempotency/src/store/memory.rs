@@ -532,8 +532,11 @@ impl Inner {
             let Some((expires, id)) = self.expiries.pop() else {
                 return;
             };
-            if self.entries.get(&id).is_some_and(|e| e.expires == expires) {
-                self.entries.remove(&id);
+            // One probe: the record is cold by now, each probe a cache miss.
+            if let hash_map::Entry::Occupied(entry) = self.entries.entry(id)
+                && entry.get().expires == expires
+            {
+                entry.remove();
                 dropped += 1;
             }
         }
