@@ -189,7 +189,7 @@ fn layer_outliving_its_runtime_still_renews_claims() {
     let gate = Arc::new(Notify::new());
     let svc = IdempotencyLayer::builder(MemoryStore::new())
         .event_id(IdSource::header("x-event-id"))
-        .lease(Duration::from_millis(600))
+        .lease(Duration::from_secs(1))
         .handler_timeout(Duration::from_secs(30))
         .build()
         .unwrap()
@@ -206,7 +206,8 @@ fn layer_outliving_its_runtime_still_renews_claims() {
             async move { send(&svc, delivery("evt-rt-2", "{}")).await }
         });
         eventually("the handler starts", || async { calls.get() == 2 }).await;
-        for _ in 0..20 {
+        // 2.5 s: two and a half leases.
+        for _ in 0..25 {
             // A second run would wait at the gate: bounded, so that it
             // fails rather than hangs.
             let dup = tokio::time::timeout(
