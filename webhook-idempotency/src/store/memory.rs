@@ -42,7 +42,8 @@ pub enum WhenFull {
     /// and logs a warning. No record the guarantees depend on is forgotten.
     #[default]
     Refuse,
-    /// Forget the completed record closest to its expiry to make room.
+    /// Forget the completed record closest to its expiry to make room (in
+    /// the new record's shard, see [`MemoryStore`]).
     ///
     /// This weakens the guarantee: a duplicate of the forgotten event that
     /// arrives within its retention runs the handler again. In-progress
