@@ -5,7 +5,9 @@
 #   scripts/bench.sh http       req/s with wrk: bare route / verify / + memory dedupe / + Redis dedupe,
 #                               first deliveries, then duplicates of completed events (*-duplicates)
 #                               (ALLOC=mimalloc: the receiver on mimalloc; PIN=1: redis-server alone on
-#                               the last CPU, receiver and wrk on the others; ROUNDS, DURATION, CONNECTIONS)
+#                               the last CPU, receiver and wrk on the others; ROUNDS, DURATION, CONNECTIONS;
+#                               MODES: a subset, or `verify-burn`: verify with a handler burning BURN_NS ns
+#                               of pure CPU per request, a calibration of what a cost that size does)
 #   scripts/bench.sh deliver    `webhook deliver` throughput and peak RSS for 100k events
 #   scripts/bench.sh memory-store
 #                               MemoryStore resident bytes per completed record (RECORDS, default 1,000,000)
@@ -62,9 +64,11 @@ bench_http() {
     local results="$tmp/results.txt"
     : >"$results"
     for round in $(seq 1 "$ROUNDS"); do
-        for mode in bare verify memory redis memory-duplicates redis-duplicates; do
+        for mode in ${MODES:-bare verify memory redis memory-duplicates redis-duplicates}; do
             redis-cli -p "$redis_port" flushall >/dev/null
-            "${pin_rest[@]}" target/release/bench-server --mode "$mode" --prefill 10000 --redis-url "redis://127.0.0.1:$redis_port" >"$tmp/server.log" 2>&1 &
+            local args=(--mode "$mode")
+            [[ "$mode" == verify-burn ]] && args=(--mode verify --handler-burn "${BURN_NS:-3300}")
+            "${pin_rest[@]}" target/release/bench-server "${args[@]}" --prefill 10000 --redis-url "redis://127.0.0.1:$redis_port" >"$tmp/server.log" 2>&1 &
             local pid=$!
             wait_for_line "$tmp/server.log" "listening on"
             local url; url="$(grep -o 'http://[0-9.:]*' "$tmp/server.log")/"
@@ -94,8 +98,9 @@ for mode, v in runs.items():
     rounds = ", ".join(f"{r:.0f}" for r, _ in v)
     server_us = statistics.median(s for s, _ in cpu[mode])
     redis_us = statistics.median(r for _, r in cpu[mode])
-    print(f"{mode:17} {med[mode]:9.0f} req/s  x bare {med[mode] / med['bare']:.2f}"
-          f"  x verify {med[mode] / med['verify']:.2f}"
+    ratio = lambda base: f"{med[mode] / med[base]:.2f}" if base in med else "-"
+    print(f"{mode:17} {med[mode]:9.0f} req/s  x bare {ratio('bare')}"
+          f"  x verify {ratio('verify')}"
           f"  CPU/request: receiver {server_us:.1f} us, redis-server {redis_us:.1f} us"
           f"  (rounds: {rounds}; non-2xx {sum(n for _, n in v)})")
 PY

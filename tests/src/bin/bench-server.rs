@@ -25,6 +25,7 @@ use axum::body::Bytes;
 use axum::routing::post;
 use clap::{Parser, ValueEnum};
 use http::Request;
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, RedisStore, Store};
@@ -62,6 +63,11 @@ struct Args {
     /// `*-duplicates` modes.
     #[arg(long, default_value_t = 10_000)]
     prefill: u32,
+    /// Nanoseconds of pure CPU the handler burns per request (spinning on
+    /// the monotonic clock): a calibration of what a per-request cost of
+    /// that size, with no memory traffic, does to the ratios.
+    #[arg(long, default_value_t = 0)]
+    handler_burn: u64,
 }
 
 /// Dedupe keyed on the load script's unique `X-Webhook-Id` (see the
@@ -72,8 +78,14 @@ fn dedupe(store: impl Store) -> anyhow::Result<IdempotencyLayer> {
         .build()?)
 }
 
-async fn handler(body: Bytes) -> &'static str {
+async fn handler(burn: Duration, body: Bytes) -> &'static str {
     std::hint::black_box(body);
+    if !burn.is_zero() {
+        let start = Instant::now();
+        while start.elapsed() < burn {
+            std::hint::spin_loop();
+        }
+    }
     "ok"
 }
 
@@ -103,7 +115,8 @@ async fn main() -> anyhow::Result<()> {
             .build()?;
         Ok(VerifyLayer::new(verifier))
     };
-    let route = Router::new().route("/", post(handler));
+    let burn = Duration::from_nanos(args.handler_burn);
+    let route = Router::new().route("/", post(move |body| handler(burn, body)));
     let redis = || async {
         RedisStore::connect(&args.redis_url)
             .await
