@@ -43,7 +43,7 @@ bench_verify() {
 bench_http() {
     need wrk wrk; need redis-server redis-server
     # ALLOC=mimalloc runs the receiver on mimalloc instead of the system allocator.
-    cargo build --release -p webhook-e2e --bin bench-server ${ALLOC:+--features "$ALLOC"} >/dev/null
+    cargo build --release -p webhook-bench --bin bench-server ${ALLOC:+--features "$ALLOC"} >/dev/null
     local tmp; tmp="$(mktemp -d)"
     local body; body="$(python3 -c 'import json; print(json.dumps({"id":"evt","type":"bench","data":"x"*(1024-40)})[:1024], end="")')"
     local ts=1700000000
@@ -131,7 +131,7 @@ PY
 
 bench_redis_memory() {
     need redis-server redis-server
-    cargo build --release -p webhook-e2e --bin redis-memory >/dev/null
+    cargo build --release -p webhook-bench --bin redis-memory >/dev/null
     local tmp; tmp="$(mktemp -d)"
     local redis_port; redis_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
     # noeviction, as the README asks of a production Redis; no persistence.
@@ -145,7 +145,7 @@ bench_redis_memory() {
 }
 
 bench_memory_store() {
-    cargo build --release -p webhook-e2e --bin memory-store-bytes >/dev/null
+    cargo build --release -p webhook-bench --bin memory-store-bytes >/dev/null
     target/release/memory-store-bytes --records "${RECORDS:-1000000}"
 }
 

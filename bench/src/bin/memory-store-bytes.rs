@@ -2,7 +2,7 @@
 //! `scripts/bench.sh memory-store` runs this.
 //!
 //! ```sh
-//! cargo run --release -p webhook-e2e --bin memory-store-bytes -- --records 1000000
+//! cargo run --release -p webhook-bench --bin memory-store-bytes -- --records 1000000
 //! ```
 //!
 //! It claims and completes `--records` events (keys shaped like the

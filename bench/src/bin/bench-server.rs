@@ -2,7 +2,7 @@
 //! four configurations, so each layer's cost shows up as a ratio.
 //!
 //! ```sh
-//! cargo run --release -p webhook-e2e --bin bench-server -- --mode verify
+//! cargo run --release -p webhook-bench --bin bench-server -- --mode verify
 //! ```
 //!
 //! The `*-duplicates` modes first complete `--prefill` events (ids

@@ -2,7 +2,7 @@
 //! against a fresh `redis-server`.
 //!
 //! ```sh
-//! cargo run --release -p webhook-e2e --bin redis-memory -- --redis-url redis://127.0.0.1:6379 --events 50000
+//! cargo run --release -p webhook-bench --bin redis-memory -- --redis-url redis://127.0.0.1:6379 --events 50000
 //! ```
 //!
 //! For each configuration it sends `--events` first deliveries (unique ids,
