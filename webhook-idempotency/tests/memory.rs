@@ -2,7 +2,7 @@
 
 mod common;
 
-common::suite!(common::memory);
+common::suite!(memory_fixture);
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +18,14 @@ use tower::Layer;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, WhenFull};
 
 use common::{Calls, after_gate, delivery, eventually, handler, reply, send};
+
+/// The suite's fixture: a fresh `MemoryStore`.
+async fn memory_fixture() -> common::Fixture {
+    common::Fixture {
+        store: Arc::new(MemoryStore::new()),
+        _redis: None,
+    }
+}
 
 /// The layer on a bare hyper server (no axum): the request body is
 /// hyper's `Incoming`, streamed over a real socket.

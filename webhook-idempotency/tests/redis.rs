@@ -14,12 +14,24 @@ use webhook_test_support::{RedisCluster, RedisServer};
 
 use common::{Calls, builder, delivery, eventually, handler, reply, send};
 
-common::suite!(common::redis);
+common::suite!(redis_fixture);
 
 async fn start_redis() -> RedisServer {
     tokio::task::spawn_blocking(RedisServer::start)
         .await
         .expect("starting redis-server panicked")
+}
+
+/// The suite's fixture: a `RedisStore` on a fresh `redis-server`.
+async fn redis_fixture() -> common::Fixture {
+    let server = start_redis().await;
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the test redis-server: {e}"));
+    common::Fixture {
+        store: std::sync::Arc::new(store),
+        _redis: Some(server),
+    }
 }
 
 /// A layer keyed on `x-event-id` over its own connection to `server`, each
@@ -81,7 +93,7 @@ async fn redis_outage_fails_closed_then_recovers_on_restart() {
         .timeout(Duration::from_millis(500));
     let fx = common::Fixture {
         store: std::sync::Arc::new(store),
-        redis: None,
+        _redis: None,
     };
     let calls = Calls::default();
     let layer = builder(&fx).build().unwrap();

@@ -1,6 +1,10 @@
 //! The behavioural suite, written once and run against every store
 //! (`suite!(fixture)` in `tests/memory.rs` and `tests/redis.rs`).
-#![allow(dead_code, unreachable_pub)]
+//!
+//! A case is an `async fn(Fixture)` in [`cases`], listed once in
+//! [`suite!`], which makes one `#[tokio::test]` of it per store. A case
+//! that is not listed would never run: `cases` denies `dead_code`, so an
+//! unlisted case fails the build of both test targets instead.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -20,38 +24,19 @@ use webhook_idempotency::{
 use webhook_test_support::RedisServer;
 
 /// A store under test, and whatever keeps it alive.
-pub struct Fixture {
-    pub store: Arc<dyn Store>,
-    pub redis: Option<RedisServer>,
-}
-
-pub async fn memory() -> Fixture {
-    Fixture {
-        store: Arc::new(webhook_idempotency::MemoryStore::new()),
-        redis: None,
-    }
-}
-
-#[cfg(feature = "redis")]
-pub async fn redis() -> Fixture {
-    let server = tokio::task::spawn_blocking(RedisServer::start)
-        .await
-        .expect("starting redis-server panicked");
-    let store = webhook_idempotency::RedisStore::connect(&server.url())
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to the test redis-server: {e}"));
-    Fixture {
-        store: Arc::new(store),
-        redis: Some(server),
-    }
+pub(crate) struct Fixture {
+    pub(crate) store: Arc<dyn Store>,
+    /// The server behind a Redis store, held (never read) so that it lives
+    /// as long as the store.
+    pub(crate) _redis: Option<RedisServer>,
 }
 
 /// Handler invocations, counted.
 #[derive(Clone, Default)]
-pub struct Calls(Arc<AtomicUsize>);
+pub(crate) struct Calls(Arc<AtomicUsize>);
 
 impl Calls {
-    pub fn get(&self) -> usize {
+    pub(crate) fn get(&self) -> usize {
         self.0.load(Ordering::SeqCst)
     }
     fn next(&self) -> usize {
@@ -60,7 +45,7 @@ impl Calls {
 }
 
 /// A handler service that counts its calls and answers `f(call number)`.
-pub fn handler<F, Fut>(
+pub(crate) fn handler<F, Fut>(
     calls: Calls,
     f: F,
 ) -> impl Service<
@@ -83,7 +68,7 @@ where
 }
 
 /// For [`handler`]: waits for `gate`, then answers 200 `body`.
-pub fn after_gate(
+pub(crate) fn after_gate(
     gate: &Arc<tokio::sync::Notify>,
     body: &'static str,
 ) -> impl Fn(usize) -> futures_util::future::BoxFuture<'static, Response<Full<Bytes>>>
@@ -101,21 +86,21 @@ pub fn after_gate(
     }
 }
 
-pub fn reply(status: u16, body: &'static str) -> Response<Full<Bytes>> {
+pub(crate) fn reply(status: u16, body: &'static str) -> Response<Full<Bytes>> {
     let mut res = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *res.status_mut() = StatusCode::from_u16(status).expect("valid status");
     res
 }
 
 /// The layer most tests use: id from `x-event-id`, short lease.
-pub fn builder(fx: &Fixture) -> IdempotencyLayerBuilder {
+pub(crate) fn builder(fx: &Fixture) -> IdempotencyLayerBuilder {
     IdempotencyLayer::builder_shared(fx.store.clone())
         .event_id(IdSource::header("x-event-id"))
         .lease(Duration::from_secs(2))
         .handler_timeout(Duration::from_secs(20))
 }
 
-pub fn delivery(id: &str, body: &str) -> Request<Full<Bytes>> {
+pub(crate) fn delivery(id: &str, body: &str) -> Request<Full<Bytes>> {
     Request::post("/webhooks")
         .header("x-event-id", id)
         .header("content-type", "application/json")
@@ -124,24 +109,24 @@ pub fn delivery(id: &str, body: &str) -> Request<Full<Bytes>> {
 }
 
 #[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    pub fn replayed(&self) -> bool {
+    pub(crate) fn replayed(&self) -> bool {
         self.headers
             .get("idempotent-replayed")
             .is_some_and(|v| v == "true")
     }
-    pub fn retry_after(&self) -> Option<u64> {
+    pub(crate) fn retry_after(&self) -> Option<u64> {
         self.headers.get("retry-after")?.to_str().ok()?.parse().ok()
     }
 }
 
-pub async fn send<S, B, R>(svc: &S, req: Request<R>) -> Reply
+pub(crate) async fn send<S, B, R>(svc: &S, req: Request<R>) -> Reply
 where
     S: Service<Request<R>, Response = Response<B>> + Clone,
     S::Error: std::fmt::Debug,
@@ -159,7 +144,7 @@ where
 }
 
 /// Polls `check` every 50 ms until it holds; panics after 20 s.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
+pub(crate) async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
@@ -179,7 +164,11 @@ where
 
 /// Calls `next` every 50 ms until its reply satisfies `done`; panics
 /// after 20 s.
-pub async fn poll_reply<F, Fut>(what: &str, mut next: F, done: impl Fn(&Reply) -> bool) -> Reply
+pub(crate) async fn poll_reply<F, Fut>(
+    what: &str,
+    mut next: F,
+    done: impl Fn(&Reply) -> bool,
+) -> Reply
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Reply>,
@@ -251,7 +240,13 @@ macro_rules! suite_cases {
 }
 pub(crate) use {suite, suite_cases};
 
-pub mod cases {
+/// The cases of the suite, each an `async fn(Fixture)`.
+///
+/// `deny(dead_code)`: every case must be listed in [`suite!`], which is
+/// what calls it; one that is not is an error ("function … is never
+/// used"), not a case that silently never runs.
+#[deny(dead_code)]
+pub(crate) mod cases {
     use super::*;
     use axum::Router;
     use axum::routing::post;
@@ -260,7 +255,7 @@ pub mod cases {
     use webhook_idempotency::store::{Acquire, Fingerprint, Outcome, OwnerToken};
     use webhook_idempotency::{MissingId, OnMismatch};
 
-    pub async fn first_delivery_runs_and_duplicate_replays(fx: Fixture) {
+    pub(crate) async fn first_delivery_runs_and_duplicate_replays(fx: Fixture) {
         let calls = Calls::default();
         let layer = builder(&fx)
             .cache_header(http::header::CONTENT_TYPE)
@@ -299,7 +294,7 @@ pub mod cases {
         assert_eq!((m.processed, m.duplicates, m.released), (2, 1, 0));
     }
 
-    pub async fn concurrent_deliveries_run_the_handler_once(fx: Fixture) {
+    pub(crate) async fn concurrent_deliveries_run_the_handler_once(fx: Fixture) {
         let calls = Calls::default();
         let layer = builder(&fx).build().unwrap();
         let svc = layer.layer(handler(calls.clone(), |_| async {
@@ -333,7 +328,7 @@ pub mod cases {
         assert_eq!(m.duplicates, replays as u64);
     }
 
-    pub async fn server_error_releases_and_retry_runs(fx: Fixture) {
+    pub(crate) async fn server_error_releases_and_retry_runs(fx: Fixture) {
         let calls = Calls::default();
         let layer = builder(&fx).build().unwrap();
         let svc = layer.layer(handler(calls.clone(), |n| async move {
@@ -355,7 +350,7 @@ pub mod cases {
         assert_eq!(calls.get(), 2);
     }
 
-    pub async fn panic_releases_and_retry_runs(fx: Fixture) {
+    pub(crate) async fn panic_releases_and_retry_runs(fx: Fixture) {
         let calls = Calls::default();
         let layer = builder(&fx).build().unwrap();
         let svc = layer.layer(handler(calls.clone(), |n| async move {
@@ -374,7 +369,7 @@ pub mod cases {
         assert_eq!(layer.metrics().released, 1);
     }
 
-    pub async fn inner_error_releases(fx: Fixture) {
+    pub(crate) async fn inner_error_releases(fx: Fixture) {
         let calls = Calls::default();
         let layer = builder(&fx).build().unwrap();
         let counted = calls.clone();
@@ -447,7 +442,7 @@ pub mod cases {
         (calls, again)
     }
 
-    pub async fn dropped_request_future_still_records_success(fx: Fixture) {
+    pub(crate) async fn dropped_request_future_still_records_success(fx: Fixture) {
         let (calls, again) = gated_drop(&fx, 200).await;
         // Without a client the outcome is still recorded: a retry is replayed
         // (well before the 2 s lease could have expired and freed the key).
@@ -460,7 +455,7 @@ pub mod cases {
         assert_eq!(calls.get(), 1);
     }
 
-    pub async fn dropped_request_future_releases_on_failure(fx: Fixture) {
+    pub(crate) async fn dropped_request_future_releases_on_failure(fx: Fixture) {
         let (calls, again) = gated_drop(&fx, 503).await;
         eventually("the failed dropped delivery is released", || {
             let fut = again();
@@ -472,7 +467,7 @@ pub mod cases {
 
     /// Item 4: at the handler timeout the claim is kept (not renewed) until
     /// its lease ends, because what the handler started may still run.
-    pub async fn handler_timeout_keeps_the_claim_until_its_lease_ends(fx: Fixture) {
+    pub(crate) async fn handler_timeout_keeps_the_claim_until_its_lease_ends(fx: Fixture) {
         let calls = Calls::default();
         let side_effects = Arc::new(AtomicUsize::new(0));
         let layer = builder(&fx)
@@ -522,7 +517,7 @@ pub mod cases {
 
     /// Item 4, the other way out: a handler that returns after its timeout
     /// but within its lease gets its outcome recorded.
-    pub async fn handler_finishing_after_its_timeout_still_records_its_outcome(fx: Fixture) {
+    pub(crate) async fn handler_finishing_after_its_timeout_still_records_its_outcome(fx: Fixture) {
         let calls = Calls::default();
         let layer = builder(&fx)
             .lease(Duration::from_secs(5))
@@ -552,7 +547,7 @@ pub mod cases {
     /// Item 2: renewal does not depend on the handler being polled. A
     /// handler that blocks its worker thread for twice the lease keeps its
     /// claim: duplicates meanwhile get 409, and it runs once.
-    pub async fn handler_blocking_its_thread_keeps_its_claim(fx: Fixture) {
+    pub(crate) async fn handler_blocking_its_thread_keeps_its_claim(fx: Fixture) {
         const LEASE: Duration = Duration::from_millis(600);
         const BLOCK: Duration = Duration::from_millis(1300);
         let calls = Calls::default();
@@ -599,7 +594,7 @@ pub mod cases {
     /// thread (the README says so): a handler that blocks past its timeout
     /// is answered with what it returned when it returns, and that outcome
     /// is recorded as any other.
-    pub async fn handler_blocking_past_its_timeout_is_answered_when_it_returns(fx: Fixture) {
+    pub(crate) async fn handler_blocking_past_its_timeout_is_answered_when_it_returns(fx: Fixture) {
         let calls = Calls::default();
         let layer = builder(&fx)
             .handler_timeout(Duration::from_millis(50))
@@ -628,7 +623,7 @@ pub mod cases {
     /// The handler runs in the caller's task, as under any tower
     /// middleware: it sees the caller's task-locals (and so its tracing
     /// span), whether the event is processed or passed through.
-    pub async fn handler_runs_in_the_callers_task(fx: Fixture) {
+    pub(crate) async fn handler_runs_in_the_callers_task(fx: Fixture) {
         let calls = Calls::default();
         let layer = builder(&fx)
             .on_missing_id(MissingId::PassThrough)
@@ -677,7 +672,7 @@ pub mod cases {
     /// Item 3: the status decides complete-or-release; a body too slow (or
     /// too big) to record is recorded without a body, never released, and
     /// the caller still gets all of it.
-    pub async fn slow_response_body_completes_instead_of_releasing(fx: Fixture) {
+    pub(crate) async fn slow_response_body_completes_instead_of_releasing(fx: Fixture) {
         let calls = Calls::default();
         let layer = builder(&fx)
             .handler_timeout(Duration::from_millis(200))
@@ -730,7 +725,7 @@ pub mod cases {
     /// Item 1: the default id never comes from bytes the signature does not
     /// cover. A captured signed request resent with another unsigned id
     /// header is the same event.
-    pub async fn unsigned_id_header_cannot_replay_a_signed_request(fx: Fixture) {
+    pub(crate) async fn unsigned_id_header_cannot_replay_a_signed_request(fx: Fixture) {
         use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
         for (scheme, id_header, body) in [
             (
@@ -797,7 +792,7 @@ pub mod cases {
 
     /// Item 6: numbers beyond u64 keep their exact text, and a string never
     /// shares a key with a number.
-    pub async fn numeric_ids_key_on_their_exact_text(fx: Fixture) {
+    pub(crate) async fn numeric_ids_key_on_their_exact_text(fx: Fixture) {
         let calls = Calls::default();
         let svc = builder(&fx)
             .event_id(IdSource::json("/id"))
@@ -830,7 +825,7 @@ pub mod cases {
     }
 
     /// Item 9: the key is a hash, so a 10 KB id deduplicates like any other.
-    pub async fn long_ids_deduplicate(fx: Fixture) {
+    pub(crate) async fn long_ids_deduplicate(fx: Fixture) {
         let calls = Calls::default();
         let long = "x".repeat(10 * 1024);
         let svc = builder(&fx)
@@ -856,7 +851,7 @@ pub mod cases {
     /// Item 5: a lease or retention too long for the store is refused
     /// before anything changes: no claim without an expiry, no completed
     /// record that keeps its lease TTL.
-    pub async fn durations_too_long_for_the_store_change_nothing(fx: Fixture) {
+    pub(crate) async fn durations_too_long_for_the_store_change_nothing(fx: Fixture) {
         let store = &fx.store;
         let (a, b, c) = (
             OwnerToken::random(),
@@ -906,7 +901,7 @@ pub mod cases {
 
     /// A `final_statuses` closure that panics must not leave the claim
     /// neither completed nor released: 2xx complete, the rest release.
-    pub async fn panicking_final_statuses_still_settles_the_claim(fx: Fixture) {
+    pub(crate) async fn panicking_final_statuses_still_settles_the_claim(fx: Fixture) {
         let calls = Calls::default();
         let svc = builder(&fx)
             .final_statuses(|status| {
@@ -939,7 +934,7 @@ pub mod cases {
     }
 
     /// An `on_rejection` closure that panics gets the default answer instead.
-    pub async fn panicking_on_rejection_falls_back_to_the_default_answer(fx: Fixture) {
+    pub(crate) async fn panicking_on_rejection_falls_back_to_the_default_answer(fx: Fixture) {
         let calls = Calls::default();
         let gate = Arc::new(Notify::new());
         let g = gate.clone();
@@ -978,7 +973,7 @@ pub mod cases {
 
     /// Two configurations whose prefix and scope concatenate to the same
     /// text keep separate records.
-    pub async fn prefix_and_scope_never_share_keys(fx: Fixture) {
+    pub(crate) async fn prefix_and_scope_never_share_keys(fx: Fixture) {
         let calls = Calls::default();
         let svc = |prefix: &str, scope: &str| {
             builder(&fx)
@@ -998,7 +993,7 @@ pub mod cases {
         assert_eq!(calls.get(), 2);
     }
 
-    pub async fn client_error_released_unless_final(fx: Fixture) {
+    pub(crate) async fn client_error_released_unless_final(fx: Fixture) {
         let calls = Calls::default();
         let svc = builder(&fx)
             .build()
@@ -1034,7 +1029,7 @@ pub mod cases {
         assert_eq!(calls.get(), 1);
     }
 
-    pub async fn lease_expiry_fences_out_the_stale_worker(fx: Fixture) {
+    pub(crate) async fn lease_expiry_fences_out_the_stale_worker(fx: Fixture) {
         let store = &fx.store;
         let (stale, fresh, other) = (
             OwnerToken::random(),
@@ -1112,7 +1107,7 @@ pub mod cases {
         );
     }
 
-    pub async fn acquire_is_idempotent_for_the_same_token(fx: Fixture) {
+    pub(crate) async fn acquire_is_idempotent_for_the_same_token(fx: Fixture) {
         let store = &fx.store;
         let (me, you) = (OwnerToken::random(), OwnerToken::random());
         let fp = Fingerprint::of(b"a");
@@ -1155,7 +1150,7 @@ pub mod cases {
         );
     }
 
-    pub async fn slow_handler_keeps_its_claim_by_extension(fx: Fixture) {
+    pub(crate) async fn slow_handler_keeps_its_claim_by_extension(fx: Fixture) {
         let calls = Calls::default();
         let gate = Arc::new(Notify::new());
         let layer = builder(&fx)
@@ -1193,7 +1188,7 @@ pub mod cases {
     /// noticed (a warning, a count) while the first delivery is in
     /// progress; a completed record keeps no fingerprint (that is strict
     /// mode's), so after completion it is a plain duplicate.
-    pub async fn different_body_is_a_duplicate_by_default(fx: Fixture) {
+    pub(crate) async fn different_body_is_a_duplicate_by_default(fx: Fixture) {
         let calls = Calls::default();
         let gate = Arc::new(Notify::new());
         let layer = builder(&fx).build().unwrap();
@@ -1215,7 +1210,7 @@ pub mod cases {
         assert_eq!(layer.metrics().fingerprint_mismatches, 1);
     }
 
-    pub async fn different_body_is_422_in_strict_mode(fx: Fixture) {
+    pub(crate) async fn different_body_is_422_in_strict_mode(fx: Fixture) {
         let calls = Calls::default();
         let layer = builder(&fx)
             .on_fingerprint_mismatch(OnMismatch::Reject)
@@ -1234,7 +1229,7 @@ pub mod cases {
         assert_eq!(calls.get(), 1);
     }
 
-    pub async fn retention_expiry_makes_the_id_processable_again(fx: Fixture) {
+    pub(crate) async fn retention_expiry_makes_the_id_processable_again(fx: Fixture) {
         let calls = Calls::default();
         let layer = builder(&fx)
             .retention(Duration::from_millis(500))
@@ -1253,7 +1248,7 @@ pub mod cases {
         assert_eq!(calls.get(), 2);
     }
 
-    pub async fn missing_id_is_400_or_passed_through(fx: Fixture) {
+    pub(crate) async fn missing_id_is_400_or_passed_through(fx: Fixture) {
         let calls = Calls::default();
         let svc = builder(&fx)
             .build()
@@ -1279,7 +1274,7 @@ pub mod cases {
         assert_eq!(calls.get(), 2, "no id, no dedupe");
     }
 
-    pub async fn oversized_body_is_413(fx: Fixture) {
+    pub(crate) async fn oversized_body_is_413(fx: Fixture) {
         let calls = Calls::default();
         let svc = builder(&fx)
             .body_limit(16)
@@ -1297,7 +1292,7 @@ pub mod cases {
         );
     }
 
-    pub async fn json_pointer_id(fx: Fixture) {
+    pub(crate) async fn json_pointer_id(fx: Fixture) {
         let calls = Calls::default();
         let svc = builder(&fx)
             .event_id(IdSource::json("/id"))
@@ -1318,7 +1313,7 @@ pub mod cases {
         assert_eq!(calls.get(), 1);
     }
 
-    pub async fn client_disconnect_over_a_real_server_records_the_outcome(fx: Fixture) {
+    pub(crate) async fn client_disconnect_over_a_real_server_records_the_outcome(fx: Fixture) {
         let calls = Calls::default();
         let gate = Arc::new(Notify::new());
         let layer = builder(&fx).build().unwrap();
@@ -1367,7 +1362,7 @@ pub mod cases {
         server.abort();
     }
 
-    pub async fn real_verify_layer_in_front(fx: Fixture) {
+    pub(crate) async fn real_verify_layer_in_front(fx: Fixture) {
         use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
         let calls = Calls::default();
         let layer = IdempotencyLayer::builder_shared(fx.store.clone())
@@ -1412,7 +1407,7 @@ pub mod cases {
         assert_eq!(calls.get(), 3);
     }
 
-    pub async fn rejections_can_be_shaped(fx: Fixture) {
+    pub(crate) async fn rejections_can_be_shaped(fx: Fixture) {
         use webhook_idempotency::Rejection;
         let calls = Calls::default();
         let svc = builder(&fx)
