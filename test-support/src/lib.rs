@@ -1,7 +1,11 @@
 //! Test support for the webhook toolkit: real `redis-server` processes on
-//! free local ports, for tests that must talk to a real Redis (never a mock).
+//! free local ports, for tests that must talk to a real Redis (never a mock);
+//! [`eventually`] and [`Poll`] to wait for a condition with a bound; and
+//! [`signature_header`] / [`timestamp_header`], the one place test code
+//! maps a [`Scheme`](webhook_verify::Scheme) to its header names.
 //!
-//! - [`RedisServer`] starts one server with persistence off
+//! - [`RedisServer`] starts one server (from async code:
+//!   [`RedisServer::start_async`], which starts it off the runtime's threads) with persistence off
 //!   (`--save "" --appendonly no`), bound to `127.0.0.1`, with its log file in
 //!   a temporary directory it owns. It is ready when a connection answers
 //!   `PING`; dropping it kills the process and waits for it. [`kill`] and
@@ -41,6 +45,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
+
+mod poll;
+mod scheme_headers;
+
+pub use poll::{PATIENCE, Poll, eventually, poll_until};
+pub use scheme_headers::{signature_header, timestamp_header};
 
 /// How long a server (or a cluster) may take to become ready.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -125,6 +135,31 @@ impl RedisServer {
         };
         server.spawn_and_wait();
         server
+    }
+
+    /// [`start`](Self::start) from async code: on a blocking thread, so
+    /// that the runtime's own threads keep running while the server starts.
+    ///
+    /// # Panics
+    ///
+    /// As [`start`](Self::start), with the same message.
+    pub async fn start_async() -> Self {
+        Self::start_with_args_async(Vec::<String>::new()).await
+    }
+
+    /// [`start_with_args`](Self::start_with_args) from async code, as
+    /// [`start_async`](Self::start_async).
+    pub async fn start_with_args_async<I, A>(extra_args: I) -> Self
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<String>,
+    {
+        let args: Vec<String> = extra_args.into_iter().map(Into::into).collect();
+        match tokio::task::spawn_blocking(move || Self::start_with_args(args)).await {
+            Ok(server) => server,
+            // Re-raise the start's own panic, with its message and log.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
     }
 
     /// The port the server listens on.

@@ -15,10 +15,11 @@ use axum::body::Body;
 use axum::routing::post;
 use bytes::Bytes;
 use futures_util::stream;
-use http::{HeaderMap, HeaderName, HeaderValue, Request};
+use http::{HeaderMap, HeaderValue, Request};
 use http_body_util::StreamBody;
 use tower::ServiceExt;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore};
+use webhook_test_support::{signature_header, timestamp_header};
 use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
 
 const NOW: i64 = 1_700_000_000;
@@ -63,26 +64,6 @@ fn signed(scheme: Scheme, body: &[u8], ts: i64) -> HeaderMap {
         .expect("valid signer")
         .sign(body, ts, Some("evt_1"))
         .expect("signable")
-}
-
-/// The headers that carry the signature material for a scheme.
-fn signature_header(scheme: Scheme) -> HeaderName {
-    HeaderName::from_static(match scheme {
-        Scheme::Stripe => "stripe-signature",
-        Scheme::Standard => "webhook-signature",
-        Scheme::GitHub => "x-hub-signature-256",
-        Scheme::Slack => "x-slack-signature",
-        _ => "x-webhook-signature",
-    })
-}
-
-fn timestamp_header(scheme: Scheme) -> Option<HeaderName> {
-    match scheme {
-        Scheme::Webhook => Some(HeaderName::from_static("x-webhook-timestamp")),
-        Scheme::Standard => Some(HeaderName::from_static("webhook-timestamp")),
-        Scheme::Slack => Some(HeaderName::from_static("x-slack-request-timestamp")),
-        _ => None,
-    }
 }
 
 /// Renders a signature header value carrying `sig` in the scheme's syntax.

@@ -30,7 +30,7 @@ use tracing::{Event, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, SubscriberExt as _};
 use webhook_cli::sender::{Backoff, BackoffKind, Hooks, Outgoing, Sender, SenderConfig, Summary};
 use webhook_idempotency::{EventKey, IdSource, IdempotencyLayer, MetricsSnapshot, RedisStore};
-use webhook_test_support::RedisServer;
+use webhook_test_support::{PATIENCE, Poll, RedisServer};
 use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
 
 const SECRET: &str = "e2e-secret";
@@ -43,9 +43,6 @@ const LEASE: Duration = Duration::from_secs(5);
 const HANDLER_TIMEOUT: Duration = Duration::from_secs(1);
 /// The bound on one Redis operation (the store's default is 2 s).
 const STORE_TIMEOUT: Duration = Duration::from_millis(500);
-/// Bounds every wait of the suite so a broken build fails instead of hanging;
-/// nothing is asserted about speed.
-const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Event ids the idempotency layer reported as "outcome not recorded" (it
 /// gave up recording, or its claim was lost). Filled from the layer's own
@@ -307,7 +304,7 @@ fn replayed(res: &reqwest::Response) -> Option<&str> {
 /// answer with `Idempotent-Replayed: true` and does not run it again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_event_runs_once_and_its_duplicate_is_replayed() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start_async().await;
     let receiver = Receiver::start(&redis.url()).await;
     let url = receiver.url();
     let body = event("evt_once");
@@ -343,7 +340,7 @@ async fn signed_event_runs_once_and_its_duplicate_is_replayed() {
 /// handler does not run and the idempotency store is never consulted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tampered_body_is_rejected_before_the_handler() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start_async().await;
     let receiver = Receiver::start(&redis.url()).await;
     let signed = event("evt_tampered");
     let tampered = signed.replace("invoice.paid", "invoice.void");
@@ -426,7 +423,7 @@ async fn post_chunked(addr: SocketAddr, headers: &HeaderMap, body: &[u8]) -> u16
 /// with a chunked body, and the handler never sees an oversize body.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversize_body_gets_413_with_and_without_content_length() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start_async().await;
     let receiver = Receiver::start(&redis.url()).await;
     let url = receiver.url();
 
@@ -468,14 +465,13 @@ async fn oversize_body_gets_413_with_and_without_content_length() {
     assert_eq!(receiver.answered(413), 2);
 }
 
-/// Polls `done` every few milliseconds until it holds; panics with `what`
-/// after [`PATIENCE`].
+/// Polls `done` every 2 ms (so that a wait for "N events processed" ends
+/// close to N) until it holds; panics with `what` after [`PATIENCE`].
 async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + PATIENCE;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    Poll::default()
+        .every(Duration::from_millis(2))
+        .until(what, || std::future::ready(done()))
+        .await;
 }
 
 /// The state of each event's record in Redis: `"completed"` (the value
@@ -589,14 +585,15 @@ async fn deliver_all(url: reqwest::Url) -> Summary {
 /// are gone (tried: 327 lost records with `--appendonly no`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_killed_and_restarted_mid_delivery_every_event_runs_exactly_once() {
-    let redis = RedisServer::start_with_args([
+    let redis = RedisServer::start_with_args_async([
         "--appendonly",
         "yes",
         "--appendfsync",
         "always",
         "--maxmemory-policy",
         "noeviction",
-    ]);
+    ])
+    .await;
     let redis_url = redis.url();
     collect_not_recorded_reports();
     let receiver = Receiver::start(&redis_url).await;

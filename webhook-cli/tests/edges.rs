@@ -7,19 +7,15 @@ mod common;
 
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse as _;
 use common::{RecordingServer, assert_usage_error, run, stderr, stdout, webhook};
 use webhook_cli::capture;
-use webhook_test_support::RedisServer;
+use webhook_test_support::{Poll, RedisServer};
 
 const SECRET: &str = "s3cret";
-
-/// Bounds every wait so a broken build fails instead of hanging; nothing is
-/// asserted about speed.
-const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Every bad argument is exit code 2, with a message naming the problem.
 #[test]
@@ -408,9 +404,7 @@ fn secret_new_prints_a_usable_secret() {
 /// `roundtrip --redis` leaves nothing in the user's Redis.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roundtrip_removes_its_records_from_redis() {
-    let server = tokio::task::spawn_blocking(RedisServer::start)
-        .await
-        .unwrap();
+    let server = RedisServer::start_async().await;
     let mut cmd = webhook();
     cmd.args(["roundtrip", "-n", "200", "--json", "--redis", &server.url()]);
     let output = run(cmd).await;
@@ -454,25 +448,15 @@ fn interrupt(child: &Child) {
 
 /// Waits for `child` to exit, with a bound; returns its code.
 async fn exit_code(child: &mut Child) -> Option<i32> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code();
-        }
-        assert!(Instant::now() < deadline, "the process did not exit");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn wait_for_requests(server: &RecordingServer, n: usize) {
-    let deadline = Instant::now() + PATIENCE;
-    while server.requests().len() < n {
-        assert!(
-            Instant::now() < deadline,
-            "the server never got {n} requests"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let status = Poll::default()
+        .every(Duration::from_millis(20))
+        .until_value(
+            "the process exits",
+            || std::future::ready(child.try_wait().unwrap()),
+            Option::is_some,
+        )
+        .await;
+    status.and_then(|status| status.code())
 }
 
 fn lines(path: &std::path::Path) -> Vec<String> {
@@ -536,7 +520,7 @@ async fn ctrl_c_during_deliver_keeps_every_record() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for_requests(&server, 20).await;
+    server.wait_for_requests(20).await;
     interrupt(&child);
     assert_eq!(exit_code(&mut child).await, Some(130));
     let (summary, sent, delivered, dead_lettered) = run_summary(&mut child);
@@ -600,7 +584,7 @@ async fn second_ctrl_c_gives_up_requests_in_flight() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_for_requests(&server, 4).await;
+    server.wait_for_requests(4).await;
     interrupt(&child);
     // Let the first signal be seen before the second (a process handles
     // them in order; this only avoids both arriving as one).

@@ -340,7 +340,7 @@ async fn roundtrip_with_faults_processes_every_event_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roundtrip_against_a_real_redis() {
-    let redis = webhook_test_support::RedisServer::start();
+    let redis = webhook_test_support::RedisServer::start_async().await;
     let mut cmd = webhook();
     cmd.args([
         "roundtrip",

@@ -17,7 +17,8 @@ use tokio::sync::Notify;
 use tower::Layer;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, WhenFull};
 
-use common::{Calls, after_gate, delivery, eventually, handler, reply, send};
+use common::{Calls, after_gate, delivery, handler, reply, send};
+use webhook_test_support::eventually;
 
 /// The suite's fixture: a fresh `MemoryStore`.
 async fn memory_fixture() -> common::Fixture {
@@ -165,7 +166,7 @@ async fn memory_store_full_of_claims_answers_503() {
             common::send(&svc, common::delivery(id, "{}")).await
         }));
     }
-    common::eventually("both handlers run", || async { calls.get() == 2 }).await;
+    eventually("both handlers run", || async { calls.get() == 2 }).await;
     let refused = common::send(&svc, common::delivery("c", "{}")).await;
     assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(layer.metrics().store_full, 1);

@@ -10,21 +10,15 @@ use std::time::Duration;
 use http::StatusCode;
 use tower::Layer;
 use webhook_idempotency::{IdempotencyLayer, IdempotencyLayerBuilder, OnStoreError, RedisStore};
-use webhook_test_support::{RedisCluster, RedisServer};
+use webhook_test_support::{RedisCluster, RedisServer, eventually, poll_until};
 
-use common::{Calls, builder, delivery, eventually, handler, reply, send};
+use common::{Calls, builder, delivery, handler, reply, send};
 
 common::suite!(redis_fixture);
 
-async fn start_redis() -> RedisServer {
-    tokio::task::spawn_blocking(RedisServer::start)
-        .await
-        .expect("starting redis-server panicked")
-}
-
 /// The suite's fixture: a `RedisStore` on a fresh `redis-server`.
 async fn redis_fixture() -> common::Fixture {
-    let server = start_redis().await;
+    let server = RedisServer::start_async().await;
     let store = RedisStore::connect(&server.url())
         .await
         .unwrap_or_else(|e| panic!("cannot connect to the test redis-server: {e}"));
@@ -46,7 +40,7 @@ async fn layer_on(server: &RedisServer, timeout: Duration) -> IdempotencyLayerBu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_service_stacks_sharing_one_redis_run_the_handler_once() {
-    let server = start_redis().await;
+    let server = RedisServer::start_async().await;
     let calls = Calls::default();
     let mut stacks = Vec::new();
     for _ in 0..2 {
@@ -86,7 +80,7 @@ async fn two_service_stacks_sharing_one_redis_run_the_handler_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_outage_fails_closed_then_recovers_on_restart() {
-    let mut server = start_redis().await;
+    let mut server = RedisServer::start_async().await;
     let store = RedisStore::connect(&server.url())
         .await
         .unwrap()
@@ -140,7 +134,7 @@ async fn redis_outage_fails_closed_then_recovers_on_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_outage_fail_open_runs_the_handler_without_dedupe() {
-    let mut server = start_redis().await;
+    let mut server = RedisServer::start_async().await;
     let calls = Calls::default();
     let layer = layer_on(&server, Duration::from_millis(500))
         .await
@@ -165,7 +159,7 @@ async fn redis_outage_fail_open_runs_the_handler_without_dedupe() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lazily_opened_store_serves_once_redis_is_up() {
-    let mut server = start_redis().await;
+    let mut server = RedisServer::start_async().await;
     let url = server.url();
     server.kill();
     let store = RedisStore::open(&url)
@@ -242,7 +236,7 @@ async fn redis_cluster_runs_each_event_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hung_redis_is_bounded_by_the_operation_timeout() {
-    let mut server = start_redis().await;
+    let mut server = RedisServer::start_async().await;
     let calls = Calls::default();
     let layer = layer_on(&server, Duration::from_millis(300))
         .await
@@ -287,11 +281,9 @@ async fn hung_redis_is_bounded_by_the_operation_timeout() {
 /// recorded: the event is not run again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_blip_while_recording_does_not_run_the_event_again() {
-    let server = tokio::task::spawn_blocking(|| {
-        RedisServer::start_with_args(["--appendonly", "yes", "--appendfsync", "always"])
-    })
-    .await
-    .unwrap();
+    let server =
+        RedisServer::start_with_args_async(["--appendonly", "yes", "--appendfsync", "always"])
+            .await;
     let calls = Calls::default();
     let layer = layer_on(&server, Duration::from_millis(200))
         .await
@@ -350,7 +342,7 @@ async fn redis_blip_while_recording_does_not_run_the_event_again() {
 /// event is not blocked for a lease (60 s here) with nobody running it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acquire_that_lands_after_its_timeout_is_released() {
-    let mut server = start_redis().await;
+    let mut server = RedisServer::start_async().await;
     let calls = Calls::default();
     let layer = layer_on(&server, Duration::from_millis(200))
         .await
@@ -372,7 +364,7 @@ async fn acquire_that_lands_after_its_timeout_is_released() {
         "{refused:?}"
     );
     server.resume(); // the queued acquires land now
-    let served = common::poll_reply(
+    let served = poll_until(
         "the late claim is released",
         || send(&svc, delivery("evt-late-claim", "{}")),
         |r| r.status != StatusCode::CONFLICT && r.status != StatusCode::SERVICE_UNAVAILABLE,
@@ -389,7 +381,7 @@ async fn acquire_that_lands_after_its_timeout_is_released() {
 async fn operation_timeout_can_exceed_the_default() {
     use webhook_idempotency::Store as _;
     use webhook_idempotency::store::{Acquire, Fingerprint};
-    let mut server = start_redis().await;
+    let mut server = RedisServer::start_async().await;
     let store = RedisStore::connect(&server.url())
         .await
         .unwrap()
@@ -425,7 +417,7 @@ async fn operation_timeout_can_exceed_the_default() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pipelined_operations_keep_their_own_replies() {
     use webhook_idempotency::store::{Acquire, Fingerprint, OwnerToken, Store};
-    let server = start_redis().await;
+    let server = RedisServer::start_async().await;
     let client = redis::Client::open(server.url()).unwrap();
     let mut admin = client.get_multiplexed_async_connection().await.unwrap();
     let _: () = redis::cmd("HSET")
@@ -504,7 +496,7 @@ async fn pipelined_operations_keep_their_own_replies() {
 /// outcome is recorded for the sender's retry.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_dropped_during_the_claim_still_processes_the_event() {
-    let mut server = start_redis().await;
+    let mut server = RedisServer::start_async().await;
     let calls = Calls::default();
     let layer = layer_on(&server, Duration::from_secs(20))
         .await
@@ -529,7 +521,7 @@ async fn request_dropped_during_the_claim_still_processes_the_event() {
         calls.get() == 1
     })
     .await;
-    let retry = common::poll_reply(
+    let retry = poll_until(
         "the outcome is recorded",
         || send(&svc, delivery("evt-gone", "{}")),
         |r| r.status != StatusCode::CONFLICT,
@@ -550,7 +542,7 @@ async fn request_dropped_during_the_claim_still_processes_the_event() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_of_a_conflict_is_the_lease_even_when_the_event_completes_meanwhile() {
     const LEASE: Duration = Duration::from_secs(5);
-    let server = start_redis().await;
+    let server = RedisServer::start_async().await;
     let calls = Calls::default();
     let layer = layer_on(&server, Duration::from_secs(10))
         .await

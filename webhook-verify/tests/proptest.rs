@@ -4,8 +4,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
+use webhook_test_support::timestamp_header;
 use webhook_verify::{ErrorKind, Scheme, Signer, Verified, Verifier};
 
 /// A secret as the provider shows it, built from random key bytes: Standard
@@ -46,17 +47,6 @@ fn id_for(scheme: Scheme, id: &Option<String>) -> Option<String> {
     match scheme {
         Scheme::Standard => Some(id.clone().unwrap_or_else(|| "msg_default".to_owned())),
         _ => id.clone(),
-    }
-}
-
-/// The header that carries the signed timestamp, for schemes with one in a
-/// header of its own.
-fn timestamp_header(scheme: Scheme) -> Option<HeaderName> {
-    match scheme {
-        Scheme::Webhook => Some(HeaderName::from_static("x-webhook-timestamp")),
-        Scheme::Standard => Some(HeaderName::from_static("webhook-timestamp")),
-        Scheme::Slack => Some(HeaderName::from_static("x-slack-request-timestamp")),
-        _ => None,
     }
 }
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use webhook_test_support::{signature_header, timestamp_header};
 use webhook_verify::scheme::Tag;
 use webhook_verify::{
     DEFAULT_MAX_SIGNATURES, DEFAULT_TOLERANCE, Error, ErrorKind, Scheme, Secret, Signer, Verified,
@@ -81,17 +82,6 @@ fn encode(scheme: Scheme, tag: &Tag) -> String {
     }
 }
 
-fn signature_header(scheme: Scheme) -> HeaderName {
-    HeaderName::from_static(match scheme {
-        Scheme::Webhook => "x-webhook-signature",
-        Scheme::Stripe => "stripe-signature",
-        Scheme::Standard => "webhook-signature",
-        Scheme::GitHub => "x-hub-signature-256",
-        Scheme::Slack => "x-slack-signature",
-        other => panic!("no table entry for {other}"),
-    })
-}
-
 /// One signature entry with an encoded MAC, as the scheme writes it.
 fn entry(scheme: Scheme, encoded: &str) -> String {
     match scheme {
@@ -121,16 +111,6 @@ fn with_signature(scheme: Scheme, value: &str) -> HeaderMap {
         HeaderValue::from_bytes(value.as_bytes()).expect("no control characters"),
     );
     headers
-}
-
-/// The header that carries the timestamp, for schemes with a header of its own.
-fn timestamp_header(scheme: Scheme) -> Option<HeaderName> {
-    match scheme {
-        Scheme::Webhook => Some(HeaderName::from_static("x-webhook-timestamp")),
-        Scheme::Standard => Some(HeaderName::from_static("webhook-timestamp")),
-        Scheme::Slack => Some(HeaderName::from_static("x-slack-request-timestamp")),
-        _ => None,
-    }
 }
 
 /// The signed headers with the timestamp text replaced by `text` (MACs kept).

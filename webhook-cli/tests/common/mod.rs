@@ -260,6 +260,17 @@ impl RecordingServer {
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
     }
+
+    /// Waits until the server has received at least `n` requests (bounded:
+    /// it panics after [`webhook_test_support::PATIENCE`]); returns them.
+    pub async fn wait_for_requests(&self, n: usize) -> Vec<Recorded> {
+        webhook_test_support::poll_until(
+            &format!("the server has received {n} requests"),
+            || std::future::ready(self.requests()),
+            |requests| requests.len() >= n,
+        )
+        .await
+    }
 }
 
 async fn record(State(state): State<AppState>, request: Request) -> Response {

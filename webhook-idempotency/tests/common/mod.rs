@@ -21,7 +21,7 @@ use tower::{Layer, Service, ServiceExt, service_fn};
 use webhook_idempotency::{
     BufferedBody, IdSource, IdempotencyLayer, IdempotencyLayerBuilder, Store,
 };
-use webhook_test_support::RedisServer;
+use webhook_test_support::{RedisServer, eventually, poll_until};
 
 /// A store under test, and whatever keeps it alive.
 pub(crate) struct Fixture {
@@ -140,50 +140,6 @@ where
         status: parts.status,
         headers: parts.headers,
         body: String::from_utf8_lossy(&body).into_owned(),
-    }
-}
-
-/// Polls `check` every 50 ms until it holds; panics after 20 s.
-pub(crate) async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if check().await {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting until {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Calls `next` every 50 ms until its reply satisfies `done`; panics
-/// after 20 s.
-pub(crate) async fn poll_reply<F, Fut>(
-    what: &str,
-    mut next: F,
-    done: impl Fn(&Reply) -> bool,
-) -> Reply
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Reply>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let reply = next().await;
-        if done(&reply) {
-            return reply;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting until {what}; last reply: {reply:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -446,7 +402,7 @@ pub(crate) mod cases {
         let (calls, again) = gated_drop(&fx, 200).await;
         // Without a client the outcome is still recorded: a retry is replayed
         // (well before the 2 s lease could have expired and freed the key).
-        let last = poll_reply("the dropped delivery's outcome is recorded", again, |r| {
+        let last = poll_until("the dropped delivery's outcome is recorded", again, |r| {
             r.status != StatusCode::CONFLICT
         })
         .await;
@@ -503,7 +459,7 @@ pub(crate) mod cases {
         assert_eq!(layer.metrics().handler_timeouts, 1);
         // After the lease the event is processable again (the hung handler
         // was aborted), and the delegated work had finished by then.
-        let last = poll_reply(
+        let last = poll_until(
             "the timed-out claim expires",
             || send(&svc, delivery("evt-slow", "{}")),
             |r| r.status != StatusCode::CONFLICT,
@@ -530,7 +486,7 @@ pub(crate) mod cases {
         }));
         let first = send(&svc, delivery("evt-late", "{}")).await;
         assert_eq!(first.status, StatusCode::SERVICE_UNAVAILABLE);
-        let last = poll_reply(
+        let last = poll_until(
             "the late outcome is recorded",
             || send(&svc, delivery("evt-late", "{}")),
             |r| r.status != StatusCode::CONFLICT,
@@ -1350,7 +1306,7 @@ pub(crate) mod cases {
                 .body(axum::body::Body::from("{}"))
                 .unwrap()
         };
-        let last = poll_reply(
+        let last = poll_until(
             "the outcome is recorded",
             || send(&app, req()),
             |r| r.status != StatusCode::CONFLICT,
