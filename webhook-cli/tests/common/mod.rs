@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -179,11 +180,19 @@ struct AppState {
 
 /// An HTTP server on 127.0.0.1:0 that records every request (headers and
 /// exact body bytes) and answers with `behaviour`; or the same over HTTPS.
+///
+/// A test that starts one expects it to be sent something: dropping a
+/// server that received no request fails the test (unless the test is
+/// failing already). A test that expects no request says so with
+/// [`assert_no_requests`](Self::assert_no_requests), which also makes the
+/// drop check that none came later.
 pub struct RecordingServer {
     pub addr: SocketAddr,
     /// `http://127.0.0.1:PORT`, or `https://localhost:PORT`.
     origin: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
+    /// Set by `assert_no_requests`: the drop check expects none instead.
+    expects_none: AtomicBool,
 }
 
 impl RecordingServer {
@@ -245,6 +254,7 @@ impl RecordingServer {
             addr,
             origin,
             requests,
+            expects_none: AtomicBool::new(false),
         }
     }
 
@@ -261,6 +271,21 @@ impl RecordingServer {
         self.requests.lock().unwrap().clone()
     }
 
+    /// Asserts that the server has received no request, and makes the drop
+    /// check assert that none came later either (instead of failing because
+    /// none came): for tests in which nothing may be sent.
+    #[track_caller]
+    pub fn assert_no_requests(&self) {
+        self.expects_none.store(true, Ordering::SeqCst);
+        let requests = self.requests();
+        assert!(
+            requests.is_empty(),
+            "the server at {} expected no request and received {}: {requests:#?}",
+            self.origin,
+            requests.len()
+        );
+    }
+
     /// Waits until the server has received at least `n` requests (bounded:
     /// it panics after [`webhook_test_support::PATIENCE`]); returns them.
     pub async fn wait_for_requests(&self, n: usize) -> Vec<Recorded> {
@@ -270,6 +295,30 @@ impl RecordingServer {
             |requests| requests.len() >= n,
         )
         .await
+    }
+}
+
+impl Drop for RecordingServer {
+    fn drop(&mut self) {
+        // A test that is already failing says why; a second panic would abort.
+        if std::thread::panicking() {
+            return;
+        }
+        let received = self.requests.lock().map_or(0, |r| r.len());
+        if self.expects_none.load(Ordering::SeqCst) {
+            assert_eq!(
+                received, 0,
+                "the server at {} expected no request (assert_no_requests) but received {received}",
+                self.origin
+            );
+        } else {
+            assert!(
+                received > 0,
+                "the server at {} received no request; a test that expects none calls \
+                 RecordingServer::assert_no_requests",
+                self.origin
+            );
+        }
     }
 }
 
