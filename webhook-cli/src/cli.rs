@@ -1,9 +1,11 @@
 //! Command-line definitions (clap derive). Nothing here does any work.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use webhook_cli::sender;
 use webhook_verify::Scheme;
 
 use crate::secret::SecretArg;
@@ -414,11 +416,23 @@ pub(crate) struct ListenArgs {
     pub(crate) tls: TlsArgs,
 }
 
+/// A default duration as `--help` shows it and [`parse_duration`] reads it
+/// back (`30s`, `1h`), so the sender's constants are the one source.
+fn duration_text(duration: Duration) -> String {
+    humantime::format_duration(duration).to_string()
+}
+
+static DEFAULT_TIMEOUT: LazyLock<String> = LazyLock::new(|| duration_text(sender::DEFAULT_TIMEOUT));
+static DEFAULT_INITIAL_DELAY: LazyLock<String> =
+    LazyLock::new(|| duration_text(sender::DEFAULT_INITIAL_DELAY));
+static DEFAULT_MAX_DELAY: LazyLock<String> =
+    LazyLock::new(|| duration_text(sender::DEFAULT_MAX_DELAY));
+
 /// Sender options shared by deliver and replay.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SenderArgs {
     /// Requests in flight at once.
-    #[arg(short, long, default_value_t = 64, value_parser = parse_positive)]
+    #[arg(short, long, default_value_t = sender::DEFAULT_CONCURRENCY, value_parser = parse_positive)]
     pub(crate) concurrency: usize,
 
     /// Requests per second (default: unlimited).
@@ -426,11 +440,11 @@ pub(crate) struct SenderArgs {
     pub(crate) rate: Option<f64>,
 
     /// Token-bucket size for --rate.
-    #[arg(long, default_value_t = 1, value_name = "B", requires = "rate")]
+    #[arg(long, default_value_t = sender::DEFAULT_BURST, value_name = "B", requires = "rate")]
     pub(crate) burst: u32,
 
     /// Per-request timeout.
-    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    #[arg(long, value_parser = parse_duration, default_value = DEFAULT_TIMEOUT.as_str())]
     pub(crate) timeout: Duration,
 
     /// Write events that could not be delivered here (capture format).
@@ -450,23 +464,23 @@ pub(crate) struct SenderArgs {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct RetryArgs {
     /// Attempts per event, including the first.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = sender::DEFAULT_MAX_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_attempts: u32,
 
     /// Backoff strategy.
-    #[arg(long, value_enum, default_value_t = BackoffKind::Exponential)]
+    #[arg(long, value_enum, default_value_t = sender::DEFAULT_BACKOFF_KIND.into())]
     pub(crate) backoff: BackoffKind,
 
     /// First retry delay.
-    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    #[arg(long, value_parser = parse_duration, default_value = DEFAULT_INITIAL_DELAY.as_str())]
     pub(crate) initial: Duration,
 
     /// Longest computed retry delay (a Retry-After may ask for more).
-    #[arg(long, value_parser = parse_duration, default_value = "1h")]
+    #[arg(long, value_parser = parse_duration, default_value = DEFAULT_MAX_DELAY.as_str())]
     pub(crate) max: Duration,
 
     /// Relative jitter on each delay (0..1).
-    #[arg(long, value_parser = parse_jitter, default_value_t = 0.25)]
+    #[arg(long, value_parser = parse_jitter, default_value_t = sender::DEFAULT_JITTER)]
     pub(crate) jitter: f64,
 }
 
@@ -477,6 +491,24 @@ pub(crate) enum BackoffKind {
     Exponential,
     /// Always --initial, with jitter.
     Constant,
+}
+
+impl From<BackoffKind> for sender::BackoffKind {
+    fn from(kind: BackoffKind) -> Self {
+        match kind {
+            BackoffKind::Exponential => Self::Exponential,
+            BackoffKind::Constant => Self::Constant,
+        }
+    }
+}
+
+impl From<sender::BackoffKind> for BackoffKind {
+    fn from(kind: sender::BackoffKind) -> Self {
+        match kind {
+            sender::BackoffKind::Exponential => Self::Exponential,
+            sender::BackoffKind::Constant => Self::Constant,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -574,7 +606,7 @@ pub(crate) struct RoundtripArgs {
     pub(crate) scheme: SchemeArg,
 
     /// Requests in flight at once.
-    #[arg(short, long, default_value_t = 64, value_parser = parse_positive)]
+    #[arg(short, long, default_value_t = sender::DEFAULT_CONCURRENCY, value_parser = parse_positive)]
     pub(crate) concurrency: usize,
 
     /// Print the summary as JSON on stdout.
@@ -634,6 +666,25 @@ mod tests {
         ] {
             assert_eq!(Scheme::from(arg), scheme);
         }
+    }
+
+    #[test]
+    fn sender_defaults_are_the_engines() {
+        let cli = Cli::try_parse_from(["webhook", "deliver", "localhost", "--secret", "s"])
+            .expect("deliver with a URL and a secret parses");
+        let Command::Deliver(args) = cli.command else {
+            panic!("not deliver: {:?}", cli.command);
+        };
+        let engine = sender::SenderConfig::default();
+        assert_eq!(args.sender.concurrency, engine.concurrency);
+        assert_eq!(args.sender.burst, engine.burst);
+        assert_eq!(args.sender.timeout, engine.timeout);
+        assert_eq!(args.retry.max_attempts, engine.max_attempts);
+        let backoff = engine.backoff;
+        assert_eq!(sender::BackoffKind::from(args.retry.backoff), backoff.kind);
+        assert_eq!(args.retry.initial, backoff.initial);
+        assert_eq!(args.retry.max, backoff.max);
+        assert_eq!(args.retry.jitter, backoff.jitter);
     }
 
     #[test]

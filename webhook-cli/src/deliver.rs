@@ -11,7 +11,7 @@ use webhook_cli::sender::{
     self, Backoff, Hooks, Outgoing, ResultsWriter, Sender, SenderConfig, StopSignal, Summary,
 };
 
-use crate::cli::{BackoffKind, DeliverArgs, RetryArgs, SenderArgs};
+use crate::cli::{DeliverArgs, RetryArgs, SenderArgs};
 use crate::output::{Failure, Interrupted, UsageError, print_json, println_flush, random_id};
 use crate::progress;
 use crate::sign::unix_now;
@@ -23,10 +23,7 @@ use crate::{Context, Run};
 impl RetryArgs {
     pub(crate) fn backoff(&self) -> Backoff {
         Backoff {
-            kind: match self.backoff {
-                BackoffKind::Exponential => sender::BackoffKind::Exponential,
-                BackoffKind::Constant => sender::BackoffKind::Constant,
-            },
+            kind: self.backoff.into(),
             initial: self.initial,
             max: self.max,
             jitter: self.jitter,
