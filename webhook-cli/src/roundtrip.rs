@@ -81,12 +81,9 @@ impl Counter {
     }
 }
 
-#[derive(Debug, Clone)]
-struct SharedCounter(Arc<Counter>);
-
-impl HandleRequest for SharedCounter {
+impl HandleRequest for Counter {
     fn handle(&self, request: Inbound) -> HandlerFuture {
-        let response = self.0.answer(&request);
+        let response = self.answer(&request);
         Box::pin(std::future::ready(response))
     }
 }
@@ -126,7 +123,7 @@ impl Run for RoundtripArgs {
             ..ReceiverConfig::default()
         };
         let lost_acks = Arc::clone(&config.lost_acks);
-        let app = receiver::router(config, Arc::new(SharedCounter(Arc::clone(&counter))));
+        let app = receiver::router(config, Arc::clone(&counter) as receiver::Handler);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .context("binding the receiver on 127.0.0.1:0")?;
