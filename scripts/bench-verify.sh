@@ -42,8 +42,8 @@ if [[ "${SKIP_CARGO:-}" != 1 ]]; then
         done
     fi
     for filter in "${filters[@]}"; do
-        echo "+ cargo bench -p webhook-verify --bench verify -- $filter" >&2
-        cargo bench -p webhook-verify --bench verify -- "$filter" | tee -a "$log" >&2
+        echo "+ cargo bench -p webhook-verifier --bench verify -- $filter" >&2
+        cargo bench -p webhook-verifier --bench verify -- "$filter" | tee -a "$log" >&2
     done
 fi
 [[ -s "$log" ]] || { echo "bench-verify: no criterion output in $log" >&2; exit 1; }

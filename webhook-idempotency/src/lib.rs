@@ -242,6 +242,11 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The crate README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod body;
 mod claim;
 mod config;

@@ -38,6 +38,11 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The crate README's examples run as doctests.
+#[cfg(all(doctest, feature = "axum"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod error;
 pub mod layer;
 pub mod scheme;
