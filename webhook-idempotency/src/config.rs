@@ -7,13 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderName, Response, StatusCode};
+use http::{HeaderName, StatusCode};
 
 use crate::event_id::IdSource;
 use crate::heartbeat::Heartbeat;
 use crate::metrics::Counters;
-use crate::rejection::Rejection;
+use crate::rejection::RejectionResponse;
 use crate::store::Store;
 
 /// Default lease of a claim: how long a worker that died mid-handler blocks
@@ -23,8 +22,9 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default retention of a completed event: 72 h, Stripe's retry window.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(72 * 3600);
-/// Default request body limit (1 MiB); larger bodies get 413.
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Default request body limit (1 MiB; larger bodies get 413): the verify
+/// layer's, so that the two layers agree on what is too large.
+pub use webhook_verify::layer::DEFAULT_BODY_LIMIT;
 /// Default cap on a cached response body (4 KiB).
 pub const DEFAULT_BODY_CACHE_CAP: usize = 4 * 1024;
 /// Default bound on the time spent reading a final response's body to
@@ -82,7 +82,6 @@ pub enum OnStoreError {
 }
 
 pub(crate) type FinalFn = dyn Fn(StatusCode) -> bool + Send + Sync;
-pub(crate) type RejectionFn = dyn Fn(Rejection) -> Response<Bytes> + Send + Sync;
 
 pub(crate) struct Config {
     pub(crate) store: Arc<dyn Store>,
@@ -101,7 +100,7 @@ pub(crate) struct Config {
     pub(crate) on_mismatch: OnMismatch,
     pub(crate) on_store_error: OnStoreError,
     pub(crate) store_retry_after: Duration,
-    pub(crate) on_rejection: Option<Arc<RejectionFn>>,
+    pub(crate) on_rejection: Arc<dyn RejectionResponse>,
     pub(crate) counters: Counters,
     pub(crate) heartbeat: Arc<Heartbeat>,
     /// Releases of failed acquires still being retried in the background.

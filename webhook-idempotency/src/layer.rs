@@ -5,20 +5,19 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderName, Response, StatusCode, header};
+use http::{HeaderName, StatusCode, header};
 use tower_layer::Layer;
 
 use crate::config::{
     Config, DEFAULT_BODY_CACHE_CAP, DEFAULT_BODY_CACHE_TIMEOUT, DEFAULT_BODY_LIMIT,
     DEFAULT_HANDLER_TIMEOUT, DEFAULT_LEASE, DEFAULT_PREFIX, DEFAULT_RETENTION, DEFAULT_SCOPE,
-    DEFAULT_STORE_RETRY_AFTER, FinalFn, MissingId, OnMismatch, OnStoreError, RejectionFn,
+    DEFAULT_STORE_RETRY_AFTER, FinalFn, MissingId, OnMismatch, OnStoreError, 
 };
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::event_id::IdSource;
 use crate::heartbeat::Heartbeat;
 use crate::metrics::{Counters, MetricsSnapshot};
-use crate::rejection::Rejection;
+use crate::rejection::{JsonErrorResponse, RejectionResponse};
 use crate::service::Idempotency;
 use crate::store::{MAX_TTL, Store};
 
@@ -108,7 +107,7 @@ pub struct IdempotencyLayerBuilder {
     on_mismatch: OnMismatch,
     on_store_error: OnStoreError,
     store_retry_after: Duration,
-    on_rejection: Option<Arc<RejectionFn>>,
+    on_rejection: Arc<dyn RejectionResponse>,
 }
 
 impl fmt::Debug for IdempotencyLayerBuilder {
@@ -141,7 +140,7 @@ impl IdempotencyLayerBuilder {
             on_mismatch: OnMismatch::Duplicate,
             on_store_error: OnStoreError::FailClosed,
             store_retry_after: DEFAULT_STORE_RETRY_AFTER,
-            on_rejection: None,
+            on_rejection: Arc::new(JsonErrorResponse),
         }
     }
 
@@ -301,7 +300,7 @@ impl IdempotencyLayerBuilder {
     /// use webhook_idempotency::{IdempotencyLayer, MemoryStore, Rejection};
     ///
     /// let layer = IdempotencyLayer::builder(MemoryStore::new())
-    ///     .on_rejection(|r: Rejection| {
+    ///     .on_rejection(|r: &Rejection| {
     ///         let mut res = Response::new(Bytes::from(r.code()));
     ///         *res.status_mut() = r.status();
     ///         res
@@ -310,11 +309,8 @@ impl IdempotencyLayerBuilder {
     /// # let _ = layer;
     /// # Ok::<(), webhook_idempotency::ConfigError>(())
     /// ```
-    pub fn on_rejection(
-        mut self,
-        f: impl Fn(Rejection) -> Response<Bytes> + Send + Sync + 'static,
-    ) -> Self {
-        self.on_rejection = Some(Arc::new(f));
+    pub fn on_rejection(mut self, rejection: impl RejectionResponse) -> Self {
+        self.on_rejection = Arc::new(rejection);
         self
     }
 

@@ -271,7 +271,7 @@ pub use event_id::{EventId, EventIdKind, EventKey, IdSource};
 pub use future::ResponseFuture;
 pub use layer::{IdempotencyLayer, IdempotencyLayerBuilder};
 pub use metrics::MetricsSnapshot;
-pub use rejection::{IDEMPOTENT_REPLAYED, Rejection};
+pub use rejection::{IDEMPOTENT_REPLAYED, JsonErrorResponse, Rejection, RejectionResponse};
 pub use service::Idempotency;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;

@@ -10,17 +10,20 @@ use crate::body::ResponseBody;
 use crate::config::Config;
 use crate::store::Outcome;
 
-/// Header set on a response replayed from a recorded outcome.
-pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+/// `Idempotent-Replayed: true` is set on a response replayed from a
+/// recorded outcome.
+pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 /// Why the layer answered a request itself (in the response extensions of
 /// every such answer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Rejection {
-    /// 413: the body is larger than the limit.
-    BodyTooLarge,
-    /// 400: the body could not be read.
+    /// 413: the body is larger than the limit (the verify layer's
+    /// `ErrorKind::PayloadTooLarge`, same code).
+    PayloadTooLarge,
+    /// 400: the body could not be read (the verify layer's
+    /// `ErrorKind::BodyRead`, same code).
     BodyRead,
     /// 400: no event id (with [`MissingId::Reject`](crate::MissingId::Reject)).
     MissingEventId,
@@ -45,7 +48,7 @@ impl Rejection {
     /// The status of the answer.
     pub fn status(self) -> StatusCode {
         match self {
-            Rejection::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::BodyRead | Rejection::MissingEventId => StatusCode::BAD_REQUEST,
             Rejection::InProgress => StatusCode::CONFLICT,
             Rejection::FingerprintMismatch => StatusCode::UNPROCESSABLE_ENTITY,
@@ -59,7 +62,7 @@ impl Rejection {
     /// The `error` code of the JSON body, e.g. `missing_event_id`.
     pub fn code(self) -> &'static str {
         match self {
-            Rejection::BodyTooLarge => "payload_too_large",
+            Rejection::PayloadTooLarge => "payload_too_large",
             Rejection::BodyRead => "body_read_error",
             Rejection::MissingEventId => "missing_event_id",
             Rejection::InProgress => "in_progress",
@@ -71,34 +74,67 @@ impl Rejection {
     }
 }
 
-/// The default answer for a rejection: its status and `{"error":"<code>"}`.
-pub(crate) fn json_rejection(rejection: Rejection) -> Response<Bytes> {
-    let mut res = Response::new(Bytes::from(format!(
-        r#"{{"error":"{}"}}"#,
-        rejection.code()
-    )));
-    *res.status_mut() = rejection.status();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    res
+/// Shapes the layer's own answers (see
+/// [`IdempotencyLayerBuilder::on_rejection`](crate::IdempotencyLayerBuilder::on_rejection)).
+///
+/// Implemented for any `Fn(&Rejection) -> Response<Bytes>`; the default,
+/// [`JsonErrorResponse`], answers the rejection's status with
+/// `{"error":"<code>"}`. The same shape as the verify layer's
+/// `RejectionResponse`, over this layer's [`Rejection`].
+pub trait RejectionResponse: Send + Sync + 'static {
+    /// Builds the response for `rejection`.
+    fn response(&self, rejection: &Rejection) -> Response<Bytes>;
+}
+
+impl<F> RejectionResponse for F
+where
+    F: Fn(&Rejection) -> Response<Bytes> + Send + Sync + 'static,
+{
+    fn response(&self, rejection: &Rejection) -> Response<Bytes> {
+        self(rejection)
+    }
+}
+
+/// The default answer: the rejection's status and `{"error":"<code>"}`.
+///
+/// ```
+/// use webhook_idempotency::{JsonErrorResponse, Rejection, RejectionResponse};
+///
+/// let res = JsonErrorResponse.response(&Rejection::InProgress);
+/// assert_eq!(res.status(), 409);
+/// assert_eq!(res.body().as_ref(), br#"{"error":"in_progress"}"#);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonErrorResponse;
+
+impl RejectionResponse for JsonErrorResponse {
+    fn response(&self, rejection: &Rejection) -> Response<Bytes> {
+        let mut res = Response::new(Bytes::from(format!(
+            r#"{{"error":"{}"}}"#,
+            rejection.code()
+        )));
+        *res.status_mut() = rejection.status();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        res
+    }
 }
 
 /// The answer for `rejection`, shaped by the user's `on_rejection` if any (a
 /// panicking one falls back to the default answer).
 pub(crate) fn rejection<B>(config: &Config, rejection: Rejection) -> Response<ResponseBody<B>> {
-    let res = match &config.on_rejection {
-        Some(shape) => std::panic::catch_unwind(AssertUnwindSafe(|| shape(rejection)))
-            .unwrap_or_else(|_| {
-                tracing::error!(
-                    code = rejection.code(),
-                    "the on_rejection closure panicked: answering with the default rejection"
-                );
-                json_rejection(rejection)
-            }),
-        None => json_rejection(rejection),
-    };
+    let res = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        config.on_rejection.response(&rejection)
+    }))
+    .unwrap_or_else(|_| {
+        tracing::error!(
+            code = rejection.code(),
+            "the on_rejection closure panicked: answering with the default rejection"
+        );
+        JsonErrorResponse.response(&rejection)
+    });
     let mut res = res.map(ResponseBody::full);
     res.extensions_mut().insert(rejection);
     res
@@ -124,9 +160,7 @@ pub(crate) fn replay<B>(outcome: Outcome) -> Response<ResponseBody<B>> {
     let mut res = Response::new(ResponseBody::full(outcome.body));
     *res.status_mut() = outcome.status;
     *res.headers_mut() = outcome.headers;
-    res.headers_mut().insert(
-        HeaderName::from_static(IDEMPOTENT_REPLAYED),
-        HeaderValue::from_static("true"),
-    );
+    res.headers_mut()
+        .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
     res
 }

@@ -144,12 +144,12 @@ where
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
         .is_some_and(|len| len > config.body_limit as u64);
     if declared_too_large {
-        return Ok(rejection(&config, Rejection::BodyTooLarge));
+        return Ok(rejection(&config, Rejection::PayloadTooLarge));
     }
     let bytes = match Limited::new(body, config.body_limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.is::<LengthLimitError>() => {
-            return Ok(rejection(&config, Rejection::BodyTooLarge));
+            return Ok(rejection(&config, Rejection::PayloadTooLarge));
         }
         Err(e) => {
             tracing::debug!(error = %e, "reading the request body failed");
