@@ -16,7 +16,7 @@
 //!    - otherwise reads through [`http_body_util::Limited`] under the body
 //!      timeout: **413** when the body grows past the limit, **408**
 //!      `{"error":"request_timeout"}` when it is not complete in time,
-//!      **400** `{"error":"bad_request"}` when the read fails otherwise
+//!      **400** `{"error":"body_read_error"}` when the read fails otherwise
 //!      (malformed chunked framing, a client gone mid-body).
 //!
 //!    These are the verify layer's codes for the same conditions
@@ -66,7 +66,7 @@ use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use rand::Rng as _;
 use serde::Serialize;
 use webhook_idempotency::{IDEMPOTENT_REPLAYED, IdempotencyLayer};
-use webhook_verify::layer::{JsonRejection, RejectionResponse as _};
+use webhook_verify::layer::{JsonErrorResponse, RejectionResponse as _};
 use webhook_verify::{ErrorKind, Verified, Verifier, VerifyLayer};
 
 use crate::capture::{CaptureWriter, CapturedRequest, VerificationRecord, event_id};
@@ -519,7 +519,7 @@ async fn observe(State(observer): State<Arc<Observer>>, request: Request, next: 
         }
         Err(RefusedBody { error, received }) => {
             tracing::debug!(%error, "request body refused");
-            let response = JsonRejection.response(&error).map(Body::from);
+            let response = JsonErrorResponse.response(&error).map(Body::from);
             (received, response, Some(error))
         }
     };

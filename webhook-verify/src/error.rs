@@ -1,4 +1,6 @@
-//! The typed error of verification, signing and the layer.
+//! The typed errors: [`Error`] (a request failed verification) and
+//! [`ConfigError`] (a verifier or signer was set up, or asked to sign,
+//! wrongly).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -35,20 +37,10 @@ pub enum ErrorKind {
     BodyTimeout,
     /// Reading the body failed (the client went away, a framing error). HTTP 400.
     BodyRead,
-    /// A secret could not be decoded (for example a `whsec_` secret that is
-    /// not base64), or is empty. A configuration error.
-    InvalidSecret,
-    /// The builder was given an unusable configuration (no secret, a zero
-    /// cap). A configuration error.
-    InvalidConfig,
-    /// Signing needs an event id for this scheme and none was given.
-    MissingEventId,
 }
 
 impl ErrorKind {
     /// The HTTP status the verify layer answers with for this kind.
-    ///
-    /// Configuration kinds map to 500: they can't come out of a request.
     pub fn status(self) -> StatusCode {
         match self {
             Self::MissingHeader
@@ -61,9 +53,6 @@ impl ErrorKind {
             }
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::InvalidSecret | Self::InvalidConfig | Self::MissingEventId => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
         }
     }
 
@@ -80,10 +69,7 @@ impl ErrorKind {
             }
             Self::PayloadTooLarge => "payload_too_large",
             Self::BodyTimeout => "request_timeout",
-            Self::BodyRead => "bad_request",
-            Self::InvalidSecret | Self::InvalidConfig | Self::MissingEventId => {
-                "configuration_error"
-            }
+            Self::BodyRead => "body_read_error",
         }
     }
 
@@ -99,14 +85,11 @@ impl ErrorKind {
             Self::PayloadTooLarge => "payload too large",
             Self::BodyTimeout => "body read timed out",
             Self::BodyRead => "body read failed",
-            Self::InvalidSecret => "invalid secret",
-            Self::InvalidConfig => "invalid configuration",
-            Self::MissingEventId => "missing event id",
         }
     }
 }
 
-/// Why a webhook was rejected, or why a verifier/signer could not be built.
+/// Why a webhook was rejected.
 ///
 /// The message names the header and the reason; it never contains a secret,
 /// an expected MAC or the body, so it is safe to log.
@@ -120,7 +103,7 @@ impl ErrorKind {
 /// assert_eq!(err.kind(), ErrorKind::MissingHeader);
 /// assert_eq!(err.status(), 400);
 /// assert_eq!(err.to_string(), "missing header x-webhook-timestamp");
-/// # Ok::<(), webhook_verify::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {
@@ -193,3 +176,99 @@ impl fmt::Debug for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// What kind of [`ConfigError`] happened.
+///
+/// New kinds may be added, so matches need a wildcard arm.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConfigErrorKind {
+    /// A secret could not be decoded (for example a `whsec_` secret that is
+    /// not base64), or is empty.
+    InvalidSecret,
+    /// The builder was given an unusable configuration (no secret, a zero
+    /// cap).
+    InvalidConfig,
+    /// The scheme signs an event id (Standard Webhooks) and
+    /// [`Signer::sign`](crate::Signer::sign) was given none.
+    EventIdRequired,
+    /// [`Signer::sign`](crate::Signer::sign) was given what the scheme cannot
+    /// put on the wire: a negative timestamp, an event id with characters
+    /// not allowed in a header.
+    InvalidInput,
+}
+
+impl ConfigErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::InvalidSecret => "invalid secret",
+            Self::InvalidConfig => "invalid configuration",
+            Self::EventIdRequired => "this scheme signs an event id and none was given",
+            Self::InvalidInput => "cannot sign this input",
+        }
+    }
+}
+
+/// Why a [`Verifier`](crate::Verifier) or [`Signer`](crate::Signer) could
+/// not be built, or a signer could not sign what it was given: a mistake in
+/// the caller's setup, never something a request can cause (those are
+/// [`Error`]s).
+///
+/// The message never contains a secret.
+///
+/// ```
+/// use webhook_verify::{ConfigErrorKind, Scheme, Signer, Verifier};
+///
+/// let err = Verifier::new(Scheme::Standard, "whsec_not base64!").unwrap_err();
+/// assert_eq!(err.kind(), ConfigErrorKind::InvalidSecret);
+///
+/// let signer = Signer::new(Scheme::Standard, "whsec_c2VjcmV0")?;
+/// let err = signer.sign(b"{}", 1_700_000_000, None).unwrap_err();
+/// assert_eq!(err.kind(), ConfigErrorKind::EventIdRequired);
+/// # Ok::<(), webhook_verify::ConfigError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    kind: ConfigErrorKind,
+    detail: Option<Cow<'static, str>>,
+}
+
+impl ConfigError {
+    /// An error of `kind` with no further detail.
+    pub fn new(kind: ConfigErrorKind) -> Self {
+        Self { kind, detail: None }
+    }
+
+    /// Adds a human-readable detail. Never put a secret here.
+    #[must_use]
+    pub fn with_detail(mut self, detail: impl Into<Cow<'static, str>>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// The kind of error.
+    pub fn kind(&self) -> ConfigErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.describe())?;
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigError")
+            .field("kind", &self.kind)
+            .field("detail", &self.detail)
+            .finish()
+    }
+}
+
+impl std::error::Error for ConfigError {}

@@ -29,7 +29,7 @@ use crate::verifier::Verified;
 ///     .route("/webhooks", post(handler))
 ///     .layer(VerifyLayer::new(Verifier::new(Scheme::GitHub, "s3cret")?));
 /// # let _: Router = app;
-/// # Ok::<(), webhook_verify::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 impl<S: Send + Sync> FromRequestParts<S> for Verified {
     type Rejection = MissingVerification;
@@ -87,7 +87,7 @@ impl IntoResponse for MissingVerification {
 ///     .route("/stripe", post(handler))
 ///     .layer(VerifyLayer::new(Verifier::new(Scheme::Stripe, "whsec_x")?));
 /// # let _: Router = app;
-/// # Ok::<(), webhook_verify::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct VerifiedEvent<T> {
@@ -116,7 +116,7 @@ impl IntoResponse for VerifiedEventRejection {
     fn into_response(self) -> Response {
         match self {
             Self::MissingVerification(missing) => missing.into_response(),
-            Self::Body => json_error_response(StatusCode::BAD_REQUEST, "bad_request"),
+            Self::Body => json_error_response(StatusCode::BAD_REQUEST, "body_read_error"),
             Self::InvalidJson(err) => {
                 // serde_json's message names the position and expected type, never the payload.
                 tracing::debug!(error = %err, "verified webhook body is not the expected JSON");

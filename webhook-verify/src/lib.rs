@@ -22,7 +22,7 @@
 //!     .verify(&headers, body)?;
 //! assert_eq!(verified.scheme, "webhook");
 //! assert_eq!(verified.timestamp, Some(1_700_000_000));
-//! # Ok::<(), webhook_verify::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Guarantees
@@ -53,7 +53,7 @@ mod verifier;
 #[cfg(feature = "axum")]
 pub mod extract;
 
-pub use error::{Error, ErrorKind};
+pub use error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 pub use layer::{Verify, VerifyLayer};
 pub use scheme::{Scheme, SignatureScheme};
 pub use secret::Secret;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use hmac::Mac;
 use http::HeaderMap;
 
-use crate::error::Error;
+use crate::error::ConfigError;
 use crate::scheme::{HmacSha256, SignatureScheme, SignedParts, Tag, mac_input};
 use crate::secret::Secret;
-use crate::verifier::hmac_keys;
+use crate::verifier::{Clock as _, SystemClock, hmac_keys};
 
 /// Produces the signature headers of a scheme for a body.
 ///
@@ -24,7 +24,7 @@ use crate::verifier::hmac_keys;
 /// let headers = signer.sign(b"{}", 1_700_000_000, None)?;
 /// let value = headers["stripe-signature"].to_str().unwrap();
 /// assert!(value.starts_with("t=1700000000,v1="));
-/// # Ok::<(), webhook_verify::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct Signer {
@@ -34,7 +34,7 @@ pub struct Signer {
 
 impl Signer {
     /// A signer with one secret as the provider shows it (decoded by the scheme).
-    pub fn new(scheme: impl SignatureScheme, secret: impl AsRef<str>) -> Result<Self, Error> {
+    pub fn new(scheme: impl SignatureScheme, secret: impl AsRef<str>) -> Result<Self, ConfigError> {
         Self::with_secrets(scheme, [secret])
     }
 
@@ -42,7 +42,7 @@ impl Signer {
     pub fn with_secrets<S: AsRef<str>>(
         scheme: impl SignatureScheme,
         secrets: impl IntoIterator<Item = S>,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, ConfigError> {
         let secrets = secrets
             .into_iter()
             .map(|s| scheme.decode_secret(s.as_ref()))
@@ -51,7 +51,7 @@ impl Signer {
     }
 
     /// A signer with raw key bytes, bypassing the scheme's decoding.
-    pub fn from_secrets(scheme: impl SignatureScheme, secrets: &[Secret]) -> Result<Self, Error> {
+    pub fn from_secrets(scheme: impl SignatureScheme, secrets: &[Secret]) -> Result<Self, ConfigError> {
         Ok(Self {
             keys: hmac_keys(secrets)?.into(),
             scheme: Arc::new(scheme),
@@ -85,10 +85,27 @@ impl Signer {
         body: &[u8],
         timestamp: i64,
         event_id: Option<&str>,
-    ) -> Result<HeaderMap, Error> {
+    ) -> Result<HeaderMap, ConfigError> {
         let tags = self.tags(body, timestamp, event_id);
         self.scheme
-            .signature_headers(&SignedParts::new(Some(timestamp), event_id), &tags)
+            .render_headers(&SignedParts::new(Some(timestamp), event_id), &tags)
+    }
+}
+
+impl Signer {
+    /// [`sign`](Self::sign) at the current time of the system clock (the
+    /// same clock [`Verifier`](crate::Verifier) checks against by default).
+    ///
+    /// ```
+    /// use webhook_verify::{Scheme, Signer, Verifier};
+    ///
+    /// let signer = Signer::new(Scheme::Stripe, "whsec_test")?;
+    /// let headers = signer.sign_now(br#"{"id":"evt_1"}"#, None)?;
+    /// Verifier::new(Scheme::Stripe, "whsec_test")?.verify(&headers, br#"{"id":"evt_1"}"#)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sign_now(&self, body: &[u8], event_id: Option<&str>) -> Result<HeaderMap, ConfigError> {
+        self.sign(body, SystemClock.now_unix(), event_id)
     }
 }
 

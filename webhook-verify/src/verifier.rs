@@ -9,7 +9,7 @@ use hmac::{KeyInit, Mac};
 use http::HeaderMap;
 use subtle::ConstantTimeEq;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 use crate::scheme::{HmacSha256, SignatureScheme, SignedParts, Tag, mac_input};
 use crate::secret::Secret;
 
@@ -31,7 +31,7 @@ pub const DEFAULT_MAX_SIGNATURES: usize = 16;
 ///     .clock(|| 1_700_000_000)
 ///     .build()?;
 /// # let _ = verifier;
-/// # Ok::<(), webhook_verify::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait Clock: Send + Sync + 'static {
     /// Seconds since the Unix epoch.
@@ -110,7 +110,7 @@ pub struct Verified {
 /// // One changed byte and it fails, with a reason fit for logs.
 /// let err = verifier.verify(&headers, br#"{"id":"evt_1","type":"invoice.paiD"}"#).unwrap_err();
 /// assert_eq!(err.status(), 401);
-/// # Ok::<(), webhook_verify::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct Verifier {
@@ -128,7 +128,7 @@ struct Inner {
 impl Verifier {
     /// A verifier with one secret (as the provider shows it) and the defaults:
     /// 300 s tolerance, system clock, at most 16 signature entries.
-    pub fn new(scheme: impl SignatureScheme, secret: impl AsRef<str>) -> Result<Self, Error> {
+    pub fn new(scheme: impl SignatureScheme, secret: impl AsRef<str>) -> Result<Self, ConfigError> {
         Self::builder(scheme).secret(secret).build()
     }
 
@@ -233,7 +233,7 @@ pub struct VerifierBuilder {
     tolerance: Option<Duration>,
     clock: Box<dyn Clock>,
     max_signatures: usize,
-    error: Option<Error>,
+    error: Option<ConfigError>,
 }
 
 impl VerifierBuilder {
@@ -287,13 +287,13 @@ impl VerifierBuilder {
     ///
     /// Fails on an undecodable or empty secret, no secret at all, or a zero
     /// signature cap.
-    pub fn build(self) -> Result<Verifier, Error> {
+    pub fn build(self) -> Result<Verifier, ConfigError> {
         if let Some(err) = self.error {
             return Err(err);
         }
         let keys = hmac_keys(&self.secrets)?;
         if self.max_signatures == 0 {
-            return Err(Error::new(ErrorKind::InvalidConfig)
+            return Err(ConfigError::new(ConfigErrorKind::InvalidConfig)
                 .with_detail("max_signatures must be at least 1"));
         }
         Ok(Verifier {
@@ -333,21 +333,21 @@ fn tags_equal(a: &Tag, b: &Tag) -> subtle::Choice {
 }
 
 /// Keys the HMAC once per secret, so each request only clones the state.
-pub(crate) fn hmac_keys(secrets: &[Secret]) -> Result<Vec<HmacSha256>, Error> {
+pub(crate) fn hmac_keys(secrets: &[Secret]) -> Result<Vec<HmacSha256>, ConfigError> {
     if secrets.is_empty() {
         return Err(
-            Error::new(ErrorKind::InvalidConfig).with_detail("at least one secret is required")
+            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("at least one secret is required")
         );
     }
     secrets
         .iter()
         .map(|secret| {
             if secret.is_empty() {
-                return Err(Error::new(ErrorKind::InvalidSecret).with_detail("empty secret"));
+                return Err(ConfigError::new(ConfigErrorKind::InvalidSecret).with_detail("empty secret"));
             }
             // HMAC accepts keys of any length, so this can't fail for a non-empty key.
             HmacSha256::new_from_slice(secret.expose_bytes())
-                .map_err(|_| Error::new(ErrorKind::InvalidSecret))
+                .map_err(|_| ConfigError::new(ConfigErrorKind::InvalidSecret))
         })
         .collect()
 }

@@ -74,7 +74,7 @@ pub use body::{BufferedBody, ResponseBody, VerifiedBody};
 pub use future::ResponseFuture;
 pub use service::Verify;
 pub use verify_layer::{
-    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, JsonRejection, RejectionResponse, VerifyLayer,
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, JsonErrorResponse, RejectionResponse, VerifyLayer,
 };
 
 #[cfg(feature = "axum")]

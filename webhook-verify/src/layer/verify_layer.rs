@@ -19,7 +19,7 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Shapes the response sent for a rejected request.
 ///
 /// Implemented for any `Fn(&Error) -> Response<Bytes>`; the default,
-/// [`JsonRejection`], answers the error's status with
+/// [`JsonErrorResponse`], answers the error's status with
 /// `{"error":"<code>"}`. Whatever it returns, the layer adds the [`Error`]
 /// to the response extensions.
 pub trait RejectionResponse: Send + Sync + 'static {
@@ -40,9 +40,9 @@ where
 /// `{"error":"invalid_signature"}` that never says which secret or which
 /// value was expected.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct JsonRejection;
+pub struct JsonErrorResponse;
 
-impl RejectionResponse for JsonRejection {
+impl RejectionResponse for JsonErrorResponse {
     fn response(&self, error: &Error) -> Response<Bytes> {
         json_error(error.status(), error.kind().code())
     }
@@ -91,14 +91,14 @@ pub struct VerifyLayer {
 
 impl VerifyLayer {
     /// A layer with the defaults: 1 MiB body limit, 10 s body timeout,
-    /// [`JsonRejection`] responses.
+    /// [`JsonErrorResponse`] responses.
     pub fn new(verifier: Verifier) -> Self {
         Self {
             verifier,
             config: Arc::new(Config {
                 body_limit: DEFAULT_BODY_LIMIT,
                 body_timeout: DEFAULT_BODY_TIMEOUT,
-                rejection: Arc::new(JsonRejection),
+                rejection: Arc::new(JsonErrorResponse),
             }),
         }
     }
@@ -130,7 +130,7 @@ impl VerifyLayer {
     ///         res
     ///     });
     /// # let _ = layer;
-    /// # Ok::<(), webhook_verify::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn on_rejection(mut self, rejection: impl RejectionResponse) -> Self {
         Arc::make_mut(&mut self.config).rejection = Arc::new(rejection);

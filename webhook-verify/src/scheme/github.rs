@@ -11,10 +11,10 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, hex_tag,
+    MacInput, ParsedSignature, SignatureScheme, SignedParts, Tag, header_value, hex_tag,
     optional_headers, require,
 };
-use crate::error::{Error, ErrorKind};
+use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-hub-signature-256");
 pub(crate) const DELIVERY: HeaderName = HeaderName::from_static("x-github-delivery");
@@ -31,7 +31,7 @@ impl SignatureScheme for GitHub {
         &self,
         headers: &HeaderMap,
         _max_signatures: usize,
-    ) -> Result<SignatureHeaders, Error> {
+    ) -> Result<ParsedSignature, Error> {
         let [signature, delivery] = optional_headers(headers, [&SIGNATURE, &DELIVERY])?;
         let signature = require(signature, &SIGNATURE)?;
         let Some(hex) = signature.strip_prefix("sha256=") else {
@@ -40,7 +40,7 @@ impl SignatureScheme for GitHub {
                 .with_detail("expected sha256=<hex>"));
         };
         let event_id = delivery.map(str::to_owned);
-        Ok(SignatureHeaders::new(
+        Ok(ParsedSignature::new(
             None,
             event_id,
             hex_tag(hex).into_iter().collect(),
@@ -51,11 +51,11 @@ impl SignatureScheme for GitHub {
         mac.update(body);
     }
 
-    fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error> {
+    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
         // GitHub sends exactly one signature; during a rotation the first secret signs.
         let tag = tags
             .first()
-            .ok_or_else(|| Error::new(ErrorKind::InvalidConfig).with_detail("no secret"))?;
+            .ok_or_else(|| ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret"))?;
         let mut headers = HeaderMap::new();
         if let Some(id) = parts.event_id {
             headers.insert(DELIVERY, header_value(id)?);

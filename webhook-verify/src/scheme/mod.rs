@@ -13,7 +13,7 @@ use std::str::FromStr;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use sha2::Sha256;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 use crate::secret::Secret;
 
 mod github;
@@ -30,7 +30,7 @@ pub(crate) type HmacSha256 = hmac::Hmac<Sha256>;
 /// What a scheme read from the request headers, before any MAC is checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct SignatureHeaders {
+pub struct ParsedSignature {
     /// The signed timestamp in Unix seconds, for schemes that carry one.
     pub timestamp: Option<i64>,
     /// The event (delivery) id, for schemes that carry one in a header.
@@ -40,7 +40,7 @@ pub struct SignatureHeaders {
     pub signatures: Vec<Tag>,
 }
 
-impl SignatureHeaders {
+impl ParsedSignature {
     /// Builds the parsed form; for custom schemes.
     pub fn new(timestamp: Option<i64>, event_id: Option<String>, signatures: Vec<Tag>) -> Self {
         Self {
@@ -104,15 +104,15 @@ pub(crate) fn mac_input(mac: &mut HmacSha256) -> MacInput<'_> {
 /// every secret feeds [`write_signed_payload`](Self::write_signed_payload) into
 /// a MAC and compares the result with every candidate in constant time.
 /// Signing computes the same MAC and hands the tags to
-/// [`signature_headers`](Self::signature_headers). One implementation serves
+/// [`render_headers`](Self::render_headers). One implementation serves
 /// both directions, so a sender and a receiver can't disagree.
 ///
 /// # Example: a provider that signs `"{id}:{body}"` into `X-Acme-Signature`
 ///
 /// ```
 /// use http::{HeaderMap, HeaderName, HeaderValue};
-/// use webhook_verify::scheme::{self, MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag};
-/// use webhook_verify::{Error, Signer, Verifier};
+/// use webhook_verify::scheme::{self, MacInput, ParsedSignature, SignatureScheme, SignedParts, Tag};
+/// use webhook_verify::{ConfigError, ConfigErrorKind, Error, Signer, Verifier};
 ///
 /// #[derive(Debug)]
 /// struct Acme;
@@ -126,12 +126,12 @@ pub(crate) fn mac_input(mac: &mut HmacSha256) -> MacInput<'_> {
 ///     // The id is part of the MAC input below.
 ///     fn signs_event_id(&self) -> bool { true }
 ///
-///     fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
+///     fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error> {
 ///         let id = scheme::required_header(headers, &ID)?;
 ///         let sig = scheme::required_header(headers, &SIG)?;
 ///         let tags = scheme::hex_tag(sig).into_iter().collect();
 ///         # let _ = max_signatures;
-///         Ok(SignatureHeaders::new(None, Some(id.to_owned()), tags))
+///         Ok(ParsedSignature::new(None, Some(id.to_owned()), tags))
 ///     }
 ///
 ///     fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
@@ -140,9 +140,9 @@ pub(crate) fn mac_input(mac: &mut HmacSha256) -> MacInput<'_> {
 ///         mac.update(body);
 ///     }
 ///
-///     fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error> {
+///     fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
 ///         let mut headers = HeaderMap::new();
-///         let id = parts.event_id.ok_or(Error::new(webhook_verify::ErrorKind::MissingEventId))?;
+///         let id = parts.event_id.ok_or(ConfigError::new(ConfigErrorKind::EventIdRequired))?;
 ///         headers.insert(ID, scheme::header_value(id)?);
 ///         headers.insert(SIG, scheme::header_value(&hex::encode(tags[0]))?);
 ///         Ok(headers)
@@ -154,7 +154,7 @@ pub(crate) fn mac_input(mac: &mut HmacSha256) -> MacInput<'_> {
 /// let verified = Verifier::new(Acme, "s3cret")?.verify(&headers, b"{}")?;
 /// assert_eq!(verified.event_id.as_deref(), Some("evt_1"));
 /// assert!(verified.event_id_signed);
-/// # Ok::<(), Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
     /// A short lowercase name (`"stripe"`), reported in [`Verified`](crate::Verified).
@@ -165,7 +165,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
     /// The default uses the text's bytes as they are (Stripe, GitHub, Slack,
     /// the default scheme). Standard Webhooks overrides it to base64-decode
     /// `whsec_…`.
-    fn decode_secret(&self, secret: &str) -> Result<Secret, Error> {
+    fn decode_secret(&self, secret: &str) -> Result<Secret, ConfigError> {
         Ok(Secret::new(secret))
     }
 
@@ -173,10 +173,10 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
     ///
     /// Must fail with [`ErrorKind::TooManySignatures`] rather than decode more
     /// than `max_signatures` entries.
-    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error>;
+    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error>;
 
     /// Whether [`write_signed_payload`](Self::write_signed_payload) feeds the
-    /// event id of [`SignatureHeaders`] into the MAC, so the id cannot be
+    /// event id of [`ParsedSignature`] into the MAC, so the id cannot be
     /// changed without breaking the signature. Reported as
     /// [`Verified::event_id_signed`](crate::Verified::event_id_signed).
     ///
@@ -191,7 +191,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 
     /// Renders the headers a sender attaches, with one signature entry per tag
     /// (several during a secret rotation, where the scheme allows it).
-    fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error>;
+    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError>;
 }
 
 /// The built-in schemes, selectable by value (and by name with [`FromStr`]).
@@ -252,6 +252,62 @@ impl Scheme {
     pub fn has_timestamp(self) -> bool {
         !matches!(self, Self::GitHub)
     }
+
+    /// The header that carries the signature, as a sender writes it.
+    ///
+    /// ```
+    /// use webhook_verify::Scheme;
+    ///
+    /// assert_eq!(Scheme::Stripe.signature_header(), "stripe-signature");
+    /// assert_eq!(Scheme::GitHub.signature_header(), "x-hub-signature-256");
+    /// ```
+    pub fn signature_header(self) -> HeaderName {
+        match self {
+            Self::Webhook => webhook::SIGNATURE,
+            Self::Stripe => stripe::SIGNATURE,
+            Self::Standard => standard::SIGNATURE,
+            Self::GitHub => github::SIGNATURE,
+            Self::Slack => slack::SIGNATURE,
+        }
+    }
+
+    /// The header that carries the timestamp, for schemes that send it in a
+    /// header of its own (Stripe's is inside its signature header; GitHub
+    /// signs none).
+    ///
+    /// ```
+    /// use webhook_verify::Scheme;
+    ///
+    /// assert_eq!(Scheme::Webhook.timestamp_header().unwrap(), "x-webhook-timestamp");
+    /// assert_eq!(Scheme::Stripe.timestamp_header(), None);
+    /// ```
+    pub fn timestamp_header(self) -> Option<HeaderName> {
+        match self {
+            Self::Webhook => Some(webhook::TIMESTAMP),
+            Self::Standard => Some(standard::TIMESTAMP),
+            Self::Slack => Some(slack::TIMESTAMP),
+            Self::Stripe | Self::GitHub => None,
+        }
+    }
+
+    /// The header that carries the event (or delivery) id, for schemes that
+    /// send one. Only Standard Webhooks signs it; see
+    /// [`Verified::event_id_signed`](crate::Verified::event_id_signed).
+    ///
+    /// ```
+    /// use webhook_verify::Scheme;
+    ///
+    /// assert_eq!(Scheme::Standard.id_header().unwrap(), "webhook-id");
+    /// assert_eq!(Scheme::Slack.id_header(), None);
+    /// ```
+    pub fn id_header(self) -> Option<HeaderName> {
+        match self {
+            Self::Webhook => Some(webhook::ID),
+            Self::Standard => Some(standard::ID),
+            Self::GitHub => Some(github::DELIVERY),
+            Self::Stripe | Self::Slack => None,
+        }
+    }
 }
 
 impl SignatureScheme for Scheme {
@@ -259,11 +315,11 @@ impl SignatureScheme for Scheme {
         self.imp().name()
     }
 
-    fn decode_secret(&self, secret: &str) -> Result<Secret, Error> {
+    fn decode_secret(&self, secret: &str) -> Result<Secret, ConfigError> {
         self.imp().decode_secret(secret)
     }
 
-    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
+    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error> {
         self.imp().parse(headers, max_signatures)
     }
 
@@ -275,8 +331,8 @@ impl SignatureScheme for Scheme {
         self.imp().write_signed_payload(parts, body, mac);
     }
 
-    fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error> {
-        self.imp().signature_headers(parts, tags)
+    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
+        self.imp().render_headers(parts, tags)
     }
 }
 
@@ -378,7 +434,7 @@ pub fn required_header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Result<
 /// for bad in ["", "+5", "-5", " 5", "5.0", "1e9", "99999999999999999999999999999"] {
 ///     assert!(parse_timestamp(bad, &h).is_err(), "{bad:?}");
 /// }
-/// # Ok::<(), webhook_verify::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn parse_timestamp(text: &str, header: &HeaderName) -> Result<i64, Error> {
     let malformed = || {
@@ -405,9 +461,9 @@ pub fn hex_tag(text: &str) -> Option<Tag> {
 
 /// Builds a header value from text that should be valid (hex, base64,
 /// digits, or a caller-supplied id).
-pub fn header_value(text: &str) -> Result<HeaderValue, Error> {
+pub fn header_value(text: &str) -> Result<HeaderValue, ConfigError> {
     HeaderValue::from_str(text).map_err(|_| {
-        Error::new(ErrorKind::MalformedHeader)
+        ConfigError::new(ConfigErrorKind::InvalidInput)
             .with_detail("value contains characters not allowed in a header")
     })
 }
@@ -457,8 +513,8 @@ pub(crate) fn hex_tags(
 }
 
 /// The timestamp a signer must have for a scheme that signs one.
-pub(crate) fn require_timestamp(parts: &SignedParts<'_>) -> Result<i64, Error> {
+pub(crate) fn require_timestamp(parts: &SignedParts<'_>) -> Result<i64, ConfigError> {
     parts.timestamp.filter(|ts| *ts >= 0).ok_or_else(|| {
-        Error::new(ErrorKind::InvalidConfig).with_detail("a non-negative timestamp is required")
+        ConfigError::new(ConfigErrorKind::InvalidInput).with_detail("a non-negative timestamp is required")
     })
 }

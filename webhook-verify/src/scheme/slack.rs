@@ -8,10 +8,10 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, hex_tag,
+    MacInput, ParsedSignature, SignatureScheme, SignedParts, Tag, header_value, hex_tag,
     optional_headers, parse_timestamp, require, require_timestamp,
 };
-use crate::error::{Error, ErrorKind};
+use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 
 pub(crate) const TIMESTAMP: HeaderName = HeaderName::from_static("x-slack-request-timestamp");
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-slack-signature");
@@ -28,7 +28,7 @@ impl SignatureScheme for Slack {
         &self,
         headers: &HeaderMap,
         _max_signatures: usize,
-    ) -> Result<SignatureHeaders, Error> {
+    ) -> Result<ParsedSignature, Error> {
         let [timestamp, signature] = optional_headers(headers, [&TIMESTAMP, &SIGNATURE])?;
         let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
         let signature = require(signature, &SIGNATURE)?;
@@ -37,7 +37,7 @@ impl SignatureScheme for Slack {
                 .with_header(SIGNATURE)
                 .with_detail("expected v0=<hex>"));
         };
-        Ok(SignatureHeaders::new(
+        Ok(ParsedSignature::new(
             Some(timestamp),
             None,
             hex_tag(hex).into_iter().collect(),
@@ -51,12 +51,12 @@ impl SignatureScheme for Slack {
         mac.update(body);
     }
 
-    fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error> {
+    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
         // Slack sends exactly one signature; during a rotation the first secret signs.
         let tag = tags
             .first()
-            .ok_or_else(|| Error::new(ErrorKind::InvalidConfig).with_detail("no secret"))?;
+            .ok_or_else(|| ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret"))?;
         let mut headers = HeaderMap::new();
         headers.insert(
             TIMESTAMP,

@@ -17,10 +17,10 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, optional_headers,
+    MacInput, ParsedSignature, SignatureScheme, SignedParts, Tag, header_value, optional_headers,
     parse_timestamp, require, require_timestamp,
 };
-use crate::error::{Error, ErrorKind};
+use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 use crate::secret::Secret;
 
 pub(crate) const ID: HeaderName = HeaderName::from_static("webhook-id");
@@ -44,10 +44,10 @@ impl SignatureScheme for Standard {
         "standard"
     }
 
-    fn decode_secret(&self, secret: &str) -> Result<Secret, Error> {
+    fn decode_secret(&self, secret: &str) -> Result<Secret, ConfigError> {
         let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
         LENIENT.decode(encoded).map(Secret::from).map_err(|_| {
-            Error::new(ErrorKind::InvalidSecret)
+            ConfigError::new(ConfigErrorKind::InvalidSecret)
                 .with_detail("a Standard Webhooks secret is whsec_ followed by base64")
         })
     }
@@ -57,7 +57,7 @@ impl SignatureScheme for Standard {
         true
     }
 
-    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
+    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error> {
         // The webhook-* names win; the svix-* set is read only without them.
         let mut names = [SIGNATURE, ID, TIMESTAMP];
         let mut found = optional_headers(headers, [&names[0], &names[1], &names[2]])?;
@@ -92,7 +92,7 @@ impl SignatureScheme for Standard {
                 tags.push(tag);
             }
         }
-        Ok(SignatureHeaders::new(Some(timestamp), Some(event_id), tags))
+        Ok(ParsedSignature::new(Some(timestamp), Some(event_id), tags))
     }
 
     fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
@@ -103,11 +103,11 @@ impl SignatureScheme for Standard {
         mac.update(body);
     }
 
-    fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error> {
+    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
         let id = parts
             .event_id
-            .ok_or_else(|| Error::new(ErrorKind::MissingEventId).with_header(ID))?;
+            .ok_or_else(|| ConfigError::new(ConfigErrorKind::EventIdRequired).with_detail("webhook-id"))?;
         let signature = tags
             .iter()
             .map(|tag| {

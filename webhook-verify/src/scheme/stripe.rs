@@ -12,10 +12,10 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, for_each_entry, header_value,
+    MacInput, ParsedSignature, SignatureScheme, SignedParts, Tag, for_each_entry, header_value,
     hex_tag, parse_timestamp, require_timestamp, required_header,
 };
-use crate::error::{Error, ErrorKind};
+use crate::error::{ConfigError, Error, ErrorKind};
 
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("stripe-signature");
 
@@ -27,7 +27,7 @@ impl SignatureScheme for Stripe {
         "stripe"
     }
 
-    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
+    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error> {
         let signature = required_header(headers, &SIGNATURE)?;
         let malformed = |detail| {
             Error::new(ErrorKind::MalformedHeader)
@@ -54,7 +54,7 @@ impl SignatureScheme for Stripe {
             },
         )?;
         let timestamp = timestamp.ok_or_else(|| malformed("no t= timestamp"))?;
-        Ok(SignatureHeaders::new(Some(timestamp), None, tags))
+        Ok(ParsedSignature::new(Some(timestamp), None, tags))
     }
 
     fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
@@ -63,7 +63,7 @@ impl SignatureScheme for Stripe {
         mac.update(body);
     }
 
-    fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error> {
+    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
         let mut value = format!("t={timestamp}");
         for tag in tags {

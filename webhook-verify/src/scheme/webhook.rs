@@ -9,10 +9,10 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, SignatureHeaders, SignatureScheme, SignedParts, Tag, header_value, hex_tags,
+    MacInput, ParsedSignature, SignatureScheme, SignedParts, Tag, header_value, hex_tags,
     optional_headers, parse_timestamp, require, require_timestamp,
 };
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 
 pub(crate) const TIMESTAMP: HeaderName = HeaderName::from_static("x-webhook-timestamp");
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-webhook-signature");
@@ -26,14 +26,14 @@ impl SignatureScheme for Webhook {
         "webhook"
     }
 
-    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<SignatureHeaders, Error> {
+    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error> {
         let [timestamp, signature, event_id] =
             optional_headers(headers, [&TIMESTAMP, &SIGNATURE, &ID])?;
         let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
         let signature = require(signature, &SIGNATURE)?;
         let event_id = event_id.map(str::to_owned);
         let tags = hex_tags(signature, &SIGNATURE, max_signatures, "v1")?;
-        Ok(SignatureHeaders::new(Some(timestamp), event_id, tags))
+        Ok(ParsedSignature::new(Some(timestamp), event_id, tags))
     }
 
     fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
@@ -42,7 +42,7 @@ impl SignatureScheme for Webhook {
         mac.update(body);
     }
 
-    fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error> {
+    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
         let signature = tags
             .iter()
