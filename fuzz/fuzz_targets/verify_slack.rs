@@ -2,8 +2,8 @@
 //! Fuzzes the `slack` scheme's header parser and verification.
 
 use libfuzzer_sys::fuzz_target;
-use webhook_verify::Scheme;
+use webhook_verify::{Scheme, headers};
 
 fuzz_target!(|data: &[u8]| {
-    webhook_fuzz::verify_arbitrary(Scheme::Slack, &["x-slack-request-timestamp", "x-slack-signature"], data);
+    webhook_fuzz::verify_arbitrary(Scheme::Slack, &[headers::X_SLACK_REQUEST_TIMESTAMP, headers::X_SLACK_SIGNATURE], data);
 });

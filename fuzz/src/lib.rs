@@ -7,13 +7,13 @@ use webhook_verify::{Scheme, Verifier};
 /// every header name the scheme reads, and verifies. Whatever the bytes,
 /// verification must return (never panic), and success with random bytes
 /// would mean a forged signature.
-pub fn verify_arbitrary(scheme: Scheme, header_names: &[&'static str], data: &[u8]) {
+pub fn verify_arbitrary(scheme: Scheme, header_names: &[HeaderName], data: &[u8]) {
     let mut parts = data.splitn(header_names.len() + 1, |b| *b == b'\n');
     let mut headers = HeaderMap::new();
     for name in header_names {
         let Some(raw) = parts.next() else { break };
         if let Ok(value) = HeaderValue::from_bytes(raw) {
-            headers.append(HeaderName::from_static(name), value);
+            headers.append(name.clone(), value);
         }
     }
     let body = parts.next().unwrap_or_default();

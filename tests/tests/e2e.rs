@@ -13,7 +13,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, Once};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Extension, State};
@@ -250,11 +250,8 @@ impl Drop for Receiver {
 }
 
 fn now() -> i64 {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("the clock is after 1970")
-        .as_secs();
-    i64::try_from(secs).expect("seconds since 1970 fit in an i64")
+    use webhook_verify::Clock as _;
+    webhook_verify::SystemClock.now_unix()
 }
 
 fn signer() -> Signer {

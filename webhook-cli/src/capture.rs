@@ -47,6 +47,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use webhook_verify::headers;
 
 /// The format version this crate writes and reads.
 pub const VERSION: u32 = 1;
@@ -269,18 +270,18 @@ impl CapturedRequest {
 
 /// Headers that carry a signature or signed timestamp in any built-in
 /// scheme: dropped before a captured request is re-signed.
-pub const SIGNATURE_HEADERS: [&str; 11] = [
-    "x-webhook-signature",
-    "x-webhook-timestamp",
-    "stripe-signature",
-    "webhook-signature",
-    "webhook-timestamp",
-    "svix-signature",
-    "svix-timestamp",
-    "x-hub-signature-256",
-    "x-hub-signature",
-    "x-slack-signature",
-    "x-slack-request-timestamp",
+pub const SIGNATURE_HEADERS: [HeaderName; 11] = [
+    headers::X_WEBHOOK_SIGNATURE,
+    headers::X_WEBHOOK_TIMESTAMP,
+    headers::STRIPE_SIGNATURE,
+    headers::WEBHOOK_SIGNATURE,
+    headers::WEBHOOK_TIMESTAMP,
+    headers::SVIX_SIGNATURE,
+    headers::SVIX_TIMESTAMP,
+    headers::X_HUB_SIGNATURE_256,
+    headers::X_HUB_SIGNATURE,
+    headers::X_SLACK_SIGNATURE,
+    headers::X_SLACK_REQUEST_TIMESTAMP,
 ];
 
 /// Connection-level headers a client sets itself: never resent.
@@ -310,7 +311,12 @@ pub const HOP_BY_HOP_HEADERS: [&str; 10] = [
 /// assert_eq!(event_id(&headers, br#"{"id":"evt_9"}"#).as_deref(), Some("msg_1"));
 /// ```
 pub fn event_id(headers: &HeaderMap, body: &[u8]) -> Option<String> {
-    for name in ["x-webhook-id", "webhook-id", "svix-id", "x-github-delivery"] {
+    for name in [
+        headers::X_WEBHOOK_ID,
+        headers::WEBHOOK_ID,
+        headers::SVIX_ID,
+        headers::X_GITHUB_DELIVERY,
+    ] {
         if let Some(value) = headers.get(name).and_then(|v| v.to_str().ok())
             && !value.is_empty()
         {

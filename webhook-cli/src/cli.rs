@@ -78,7 +78,8 @@ pub(crate) enum SchemeArg {
     #[value(alias = "svix", alias = "standard-webhooks")]
     Standard,
     /// GitHub X-Hub-Signature-256.
-    Github,
+    #[value(name = "github")]
+    GitHub,
     /// Slack X-Slack-Signature / X-Slack-Request-Timestamp.
     Slack,
 }
@@ -89,7 +90,7 @@ impl From<SchemeArg> for Scheme {
             SchemeArg::Webhook => Scheme::Webhook,
             SchemeArg::Stripe => Scheme::Stripe,
             SchemeArg::Standard => Scheme::Standard,
-            SchemeArg::Github => Scheme::GitHub,
+            SchemeArg::GitHub => Scheme::GitHub,
             SchemeArg::Slack => Scheme::Slack,
         }
     }
@@ -661,7 +662,7 @@ mod tests {
             (SchemeArg::Webhook, Scheme::Webhook),
             (SchemeArg::Stripe, Scheme::Stripe),
             (SchemeArg::Standard, Scheme::Standard),
-            (SchemeArg::Github, Scheme::GitHub),
+            (SchemeArg::GitHub, Scheme::GitHub),
             (SchemeArg::Slack, Scheme::Slack),
         ] {
             assert_eq!(Scheme::from(arg), scheme);

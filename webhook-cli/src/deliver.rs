@@ -14,11 +14,11 @@ use webhook_cli::sender::{
 use crate::cli::{DeliverArgs, RetryArgs, SenderArgs};
 use crate::output::{Failure, Interrupted, UsageError, print_json, println_flush, random_id};
 use crate::progress;
-use crate::sign::unix_now;
 use crate::signals::stop_on_interrupt;
 use crate::target_url::parse_target_url;
 use crate::templates::template;
 use crate::{Context, Run};
+use webhook_verify::{Clock as _, SystemClock};
 
 impl RetryArgs {
     pub(crate) fn backoff(&self) -> Backoff {
@@ -212,7 +212,7 @@ impl Run for DeliverArgs {
         } else {
             let count = self.count.unwrap_or(1000);
             let kind = self.event.clone();
-            let created = unix_now();
+            let created = SystemClock.now_unix();
             let events = (1..=count).map(move |n| {
                 let id = format!("evt_{run}_{n}");
                 let value = template(&kind, &id, created)?;

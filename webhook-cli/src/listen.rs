@@ -12,6 +12,7 @@ use webhook_cli::receiver::{self, Handler, ReceiverConfig, RequestLog, Simulatio
 use webhook_cli::redact::redact_url;
 use webhook_cli::serve::serve;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, RedisStore};
+use webhook_verify::headers;
 
 use crate::cli::ListenArgs;
 use crate::output::{UsageError, println_flush};
@@ -26,8 +27,8 @@ use crate::{Context, Run};
 /// body's `"id"`.
 pub(crate) fn id_source() -> IdSource {
     IdSource::Verified
-        .or(IdSource::header("x-webhook-id"))
-        .or(IdSource::header("webhook-id"))
+        .or(IdSource::Header(headers::X_WEBHOOK_ID))
+        .or(IdSource::Header(headers::WEBHOOK_ID))
         .or(IdSource::json("/id"))
 }
 

@@ -36,8 +36,8 @@ use crate::cli::RoundtripArgs;
 use crate::listen::dedupe_layer;
 use crate::output::{Failure, print_json, println_flush, random_id};
 use crate::progress;
-use crate::sign::unix_now;
 use crate::{Context, Run};
+use webhook_verify::{Clock as _, SystemClock};
 
 /// The claim lease of the roundtrip's receiver.
 const ROUNDTRIP_LEASE: Duration = Duration::from_secs(2);
@@ -156,7 +156,7 @@ impl Run for RoundtripArgs {
         let duplicates = Arc::new(AtomicU64::new(0));
         let injected = Arc::clone(&duplicates);
         let duplicate_rate = self.duplicate_rate;
-        let created = unix_now();
+        let created = SystemClock.now_unix();
         let event_run = run.clone();
         let events = (1..=self.count).flat_map(move |n| {
             let id = format!("evt_{event_run}_{n}");

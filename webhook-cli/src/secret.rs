@@ -82,7 +82,7 @@ impl SigningArgs {
 
     /// A secret the scheme cannot use is a bad argument (exit 2). The
     /// message names the scheme's format, never the secret.
-    fn bad_secret(&self, err: webhook_verify::Error) -> anyhow::Error {
+    fn bad_secret(&self, err: webhook_verify::ConfigError) -> anyhow::Error {
         let hint = match self.scheme() {
             Scheme::Standard => " (Standard Webhooks secrets are whsec_ followed by base64)",
             _ => "",

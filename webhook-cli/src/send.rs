@@ -13,11 +13,11 @@ use crate::cli::SendArgs;
 use crate::output::{
     Failure, UsageError, describe, parse_headers, print_json, println_flush, random_id, read_input,
 };
-use crate::sign::unix_now;
 use crate::target_url::parse_target_url;
 use crate::templates::{apply_set, template};
 use crate::tls::certificate_hint;
 use crate::{Context, Run};
+use webhook_verify::{Clock as _, SystemClock};
 
 impl SendArgs {
     /// The body bytes and the event id. The id signed into the headers is
@@ -25,7 +25,7 @@ impl SendArgs {
     /// two never disagree; `--id` fills it in for templates, and a `--id`
     /// that contradicts the body is a usage error.
     fn body_and_id(&self) -> anyhow::Result<(Vec<u8>, String)> {
-        let now = unix_now();
+        let now = SystemClock.now_unix();
         let mut body = if let Some(data) = &self.data {
             data.clone().into_bytes()
         } else if let Some(file) = &self.file {
@@ -82,7 +82,7 @@ impl Run for SendArgs {
             headers.insert(name, value.clone());
         }
         let signature = signer
-            .sign(&body, unix_now(), Some(&id))
+            .sign_now(&body, Some(&id))
             .context("signing the event")?;
         headers.extend(signature);
 

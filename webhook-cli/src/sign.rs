@@ -1,7 +1,6 @@
 //! `webhook sign`: print the signature headers for a body.
 
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use webhook_verify::Scheme;
@@ -9,18 +8,13 @@ use webhook_verify::Scheme;
 use crate::cli::SignArgs;
 use crate::output::{print_json, println_flush, random_id, read_input, shell_quote, title_case};
 use crate::{Context, Run};
-
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+use webhook_verify::{Clock as _, SystemClock};
 
 impl Run for SignArgs {
     async fn run(self, _ctx: &Context) -> anyhow::Result<()> {
         let signer = self.signing.signer()?;
         let body = read_input(&self.input)?;
-        let timestamp = self.timestamp.unwrap_or_else(unix_now);
+        let timestamp = self.timestamp.unwrap_or_else(|| SystemClock.now_unix());
         let id = match (&self.id, self.signing.scheme()) {
             (Some(id), _) => Some(id.clone()),
             // Standard Webhooks signs the id: one is required.

@@ -17,7 +17,7 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use common::Listener;
 use http::HeaderMap;
@@ -96,10 +96,8 @@ enum Outcome {
 }
 
 fn now() -> i64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("the clock is after 1970");
-    i64::try_from(since.as_secs()).expect("seconds fit in i64")
+    use webhook_verify::Clock as _;
+    webhook_verify::SystemClock.now_unix()
 }
 
 fn signed(secret: &str, body: &[u8], id: &str) -> HeaderMap {

@@ -24,10 +24,11 @@ use http::{Request, Response};
 use http_body_util::Full;
 use tower::{Layer, Service, ServiceExt, service_fn};
 use webhook_idempotency::{BufferedBody, IdSource, IdempotencyLayer, MemoryStore};
+use webhook_verify::headers;
 
 fn request(id: &str, body: &Bytes) -> Request<Full<Bytes>> {
     Request::post("/")
-        .header("x-webhook-id", id)
+        .header(headers::X_WEBHOOK_ID, id)
         .body(Full::new(body.clone()))
         .expect("a valid request")
 }
@@ -59,7 +60,7 @@ fn layer(c: &mut Criterion) {
     // duplicate group's one id then runs again once a second: one request
     // in hundreds of thousands.)
     let layer = IdempotencyLayer::builder(MemoryStore::new().max_entries(100_000_000))
-        .event_id(IdSource::header("x-webhook-id"))
+        .event_id(IdSource::Header(headers::X_WEBHOOK_ID))
         .retention(Duration::from_secs(1))
         .build()
         .expect("a valid configuration");

@@ -11,7 +11,7 @@ use tower_layer::Layer;
 use crate::config::{
     Config, DEFAULT_BODY_CACHE_CAP, DEFAULT_BODY_CACHE_TIMEOUT, DEFAULT_BODY_LIMIT,
     DEFAULT_HANDLER_TIMEOUT, DEFAULT_LEASE, DEFAULT_PREFIX, DEFAULT_RETENTION, DEFAULT_SCOPE,
-    DEFAULT_STORE_RETRY_AFTER, FinalFn, MissingId, OnMismatch, OnStoreError, 
+    DEFAULT_STORE_RETRY_AFTER, FinalFn, MissingId, OnMismatch, OnStoreError,
 };
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::event_id::IdSource;

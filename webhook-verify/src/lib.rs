@@ -44,6 +44,7 @@
 struct ReadmeDoctests;
 
 mod error;
+pub mod headers;
 pub mod layer;
 pub mod scheme;
 mod secret;

@@ -51,7 +51,10 @@ impl Signer {
     }
 
     /// A signer with raw key bytes, bypassing the scheme's decoding.
-    pub fn from_secrets(scheme: impl SignatureScheme, secrets: &[Secret]) -> Result<Self, ConfigError> {
+    pub fn from_secrets(
+        scheme: impl SignatureScheme,
+        secrets: &[Secret],
+    ) -> Result<Self, ConfigError> {
         Ok(Self {
             keys: hmac_keys(secrets)?.into(),
             scheme: Arc::new(scheme),

@@ -335,15 +335,16 @@ fn tags_equal(a: &Tag, b: &Tag) -> subtle::Choice {
 /// Keys the HMAC once per secret, so each request only clones the state.
 pub(crate) fn hmac_keys(secrets: &[Secret]) -> Result<Vec<HmacSha256>, ConfigError> {
     if secrets.is_empty() {
-        return Err(
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("at least one secret is required")
-        );
+        return Err(ConfigError::new(ConfigErrorKind::InvalidConfig)
+            .with_detail("at least one secret is required"));
     }
     secrets
         .iter()
         .map(|secret| {
             if secret.is_empty() {
-                return Err(ConfigError::new(ConfigErrorKind::InvalidSecret).with_detail("empty secret"));
+                return Err(
+                    ConfigError::new(ConfigErrorKind::InvalidSecret).with_detail("empty secret")
+                );
             }
             // HMAC accepts keys of any length, so this can't fail for a non-empty key.
             HmacSha256::new_from_slice(secret.expose_bytes())

@@ -14,9 +14,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use webhook_test_support::{signature_header, timestamp_header};
 use webhook_verify::scheme::Tag;
 use webhook_verify::{
-    ConfigErrorKind,
-    DEFAULT_MAX_SIGNATURES, DEFAULT_TOLERANCE, Error, ErrorKind, Scheme, Secret, Signer, Verified,
-    Verifier,
+    ConfigErrorKind, DEFAULT_MAX_SIGNATURES, DEFAULT_TOLERANCE, Error, ErrorKind, Scheme, Secret,
+    Signer, Verified, Verifier,
 };
 
 const NOW: i64 = 1_700_000_000;

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, RedisStore, Store};
-use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
+use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer, headers};
 
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
@@ -74,7 +74,7 @@ struct Args {
 /// module docs for why not the default).
 fn dedupe(store: impl Store) -> anyhow::Result<IdempotencyLayer> {
     Ok(IdempotencyLayer::builder(store)
-        .event_id(IdSource::header("x-webhook-id"))
+        .event_id(IdSource::Header(headers::X_WEBHOOK_ID))
         .build()?)
 }
 
@@ -96,7 +96,7 @@ async fn prefill(app: &Router, count: u32) -> anyhow::Result<()> {
     let signature = signer.sign(body, 1_700_000_000, None)?;
     for n in 0..count {
         let mut req = Request::post("/")
-            .header("x-webhook-id", format!("dup_{n}"))
+            .header(headers::X_WEBHOOK_ID, format!("dup_{n}"))
             .body(Body::from(&body[..]))?;
         req.headers_mut().extend(signature.clone());
         let res = app.clone().oneshot(req).await?;

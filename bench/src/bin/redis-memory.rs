@@ -23,6 +23,7 @@ use http::{Request, Response};
 use http_body_util::Full;
 use tower::{Layer as _, ServiceExt as _, service_fn};
 use webhook_idempotency::{BufferedBody, IdSource, IdempotencyLayer, OnMismatch, RedisStore};
+use webhook_verify::headers;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -73,7 +74,7 @@ async fn measure(args: &Args, case: &Case) -> anyhow::Result<f64> {
     let _: () = redis::cmd("FLUSHALL").query_async(&mut con).await?;
     let store = RedisStore::connect(&args.redis_url).await?;
     let layer = IdempotencyLayer::builder(store)
-        .event_id(IdSource::header("x-webhook-id"))
+        .event_id(IdSource::Header(headers::X_WEBHOOK_ID))
         .on_fingerprint_mismatch(if case.strict {
             OnMismatch::Reject
         } else {
@@ -90,7 +91,7 @@ async fn measure(args: &Args, case: &Case) -> anyhow::Result<f64> {
         .map(|n| {
             let service = service.clone();
             let req = Request::post("/")
-                .header("x-webhook-id", format!("evt_{n:08}"))
+                .header(headers::X_WEBHOOK_ID, format!("evt_{n:08}"))
                 .body(Full::new(payload.clone()));
             async move {
                 let req = req.context("building a request")?;

@@ -176,7 +176,6 @@ async fn main() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{SystemTime, UNIX_EPOCH};
 
     use axum::body::Body;
     use http::{Request, StatusCode};
@@ -190,8 +189,8 @@ mod tests {
     const SECRET: &str = "test-secret";
 
     fn now() -> i64 {
-        let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-        i64::try_from(since_epoch.as_secs()).unwrap()
+        use webhook_verify::Clock as _;
+        webhook_verify::SystemClock.now_unix()
     }
 
     /// A request signed like a real sender would (`webhook send`, `Signer`).

@@ -39,8 +39,10 @@ use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 use webhook_idempotency::{IdempotencyLayer, MemoryStore, Store};
 use webhook_verify::extract::VerifiedEvent;
-use webhook_verify::scheme::{self, MacInput, SignatureHeaders, SignedParts, Tag};
-use webhook_verify::{Error, ErrorKind, SignatureScheme, Verifier, VerifyLayer};
+use webhook_verify::scheme::{self, MacInput, ParsedSignature, SignedParts, Tag};
+use webhook_verify::{
+    ConfigError, ConfigErrorKind, Error, ErrorKind, SignatureScheme, Verifier, VerifyLayer,
+};
 
 /// Used when `ACME_WEBHOOK_SECRET` is unset. Public (it is in this file and
 /// in `examples/README.md`): local experiments only.
@@ -75,11 +77,7 @@ impl SignatureScheme for Acme {
     // The secret is used as the text's bytes (the trait's default
     // `decode_secret`); override it if your provider hands out encoded keys.
 
-    fn parse(
-        &self,
-        headers: &HeaderMap,
-        _max_signatures: usize,
-    ) -> Result<SignatureHeaders, Error> {
+    fn parse(&self, headers: &HeaderMap, _max_signatures: usize) -> Result<ParsedSignature, Error> {
         // The helpers give the built-in schemes' rules: missing → 400
         // MissingHeader, repeated → 400 DuplicateHeader, empty or not ASCII →
         // 400 MalformedHeader, a timestamp that is not plain digits → 400.
@@ -99,7 +97,7 @@ impl SignatureScheme for Acme {
             .decode(encoded)
             .ok()
             .and_then(|bytes| Tag::try_from(bytes.as_slice()).ok());
-        Ok(SignatureHeaders::new(
+        Ok(ParsedSignature::new(
             Some(timestamp),
             Some(event_id.to_owned()),
             tag.into_iter().collect(),
@@ -116,7 +114,7 @@ impl SignatureScheme for Acme {
         // "{timestamp}:{event id}:{body}", fed piece by piece: the body is
         // never copied. Both are present here: `parse` requires them when
         // verifying, and `Signer` always passes a timestamp (a missing id is
-        // refused by `signature_headers`).
+        // refused by `render_headers`).
         mac.update_decimal(parts.timestamp.unwrap_or_default());
         mac.update(b":");
         mac.update(parts.event_id.unwrap_or_default().as_bytes());
@@ -124,19 +122,26 @@ impl SignatureScheme for Acme {
         mac.update(body);
     }
 
-    fn signature_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, Error> {
+    fn render_headers(
+        &self,
+        parts: &SignedParts<'_>,
+        tags: &[Tag],
+    ) -> Result<HeaderMap, ConfigError> {
         let timestamp = parts.timestamp.filter(|ts| *ts >= 0).ok_or_else(|| {
-            Error::new(ErrorKind::InvalidConfig).with_detail("a non-negative timestamp is required")
+            ConfigError::new(ConfigErrorKind::InvalidInput)
+                .with_detail("a non-negative timestamp is required")
         })?;
-        let id = check_event_id(
-            parts
-                .event_id
-                .ok_or(Error::new(ErrorKind::MissingEventId))?,
-        )?;
+        let id = parts
+            .event_id
+            .ok_or(ConfigError::new(ConfigErrorKind::EventIdRequired))?;
+        let id = check_event_id(id).map_err(|_| {
+            ConfigError::new(ConfigErrorKind::InvalidInput)
+                .with_detail("the event id must not contain ':'")
+        })?;
         // One signature per request: during a rotation the first secret signs.
-        let tag = tags
-            .first()
-            .ok_or_else(|| Error::new(ErrorKind::InvalidConfig).with_detail("no secret"))?;
+        let tag = tags.first().ok_or_else(|| {
+            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
+        })?;
         let mut headers = HeaderMap::new();
         headers.insert(TIMESTAMP, HeaderValue::from(timestamp));
         headers.insert(EVENT_ID, scheme::header_value(id)?);
@@ -231,7 +236,6 @@ async fn main() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{SystemTime, UNIX_EPOCH};
 
     use axum::body::Body;
     use http::{Request, StatusCode};
@@ -245,8 +249,8 @@ mod tests {
     const BODY: &str = r#"{"type":"order.created","total":4200}"#;
 
     fn now() -> i64 {
-        let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-        i64::try_from(since_epoch.as_secs()).unwrap()
+        use webhook_verify::Clock as _;
+        webhook_verify::SystemClock.now_unix()
     }
 
     #[test]
@@ -288,9 +292,9 @@ mod tests {
     fn signing_refuses_what_the_format_cannot_carry() {
         let signer = Signer::new(Acme, "s3cret").unwrap();
         let err = signer.sign(b"{}", 1, None).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::MissingEventId);
+        assert_eq!(err.kind(), ConfigErrorKind::EventIdRequired);
         let err = signer.sign(b"{}", 1, Some("a:b")).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::MalformedHeader);
+        assert_eq!(err.kind(), ConfigErrorKind::InvalidInput);
     }
 
     fn signed(body: &str, id: &str, timestamp: i64) -> Request<Body> {

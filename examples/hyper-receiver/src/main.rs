@@ -221,7 +221,6 @@ async fn main() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{SystemTime, UNIX_EPOCH};
 
     use http::HeaderMap;
     use http_body_util::BodyExt;
@@ -233,8 +232,8 @@ mod tests {
     const SECRET: &str = "test-secret";
 
     fn now() -> i64 {
-        let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-        i64::try_from(since_epoch.as_secs()).unwrap()
+        use webhook_verify::Clock as _;
+        webhook_verify::SystemClock.now_unix()
     }
 
     /// The real receiver on a real socket.

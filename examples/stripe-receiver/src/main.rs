@@ -184,7 +184,6 @@ async fn main() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{SystemTime, UNIX_EPOCH};
 
     use axum::body::Body;
     use http::Request;
@@ -197,8 +196,8 @@ mod tests {
     const SECRET: &str = "whsec_test_secret";
 
     fn now() -> i64 {
-        let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-        i64::try_from(since_epoch.as_secs()).unwrap()
+        use webhook_verify::Clock as _;
+        webhook_verify::SystemClock.now_unix()
     }
 
     /// Signed as Stripe signs: `Stripe-Signature: t=…,v1=…`, no id header.

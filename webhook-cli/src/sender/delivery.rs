@@ -4,7 +4,7 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use http::header::RETRY_AFTER;
 use http::{HeaderMap, StatusCode};
@@ -80,7 +80,7 @@ async fn attempt(
     }
     if let Some(signer) = &config.signer {
         headers.clone_from(&event.headers);
-        match signer.sign(&event.body, unix_now(), Some(&event.id)) {
+        match signer.sign_now(&event.body, Some(&event.id)) {
             Ok(signature) => {
                 for (name, value) in &signature {
                     headers.insert(name, value.clone());
@@ -158,12 +158,6 @@ async fn attempt(
         }
     };
     Some((outcome, latency))
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 const GONE: &str = "endpoint stopped after 410 Gone";

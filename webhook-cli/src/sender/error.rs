@@ -15,7 +15,7 @@ pub enum SenderError {
         /// The event.
         id: String,
         /// The signer's error.
-        source: webhook_verify::Error,
+        source: webhook_verify::ConfigError,
     },
     /// The event source failed.
     #[error("reading events: {0}")]

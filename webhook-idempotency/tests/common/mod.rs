@@ -895,7 +895,9 @@ pub(crate) mod cases {
         let gate = Arc::new(Notify::new());
         let g = gate.clone();
         let svc = builder(&fx)
-            .on_rejection(|r| panic!("on_rejection({}) panics (expected in this test)", r.code()))
+            .on_rejection(|r: &webhook_idempotency::Rejection| {
+                panic!("on_rejection({}) panics (expected in this test)", r.code())
+            })
             .build()
             .unwrap()
             .layer(handler(calls.clone(), move |n| {
@@ -1367,7 +1369,7 @@ pub(crate) mod cases {
         use webhook_idempotency::Rejection;
         let calls = Calls::default();
         let svc = builder(&fx)
-            .on_rejection(|r: Rejection| {
+            .on_rejection(|r: &Rejection| {
                 let mut res = Response::new(Bytes::from(format!("nope: {}", r.code())));
                 *res.status_mut() = r.status();
                 res

@@ -15,9 +15,10 @@ use super::{
     optional_headers, require,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
+use crate::headers;
 
-pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-hub-signature-256");
-pub(crate) const DELIVERY: HeaderName = HeaderName::from_static("x-github-delivery");
+pub(crate) const SIGNATURE: HeaderName = headers::X_HUB_SIGNATURE_256;
+pub(crate) const DELIVERY: HeaderName = headers::X_GITHUB_DELIVERY;
 
 #[derive(Debug)]
 pub(crate) struct GitHub;
@@ -27,11 +28,7 @@ impl SignatureScheme for GitHub {
         "github"
     }
 
-    fn parse(
-        &self,
-        headers: &HeaderMap,
-        _max_signatures: usize,
-    ) -> Result<ParsedSignature, Error> {
+    fn parse(&self, headers: &HeaderMap, _max_signatures: usize) -> Result<ParsedSignature, Error> {
         let [signature, delivery] = optional_headers(headers, [&SIGNATURE, &DELIVERY])?;
         let signature = require(signature, &SIGNATURE)?;
         let Some(hex) = signature.strip_prefix("sha256=") else {
@@ -51,11 +48,15 @@ impl SignatureScheme for GitHub {
         mac.update(body);
     }
 
-    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
+    fn render_headers(
+        &self,
+        parts: &SignedParts<'_>,
+        tags: &[Tag],
+    ) -> Result<HeaderMap, ConfigError> {
         // GitHub sends exactly one signature; during a rotation the first secret signs.
-        let tag = tags
-            .first()
-            .ok_or_else(|| ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret"))?;
+        let tag = tags.first().ok_or_else(|| {
+            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
+        })?;
         let mut headers = HeaderMap::new();
         if let Some(id) = parts.event_id {
             headers.insert(DELIVERY, header_value(id)?);

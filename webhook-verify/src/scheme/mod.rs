@@ -191,7 +191,11 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 
     /// Renders the headers a sender attaches, with one signature entry per tag
     /// (several during a secret rotation, where the scheme allows it).
-    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError>;
+    fn render_headers(
+        &self,
+        parts: &SignedParts<'_>,
+        tags: &[Tag],
+    ) -> Result<HeaderMap, ConfigError>;
 }
 
 /// The built-in schemes, selectable by value (and by name with [`FromStr`]).
@@ -331,7 +335,11 @@ impl SignatureScheme for Scheme {
         self.imp().write_signed_payload(parts, body, mac);
     }
 
-    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
+    fn render_headers(
+        &self,
+        parts: &SignedParts<'_>,
+        tags: &[Tag],
+    ) -> Result<HeaderMap, ConfigError> {
         self.imp().render_headers(parts, tags)
     }
 }
@@ -515,6 +523,7 @@ pub(crate) fn hex_tags(
 /// The timestamp a signer must have for a scheme that signs one.
 pub(crate) fn require_timestamp(parts: &SignedParts<'_>) -> Result<i64, ConfigError> {
     parts.timestamp.filter(|ts| *ts >= 0).ok_or_else(|| {
-        ConfigError::new(ConfigErrorKind::InvalidInput).with_detail("a non-negative timestamp is required")
+        ConfigError::new(ConfigErrorKind::InvalidInput)
+            .with_detail("a non-negative timestamp is required")
     })
 }

@@ -12,9 +12,10 @@ use super::{
     optional_headers, parse_timestamp, require, require_timestamp,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
+use crate::headers;
 
-pub(crate) const TIMESTAMP: HeaderName = HeaderName::from_static("x-slack-request-timestamp");
-pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-slack-signature");
+pub(crate) const TIMESTAMP: HeaderName = headers::X_SLACK_REQUEST_TIMESTAMP;
+pub(crate) const SIGNATURE: HeaderName = headers::X_SLACK_SIGNATURE;
 
 #[derive(Debug)]
 pub(crate) struct Slack;
@@ -24,11 +25,7 @@ impl SignatureScheme for Slack {
         "slack"
     }
 
-    fn parse(
-        &self,
-        headers: &HeaderMap,
-        _max_signatures: usize,
-    ) -> Result<ParsedSignature, Error> {
+    fn parse(&self, headers: &HeaderMap, _max_signatures: usize) -> Result<ParsedSignature, Error> {
         let [timestamp, signature] = optional_headers(headers, [&TIMESTAMP, &SIGNATURE])?;
         let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
         let signature = require(signature, &SIGNATURE)?;
@@ -51,12 +48,16 @@ impl SignatureScheme for Slack {
         mac.update(body);
     }
 
-    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
+    fn render_headers(
+        &self,
+        parts: &SignedParts<'_>,
+        tags: &[Tag],
+    ) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
         // Slack sends exactly one signature; during a rotation the first secret signs.
-        let tag = tags
-            .first()
-            .ok_or_else(|| ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret"))?;
+        let tag = tags.first().ok_or_else(|| {
+            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
+        })?;
         let mut headers = HeaderMap::new();
         headers.insert(
             TIMESTAMP,

@@ -21,14 +21,15 @@ use super::{
     parse_timestamp, require, require_timestamp,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
+use crate::headers;
 use crate::secret::Secret;
 
-pub(crate) const ID: HeaderName = HeaderName::from_static("webhook-id");
-pub(crate) const TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
-pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("webhook-signature");
-const SVIX_ID: HeaderName = HeaderName::from_static("svix-id");
-const SVIX_TIMESTAMP: HeaderName = HeaderName::from_static("svix-timestamp");
-const SVIX_SIGNATURE: HeaderName = HeaderName::from_static("svix-signature");
+pub(crate) const ID: HeaderName = headers::WEBHOOK_ID;
+pub(crate) const TIMESTAMP: HeaderName = headers::WEBHOOK_TIMESTAMP;
+pub(crate) const SIGNATURE: HeaderName = headers::WEBHOOK_SIGNATURE;
+const SVIX_ID: HeaderName = headers::SVIX_ID;
+const SVIX_TIMESTAMP: HeaderName = headers::SVIX_TIMESTAMP;
+const SVIX_SIGNATURE: HeaderName = headers::SVIX_SIGNATURE;
 
 /// Standard base64 that decodes with or without padding.
 const LENIENT: GeneralPurpose = GeneralPurpose::new(
@@ -103,11 +104,15 @@ impl SignatureScheme for Standard {
         mac.update(body);
     }
 
-    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
+    fn render_headers(
+        &self,
+        parts: &SignedParts<'_>,
+        tags: &[Tag],
+    ) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
-        let id = parts
-            .event_id
-            .ok_or_else(|| ConfigError::new(ConfigErrorKind::EventIdRequired).with_detail("webhook-id"))?;
+        let id = parts.event_id.ok_or_else(|| {
+            ConfigError::new(ConfigErrorKind::EventIdRequired).with_detail("webhook-id")
+        })?;
         let signature = tags
             .iter()
             .map(|tag| {

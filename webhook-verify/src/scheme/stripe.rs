@@ -16,8 +16,9 @@ use super::{
     hex_tag, parse_timestamp, require_timestamp, required_header,
 };
 use crate::error::{ConfigError, Error, ErrorKind};
+use crate::headers;
 
-pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("stripe-signature");
+pub(crate) const SIGNATURE: HeaderName = headers::STRIPE_SIGNATURE;
 
 #[derive(Debug)]
 pub(crate) struct Stripe;
@@ -63,7 +64,11 @@ impl SignatureScheme for Stripe {
         mac.update(body);
     }
 
-    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
+    fn render_headers(
+        &self,
+        parts: &SignedParts<'_>,
+        tags: &[Tag],
+    ) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
         let mut value = format!("t={timestamp}");
         for tag in tags {

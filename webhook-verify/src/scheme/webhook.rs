@@ -13,10 +13,11 @@ use super::{
     optional_headers, parse_timestamp, require, require_timestamp,
 };
 use crate::error::{ConfigError, Error};
+use crate::headers;
 
-pub(crate) const TIMESTAMP: HeaderName = HeaderName::from_static("x-webhook-timestamp");
-pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-webhook-signature");
-pub(crate) const ID: HeaderName = HeaderName::from_static("x-webhook-id");
+pub(crate) const TIMESTAMP: HeaderName = headers::X_WEBHOOK_TIMESTAMP;
+pub(crate) const SIGNATURE: HeaderName = headers::X_WEBHOOK_SIGNATURE;
+pub(crate) const ID: HeaderName = headers::X_WEBHOOK_ID;
 
 #[derive(Debug)]
 pub(crate) struct Webhook;
@@ -42,7 +43,11 @@ impl SignatureScheme for Webhook {
         mac.update(body);
     }
 
-    fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
+    fn render_headers(
+        &self,
+        parts: &SignedParts<'_>,
+        tags: &[Tag],
+    ) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
         let signature = tags
             .iter()
