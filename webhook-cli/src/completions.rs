@@ -3,10 +3,10 @@
 use clap::CommandFactory as _;
 
 use crate::cli::{Cli, CompletionsArgs};
-use crate::{Context, Run};
+use crate::{Run, RunContext};
 
 impl Run for CompletionsArgs {
-    async fn run(self, _ctx: &Context) -> anyhow::Result<()> {
+    async fn run(self, _ctx: &RunContext) -> anyhow::Result<()> {
         let mut command = Cli::command();
         clap_complete::generate(self.shell, &mut command, "webhook", &mut std::io::stdout());
         Ok(())

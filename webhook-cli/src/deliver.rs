@@ -17,7 +17,7 @@ use crate::progress;
 use crate::signals::stop_on_interrupt;
 use crate::target_url::parse_target_url;
 use crate::templates::template;
-use crate::{Context, Run};
+use crate::{Run, RunContext};
 use webhook_verify::{Clock as _, SystemClock};
 
 impl RetryArgs {
@@ -52,7 +52,7 @@ impl SenderArgs {
         events: I,
         total: Option<u64>,
         nothing: &str,
-        ctx: &Context,
+        ctx: &RunContext,
     ) -> anyhow::Result<Summary>
     where
         I: IntoIterator<Item = Result<Outgoing, E>>,
@@ -185,7 +185,7 @@ fn events_from_file(
 }
 
 impl Run for DeliverArgs {
-    async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+    async fn run(self, ctx: &RunContext) -> anyhow::Result<()> {
         let url = parse_target_url(&self.url, "URL")?;
         // Check the template name before starting.
         template(&self.event, "evt", 0)?;

@@ -17,7 +17,7 @@ use webhook_verify::headers;
 use crate::cli::ListenArgs;
 use crate::output::{UsageError, println_flush};
 use crate::target_url::parse_target_url;
-use crate::{Context, Run};
+use crate::{Run, RunContext};
 
 /// Where dedupe finds the event id. A verified request is keyed on signed
 /// bytes only (the layer's default: the signed id, else the body's `"id"`,
@@ -95,7 +95,7 @@ fn status(code: u16, flag: &str) -> anyhow::Result<StatusCode> {
 const FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Run for ListenArgs {
-    async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+    async fn run(self, ctx: &RunContext) -> anyhow::Result<()> {
         if !self.path.starts_with('/') {
             return Err(UsageError(format!("--path {:?} must start with /", self.path)).into());
         }

@@ -31,7 +31,7 @@ use output::{Interrupted, UsageError};
 
 /// Global options every command may look at.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Context {
+pub(crate) struct RunContext {
     /// `--quiet`: no progress bar.
     pub(crate) quiet: bool,
 }
@@ -39,11 +39,11 @@ pub(crate) struct Context {
 /// One subcommand.
 pub(crate) trait Run {
     /// Runs it; the error decides the exit code.
-    async fn run(self, ctx: &Context) -> anyhow::Result<()>;
+    async fn run(self, ctx: &RunContext) -> anyhow::Result<()>;
 }
 
 impl Run for Command {
-    async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+    async fn run(self, ctx: &RunContext) -> anyhow::Result<()> {
         match self {
             Command::Sign(args) => args.run(ctx).await,
             Command::Verify(args) => args.run(ctx).await,
@@ -78,7 +78,7 @@ fn init_tracing(verbose: u8, quiet: bool) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose, cli.quiet);
-    let ctx = Context { quiet: cli.quiet };
+    let ctx = RunContext { quiet: cli.quiet };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => return exit_for(&anyhow::Error::new(err).context("starting the runtime")),

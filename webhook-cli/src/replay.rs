@@ -8,7 +8,7 @@ use webhook_cli::sender::{Outgoing, Sender, SenderConfig};
 use crate::cli::ReplayArgs;
 use crate::output::{UsageError, random_id};
 use crate::target_url::parse_target_url;
-use crate::{Context, Run};
+use crate::{Run, RunContext};
 
 /// One `--select` filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +77,7 @@ fn target_url(to: Option<&Url>, record: &CapturedRequest) -> anyhow::Result<Url>
 }
 
 impl Run for ReplayArgs {
-    async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+    async fn run(self, ctx: &RunContext) -> anyhow::Result<()> {
         let filters = self
             .select
             .iter()

@@ -36,7 +36,7 @@ use crate::cli::RoundtripArgs;
 use crate::listen::dedupe_layer;
 use crate::output::{Failure, print_json, println_flush, random_id};
 use crate::progress;
-use crate::{Context, Run};
+use crate::{Run, RunContext};
 use webhook_verify::{Clock as _, SystemClock};
 
 /// The claim lease of the roundtrip's receiver.
@@ -89,7 +89,7 @@ impl HandleRequest for Counter {
 }
 
 impl Run for RoundtripArgs {
-    async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+    async fn run(self, ctx: &RunContext) -> anyhow::Result<()> {
         let scheme: Scheme = self.scheme.into();
         let run = random_id("")[..8].to_owned();
         let secret = match scheme {

@@ -6,7 +6,7 @@ use webhook_verify::Scheme;
 
 use crate::cli::{SecretArgs, SecretCommand};
 use crate::output::{print_json, println_flush};
-use crate::{Context, Run};
+use crate::{Run, RunContext};
 
 /// A new secret for `scheme`, from the thread-local CSPRNG (`rand`'s
 /// `ThreadRng`, seeded from the OS):
@@ -43,7 +43,7 @@ pub(crate) fn new_secret(scheme: Scheme) -> String {
 }
 
 impl Run for SecretArgs {
-    async fn run(self, _ctx: &Context) -> anyhow::Result<()> {
+    async fn run(self, _ctx: &RunContext) -> anyhow::Result<()> {
         match self.command {
             SecretCommand::New(args) => {
                 let scheme: Scheme = args.scheme.into();

@@ -16,7 +16,7 @@ use crate::output::{
 use crate::target_url::parse_target_url;
 use crate::templates::{apply_set, template};
 use crate::tls::certificate_hint;
-use crate::{Context, Run};
+use crate::{Run, RunContext};
 use webhook_verify::{Clock as _, SystemClock};
 
 impl SendArgs {
@@ -71,7 +71,7 @@ impl SendArgs {
 }
 
 impl Run for SendArgs {
-    async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+    async fn run(self, ctx: &RunContext) -> anyhow::Result<()> {
         let signer = self.signing.signer()?;
         let url = parse_target_url(&self.url, "URL")?;
         let tls = self.tls.options(ctx)?;

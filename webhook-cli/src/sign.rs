@@ -7,11 +7,11 @@ use webhook_verify::Scheme;
 
 use crate::cli::SignArgs;
 use crate::output::{print_json, println_flush, random_id, read_input, shell_quote, title_case};
-use crate::{Context, Run};
+use crate::{Run, RunContext};
 use webhook_verify::{Clock as _, SystemClock};
 
 impl Run for SignArgs {
-    async fn run(self, _ctx: &Context) -> anyhow::Result<()> {
+    async fn run(self, _ctx: &RunContext) -> anyhow::Result<()> {
         let signer = self.signing.signer()?;
         let body = read_input(&self.input)?;
         let timestamp = self.timestamp.unwrap_or_else(|| SystemClock.now_unix());

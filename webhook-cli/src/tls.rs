@@ -5,14 +5,14 @@ use std::io::Write as _;
 
 use webhook_cli::http_client::{TlsOptions, certificates_from_pem};
 
-use crate::Context;
+use crate::RunContext;
 use crate::cli::TlsArgs;
 use crate::output::UsageError;
 
 impl TlsArgs {
     /// Reads every `--cacert` file (a missing or unparsable one is a usage
     /// error) and warns on stderr about `--insecure` unless `--quiet`.
-    pub(crate) fn options(&self, ctx: &Context) -> Result<TlsOptions, UsageError> {
+    pub(crate) fn options(&self, ctx: &RunContext) -> Result<TlsOptions, UsageError> {
         let mut extra_roots = Vec::new();
         for path in &self.cacert {
             let bad = |reason: String| UsageError(format!("--cacert {}: {reason}", path.display()));

@@ -11,10 +11,10 @@ use webhook_cli::capture;
 
 use crate::cli::VerifyArgs;
 use crate::output::{Failure, UsageError, parse_headers, println_flush, read_input};
-use crate::{Context, Run};
+use crate::{Run, RunContext};
 
 impl Run for VerifyArgs {
-    async fn run(self, _ctx: &Context) -> anyhow::Result<()> {
+    async fn run(self, _ctx: &RunContext) -> anyhow::Result<()> {
         let verifier = self.signing.verifier(self.tolerance)?;
         let check = |headers: &http::HeaderMap, body: &[u8]| match self.now {
             Some(now) => verifier.verify_at(headers, body, now),
