@@ -39,5 +39,8 @@ cargo fmt --all --check
 echo "==> cargo clippy (warnings are errors)" >&2
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
+echo "==> cargo doc (warnings are errors)" >&2
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --locked
+
 echo "==> cargo test" >&2
 cargo test --workspace --all-features --locked

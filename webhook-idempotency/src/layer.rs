@@ -290,7 +290,7 @@ impl IdempotencyLayerBuilder {
 
     /// Shapes the layer's own answers (400, 409, 413, 422, 500, 503); the
     /// default is the rejection's status with `{"error":"<code>"}`. The layer
-    /// still adds the [`Rejection`] to the response extensions and, for 409
+    /// still adds the [`Rejection`](crate::Rejection) to the response extensions and, for 409
     /// and 503, a `Retry-After` unless the response has one. A closure that
     /// panics gets the default answer instead (logged as an error).
     ///
