@@ -12,8 +12,10 @@ use webhook_cli::sender::{
 };
 
 use crate::cli::{DeliverArgs, RetryArgs, SenderArgs};
-use crate::output::{Failure, Interrupted, UsageError, print_json, println_flush, random_id};
+use crate::errors::{Failure, Interrupted, UsageError};
+use crate::output::{print_json, println_flush};
 use crate::progress;
+use crate::random_id::random_id;
 use crate::signals::stop_on_interrupt;
 use crate::target_url::parse_target_url;
 use crate::templates::template;

@@ -15,7 +15,8 @@ use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, RedisStore};
 use webhook_verify::headers;
 
 use crate::cli::ListenArgs;
-use crate::output::{UsageError, println_flush};
+use crate::errors::UsageError;
+use crate::output::println_flush;
 use crate::target_url::parse_target_url;
 use crate::{Run, RunContext};
 

@@ -11,9 +11,13 @@ use tracing_subscriber::EnvFilter;
 mod cli;
 mod completions;
 mod deliver;
+mod errors;
+mod headers;
+mod input;
 mod listen;
 mod output;
 mod progress;
+mod random_id;
 mod replay;
 mod roundtrip;
 mod secret;
@@ -27,7 +31,7 @@ mod tls;
 mod verify;
 
 use cli::{Cli, Command};
-use output::{Interrupted, UsageError};
+use errors::{Interrupted, UsageError};
 
 /// Global options every command may look at.
 #[derive(Debug, Clone, Copy)]
@@ -97,7 +101,7 @@ fn main() -> ExitCode {
 fn exit_for(err: &anyhow::Error) -> ExitCode {
     // The reader of our output went away (`| head -1`): a normal end, as for
     // other Unix tools, and nothing to report (stderr may be that pipe too).
-    if output::is_broken_pipe(err) {
+    if errors::is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
     let code = if err.downcast_ref::<UsageError>().is_some() {
@@ -108,6 +112,6 @@ fn exit_for(err: &anyhow::Error) -> ExitCode {
         1
     };
     // Never panic on a closed stderr.
-    let _ = writeln!(std::io::stderr().lock(), "error: {}", output::describe(err));
+    let _ = writeln!(std::io::stderr().lock(), "error: {}", errors::describe(err));
     ExitCode::from(code)
 }

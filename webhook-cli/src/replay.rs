@@ -6,7 +6,8 @@ use webhook_cli::capture::{self, CapturedRequest};
 use webhook_cli::sender::{Outgoing, Sender, SenderConfig};
 
 use crate::cli::ReplayArgs;
-use crate::output::{UsageError, random_id};
+use crate::errors::UsageError;
+use crate::random_id::random_id;
 use crate::target_url::parse_target_url;
 use crate::{Run, RunContext};
 

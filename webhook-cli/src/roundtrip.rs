@@ -33,9 +33,11 @@ use webhook_cli::serve::{DEFAULT_HEADER_TIMEOUT, serve};
 use webhook_verify::{Scheme, Signer, Verifier};
 
 use crate::cli::RoundtripArgs;
+use crate::errors::Failure;
 use crate::listen::dedupe_layer;
-use crate::output::{Failure, print_json, println_flush, random_id};
+use crate::output::{print_json, println_flush};
 use crate::progress;
+use crate::random_id::random_id;
 use crate::{Run, RunContext};
 use webhook_verify::{Clock as _, SystemClock};
 

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use webhook_verify::{Scheme, Signer, Verifier};
 
 use crate::cli::SigningArgs;
-use crate::output::UsageError;
+use crate::errors::UsageError;
 
 /// A secret given on the command line. `Debug` prints `(redacted)`; there is
 /// no `Display`.

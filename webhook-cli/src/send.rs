@@ -10,9 +10,11 @@ use webhook_cli::http_client::{ClientSettings, build_client};
 use webhook_cli::redact::redact_url;
 
 use crate::cli::SendArgs;
-use crate::output::{
-    Failure, UsageError, describe, parse_headers, print_json, println_flush, random_id, read_input,
-};
+use crate::errors::{Failure, UsageError, describe};
+use crate::headers::parse_headers;
+use crate::input::read_input;
+use crate::output::{print_json, println_flush};
+use crate::random_id::random_id;
 use crate::target_url::parse_target_url;
 use crate::templates::{apply_set, template};
 use crate::tls::certificate_hint;

@@ -6,7 +6,9 @@ use anyhow::Context as _;
 use webhook_verify::Scheme;
 
 use crate::cli::SignArgs;
-use crate::output::{print_json, println_flush, random_id, read_input, shell_quote, title_case};
+use crate::input::read_input;
+use crate::output::{print_json, println_flush, shell_quote, title_case};
+use crate::random_id::random_id;
 use crate::{Run, RunContext};
 use webhook_verify::{Clock as _, SystemClock};
 

@@ -6,7 +6,7 @@
 
 use reqwest::Url;
 
-use crate::output::UsageError;
+use crate::errors::UsageError;
 
 /// Parses `text`, given to `flag` (`"URL"`, `"--to"`, …), by the rule in
 /// the module docs. Every error is a [`UsageError`].

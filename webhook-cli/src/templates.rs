@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::output::UsageError;
+use crate::errors::UsageError;
 
 /// The template names.
 pub(crate) const NAMES: [&str; 7] = [

@@ -7,7 +7,7 @@ use webhook_cli::http_client::{TlsOptions, certificates_from_pem};
 
 use crate::RunContext;
 use crate::cli::TlsArgs;
-use crate::output::UsageError;
+use crate::errors::UsageError;
 
 impl TlsArgs {
     /// Reads every `--cacert` file (a missing or unparsable one is a usage

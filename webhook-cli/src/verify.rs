@@ -10,7 +10,10 @@ use anyhow::Context as _;
 use webhook_cli::capture;
 
 use crate::cli::VerifyArgs;
-use crate::output::{Failure, UsageError, parse_headers, println_flush, read_input};
+use crate::errors::{Failure, UsageError};
+use crate::headers::parse_headers;
+use crate::input::read_input;
+use crate::output::println_flush;
 use crate::{Run, RunContext};
 
 impl Run for VerifyArgs {
