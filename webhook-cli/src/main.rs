@@ -10,6 +10,7 @@ use tracing_subscriber::EnvFilter;
 
 mod cli;
 mod completions;
+mod dedupe;
 mod deliver;
 mod errors;
 mod headers;
@@ -23,6 +24,7 @@ mod roundtrip;
 mod secret;
 mod secret_new;
 mod send;
+mod sender_run;
 mod sign;
 mod signals;
 mod target_url;

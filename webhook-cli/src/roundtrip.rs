@@ -33,8 +33,8 @@ use webhook_cli::serve::{DEFAULT_HEADER_TIMEOUT, serve};
 use webhook_verify::{Scheme, Signer, Verifier};
 
 use crate::cli::RoundtripArgs;
+use crate::dedupe::dedupe_layer;
 use crate::errors::Failure;
-use crate::listen::dedupe_layer;
 use crate::output::{print_json, println_flush};
 use crate::progress;
 use crate::random_id::random_id;
