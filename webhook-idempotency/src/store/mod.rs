@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http::{HeaderMap, StatusCode};
 
 use crate::error::StoreError;
 
@@ -245,34 +245,6 @@ impl Outcome {
             body: Bytes::new(),
         }
     }
-
-    /// Headers as `name:value` lines (names and values can contain neither
-    /// a newline nor, for names, a colon).
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn encode_headers(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        for (name, value) in &self.headers {
-            out.extend_from_slice(name.as_str().as_bytes());
-            out.push(b':');
-            out.extend_from_slice(value.as_bytes());
-            out.push(b'\n');
-        }
-        out
-    }
-
-    /// Inverse of [`encode_headers`](Self::encode_headers); `None` when the
-    /// input is not what it produces.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn decode_headers(raw: &[u8]) -> Option<HeaderMap> {
-        let mut headers = HeaderMap::new();
-        for line in raw.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-            let colon = line.iter().position(|b| *b == b':')?;
-            let name = HeaderName::from_bytes(&line[..colon]).ok()?;
-            let value = HeaderValue::from_bytes(&line[colon + 1..]).ok()?;
-            headers.append(name, value);
-        }
-        Some(headers)
-    }
 }
 
 /// A random 128-bit token that identifies one claim of one event.
@@ -375,22 +347,6 @@ impl fmt::Debug for Fingerprint {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn headers_round_trip() {
-        let mut outcome = Outcome::new(StatusCode::OK);
-        outcome
-            .headers
-            .append("content-type", HeaderValue::from_static("application/json"));
-        outcome
-            .headers
-            .append("x-a", HeaderValue::from_static("1: two"));
-        outcome.headers.append("x-a", HeaderValue::from_static("3"));
-        let raw = outcome.encode_headers();
-        assert_eq!(Outcome::decode_headers(&raw), Some(outcome.headers));
-        assert_eq!(Outcome::decode_headers(b"no colon\n"), None);
-        assert_eq!(Outcome::decode_headers(b""), Some(HeaderMap::new()));
-    }
 
     #[test]
     fn fingerprint_hex_round_trip() {

@@ -5,16 +5,16 @@ use std::future::Future;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures_util::FutureExt as _;
-use http::StatusCode;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster_async::ClusterConnection;
 use redis::{ErrorKind, FromRedisValue, RedisError, Script, ServerErrorKind};
 
 mod autopipeline;
+mod record;
 
 use autopipeline::AutoPipeline;
+use record::{CLAIM_LEN, Found, claim_record, completed_record, parse_record, token_bytes};
 
 use super::{Acquire, BoxFuture, Fingerprint, Outcome, OwnerToken, Store, check_ttl};
 use crate::error::{StoreError, StoreErrorKind};
@@ -22,36 +22,6 @@ use crate::error::{StoreError, StoreErrorKind};
 /// Default bound on one store operation (acquire, complete, …) and on
 /// establishing a connection.
 pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
-
-// The record of an event is one string under one key, and its lease (in
-// progress) or retention (completed) is the key's TTL, set on the server's
-// clock, so an abandoned claim frees itself:
-//
-// - in progress: `p` ‖ owner token (16 bytes) ‖ fingerprint (16 bytes);
-// - completed: the status in 3 digits, then optionally `f` ‖ fingerprint
-//   (strict mode), `h` ‖ length (u32, big-endian) ‖ headers, `b` ‖ body.
-//
-// A completed record without fingerprint, headers or body is "200": Redis
-// holds such a small integer as a shared object, so the record costs its
-// key and its expiry only. Binary digests, no owner and no field names are
-// what bring a completed record from 418 bytes (a hash of hex fields) to
-// 135 (see the crate docs on sizing).
-//
-// Acquire is one native command, `SET key claim NX PX lease GET` (Redis ≥ 7):
-// it creates the claim or returns the record it found, atomically. Complete
-// is one too, `SET key record PX retention GET`: it records the outcome
-// whoever holds the key (see `Store::complete`) and returns what it
-// replaced, which tells whether the claim was still ours. Release and
-// extend compare the owner token first, so they are Lua scripts, each on
-// exactly one key (KEYS[1]): Redis Cluster needs no hash tags. Every write
-// is one command that sets the value and the expiry together and checks
-// its TTL argument before writing anything (the Rust side refuses
-// out-of-range durations before sending them, too).
-
-/// The first byte of an in-progress record.
-const CLAIM_TAG: u8 = b'p';
-/// The length of an in-progress record.
-const CLAIM_LEN: usize = 33;
 
 /// The record and its TTL, read together: the in-progress path of acquire
 /// needs the lease remaining of the very claim it found.
@@ -139,89 +109,6 @@ fn claim_command(key: &str, token: OwnerToken, fingerprint: Fingerprint, lease: 
         .arg(lease)
         .arg("GET");
     set
-}
-
-/// An in-progress record.
-fn claim_record(token: OwnerToken, fingerprint: Fingerprint) -> [u8; CLAIM_LEN] {
-    let mut record = [0u8; CLAIM_LEN];
-    record[0] = CLAIM_TAG;
-    record[1..17].copy_from_slice(&token_bytes(token));
-    record[17..].copy_from_slice(fingerprint.as_bytes());
-    record
-}
-
-fn token_bytes(token: OwnerToken) -> [u8; 16] {
-    token.as_u128().to_le_bytes()
-}
-
-/// A completed record (see the format above).
-fn completed_record(outcome: &Outcome, fingerprint: Option<Fingerprint>) -> Vec<u8> {
-    let headers = outcome.encode_headers();
-    let mut record = Vec::with_capacity(3 + 17 + 5 + headers.len() + 1 + outcome.body.len());
-    record.extend_from_slice(outcome.status.as_str().as_bytes());
-    if let Some(fingerprint) = fingerprint {
-        record.push(b'f');
-        record.extend_from_slice(fingerprint.as_bytes());
-    }
-    // The recorded headers are a few allow-listed ones; a block over 4 GiB
-    // cannot come out of an HTTP response, and would be dropped, not cut.
-    if let (false, Ok(len)) = (headers.is_empty(), u32::try_from(headers.len())) {
-        record.push(b'h');
-        record.extend_from_slice(&len.to_be_bytes());
-        record.extend_from_slice(&headers);
-    }
-    if !outcome.body.is_empty() {
-        record.push(b'b');
-        record.extend_from_slice(&outcome.body);
-    }
-    record
-}
-
-/// Reads a record found by acquire: `None` when it is not one this store
-/// writes.
-fn parse_record(record: &[u8]) -> Option<Found> {
-    if record.first() == Some(&CLAIM_TAG) {
-        if record.len() != CLAIM_LEN {
-            return None;
-        }
-        let mut token = [0u8; 16];
-        token.copy_from_slice(&record[1..17]);
-        let mut fingerprint = [0u8; 16];
-        fingerprint.copy_from_slice(&record[17..]);
-        return Some(Found::Claim(
-            OwnerToken::from_u128(u128::from_le_bytes(token)),
-            Fingerprint::from_bytes(fingerprint),
-        ));
-    }
-    let (status, mut rest) = record.split_at_checked(3)?;
-    let status = StatusCode::from_bytes(status).ok()?;
-    let mut outcome = Outcome::new(status);
-    let mut fingerprint = None;
-    if let Some((b'f', after)) = rest.split_first() {
-        let (fp, after) = after.split_at_checked(16)?;
-        fingerprint = Some(Fingerprint::from_bytes(fp.try_into().ok()?));
-        rest = after;
-    }
-    if let Some((b'h', after)) = rest.split_first() {
-        let (len, after) = after.split_at_checked(4)?;
-        let len = u32::from_be_bytes(len.try_into().ok()?) as usize;
-        let (headers, after) = after.split_at_checked(len)?;
-        outcome.headers = Outcome::decode_headers(headers)?;
-        rest = after;
-    }
-    match rest.split_first() {
-        None => {}
-        Some((b'b', body)) => outcome.body = Bytes::copy_from_slice(body),
-        Some(_) => return None,
-    }
-    Some(Found::Completed(outcome, fingerprint))
-}
-
-/// A record acquire found.
-#[derive(Debug, PartialEq)]
-enum Found {
-    Claim(OwnerToken, Fingerprint),
-    Completed(Outcome, Option<Fingerprint>),
 }
 
 #[derive(Clone)]
@@ -623,55 +510,5 @@ fn needs_redis_7(e: StoreError) -> StoreError {
         )
     } else {
         e
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use http::HeaderValue;
-
-    use super::*;
-
-    #[test]
-    fn records_round_trip() {
-        let token = OwnerToken::from_u128(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10);
-        let fp = Fingerprint::of(b"body");
-        assert_eq!(
-            parse_record(&claim_record(token, fp)),
-            Some(Found::Claim(token, fp))
-        );
-        let bare = Outcome::new(StatusCode::OK);
-        assert_eq!(completed_record(&bare, None), b"200");
-        let mut full = Outcome::new(StatusCode::ACCEPTED);
-        full.headers
-            .append("content-type", HeaderValue::from_static("text/plain"));
-        full.body = Bytes::from_static(b"p\x00h\nb");
-        for fingerprint in [None, Some(fp)] {
-            for outcome in [&bare, &full] {
-                let record = completed_record(outcome, fingerprint);
-                assert_eq!(
-                    parse_record(&record),
-                    Some(Found::Completed(outcome.clone(), fingerprint)),
-                    "{record:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn foreign_records_are_refused() {
-        for record in [
-            &b""[..],
-            b"p",
-            b"p0123",
-            b"20",
-            b"abc",
-            b"200x",
-            b"200f123",
-            b"200h\x00\x00\x00\x09ab",
-            b"200h\x00\x00\x00\x02ab",
-        ] {
-            assert_eq!(parse_record(record), None, "{record:?}");
-        }
     }
 }
