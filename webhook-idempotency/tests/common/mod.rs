@@ -1333,10 +1333,7 @@ pub(crate) mod cases {
             .layer(VerifyLayer::new(verifier))
             .layer(layer.clone())
             .service(handler(calls.clone(), |_| async { reply(200, "ok") }));
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
+        let now = webhook_verify::Clock::now_unix(&webhook_verify::SystemClock);
         let signed = |id: &str| {
             let body = r#"{"type":"invoice.paid"}"#;
             let mut req = Request::post("/webhooks")
