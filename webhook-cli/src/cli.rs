@@ -214,15 +214,18 @@ fn parse_jitter(text: &str) -> Result<f64, String> {
     parse_probability(text)
 }
 
-/// Output format for commands with structured output.
+/// `--json`, shared by every command that prints data: its
+/// [`OutputFormat`](crate::output::OutputFormat). A command words the flag's
+/// help for what it prints with `mut_arg("json", …)`.
 #[derive(Debug, Clone, Copy, Args)]
-pub(crate) struct JsonFlag {
+pub(crate) struct OutputArgs {
     /// Print JSON on stdout instead of text.
     #[arg(long)]
     pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("json", |arg| arg.help("Print a JSON object of the headers").conflicts_with("curl")))]
 pub(crate) struct SignArgs {
     #[command(flatten)]
     pub(crate) signing: SigningArgs,
@@ -235,9 +238,8 @@ pub(crate) struct SignArgs {
     #[arg(long)]
     pub(crate) id: Option<String>,
 
-    /// Print a JSON object of the headers.
-    #[arg(long, conflicts_with = "curl")]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
 
     /// Print a ready-to-run curl command that POSTs the body to URL.
     #[arg(long, value_name = "URL")]
@@ -319,13 +321,17 @@ pub(crate) struct SendArgs {
     pub(crate) timeout: Duration,
 
     #[command(flatten)]
-    pub(crate) output: JsonFlag,
+    pub(crate) output: OutputArgs,
 
     #[command(flatten)]
     pub(crate) tls: TlsArgs,
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("json", |arg| arg.help(
+    "Print only JSON on stdout: the readiness line as {\"listening\":\"http://ADDR\"}, \
+     then one object per request instead of a text line"
+)))]
 pub(crate) struct ListenArgs {
     #[command(flatten)]
     pub(crate) signing: SigningArgs,
@@ -407,10 +413,8 @@ pub(crate) struct ListenArgs {
     #[arg(long, value_parser = parse_timeout, default_value = "10s", value_name = "DURATION")]
     pub(crate) header_timeout: Duration,
 
-    /// Print only JSON on stdout: the readiness line as {"listening":"http://ADDR"},
-    /// then one object per request instead of a text line.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
 
     /// For --forward-to.
     #[command(flatten)]
@@ -431,6 +435,7 @@ static DEFAULT_MAX_DELAY: LazyLock<String> =
 
 /// Sender options shared by deliver and replay.
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("json", |arg| arg.help("Print the summary as JSON on stdout")))]
 pub(crate) struct SenderArgs {
     /// Requests in flight at once.
     #[arg(short, long, default_value_t = sender::DEFAULT_CONCURRENCY, value_parser = parse_positive)]
@@ -456,9 +461,8 @@ pub(crate) struct SenderArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) results: Option<PathBuf>,
 
-    /// Print the summary as JSON on stdout.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
 }
 
 /// Retry policy options.
@@ -580,6 +584,7 @@ pub(crate) struct DeliverArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("json", |arg| arg.help("Print the summary as JSON on stdout")))]
 pub(crate) struct RoundtripArgs {
     /// Events to deliver.
     #[arg(short = 'n', long, default_value_t = 10_000)]
@@ -610,9 +615,8 @@ pub(crate) struct RoundtripArgs {
     #[arg(short, long, default_value_t = sender::DEFAULT_CONCURRENCY, value_parser = parse_positive)]
     pub(crate) concurrency: usize,
 
-    /// Print the summary as JSON on stdout.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -629,14 +633,14 @@ pub(crate) enum SecretCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("json", |arg| arg.help("Print {\"scheme\": …, \"secret\": …} instead of the bare secret")))]
 pub(crate) struct SecretNewArgs {
     /// The scheme whose format to use.
     #[arg(long, value_enum, default_value_t = SchemeArg::Webhook)]
     pub(crate) scheme: SchemeArg,
 
-    /// Print {"scheme": …, "secret": …} instead of the bare secret.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! `webhook listen`: a local receiver built from the verify and idempotency
 //! layers, with capture and failure simulation.
 
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use webhook_cli::serve::serve;
 use crate::cli::ListenArgs;
 use crate::dedupe::dedupe_layer;
 use crate::errors::UsageError;
-use crate::output::println_flush;
+use crate::output::{self, write_listening, write_request_log};
 use crate::target_url::parse_target_url;
 use crate::{Run, RunContext};
 
@@ -82,10 +83,10 @@ impl Run for ListenArgs {
             )
             .context("building the HTTP client")?,
         };
-        let json = self.json;
+        let format = self.output.format();
         let on_request = Arc::new(move |log: &RequestLog| {
-            let line = if json { log.to_json() } else { log.to_string() };
-            if let Err(err) = println_flush(&line) {
+            let mut out = std::io::stdout().lock();
+            if let Err(err) = write_request_log(&mut out, format, log).and_then(|()| out.flush()) {
                 tracing::warn!(%err, "writing to stdout failed");
             }
         });
@@ -106,12 +107,7 @@ impl Run for ListenArgs {
         let listener = bind(&self.host, self.port).await?;
         let bound = listener.local_addr().context("reading the bound address")?;
         // The readiness line: scripts wait for it, then parse the address.
-        let ready = if json {
-            serde_json::json!({ "listening": format!("http://{bound}") }).to_string()
-        } else {
-            format!("listening on http://{bound}")
-        };
-        println_flush(&ready).context("writing to stdout")?;
+        output::print(|out| write_listening(out, format, bound))?;
         serve(
             listener,
             app,

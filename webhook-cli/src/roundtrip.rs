@@ -26,7 +26,6 @@ use anyhow::Context as _;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use rand::Rng as _;
-use serde_json::json;
 use webhook_cli::receiver::{self, HandleRequest, HandlerFuture, Inbound, ReceiverConfig};
 use webhook_cli::sender::{Backoff, BackoffKind, Hooks, Outgoing, Sender, SenderConfig};
 use webhook_cli::serve::{DEFAULT_HEADER_TIMEOUT, serve};
@@ -35,7 +34,7 @@ use webhook_verify::{Scheme, Signer, Verifier};
 use crate::cli::RoundtripArgs;
 use crate::dedupe::dedupe_layer;
 use crate::errors::Failure;
-use crate::output::{print_json, println_flush};
+use crate::output::{self, RoundtripReport, write_roundtrip};
 use crate::progress;
 use crate::random_id::random_id;
 use crate::{Run, RunContext};
@@ -208,71 +207,27 @@ impl Run for RoundtripArgs {
                 _ => repeated.push(id),
             }
         }
-        let metrics = dedupe.metrics();
         let ok = lost.is_empty() && repeated.is_empty();
-        let store = if self.redis.is_some() {
-            "redis"
-        } else {
-            "memory"
+        let report = RoundtripReport {
+            ok,
+            events: self.count,
+            scheme,
+            store: if self.redis.is_some() {
+                "redis"
+            } else {
+                "memory"
+            },
+            processed_exactly_once: exactly_once,
+            lost: lost.len(),
+            processed_more_than_once: repeated.len(),
+            duplicate_deliveries: duplicates.load(Ordering::Relaxed),
+            handler_failures: counter.injected_failures.load(Ordering::Relaxed),
+            lost_acks: lost_acks.load(Ordering::Relaxed),
+            dedupe: dedupe.metrics(),
+            deliver: summary,
+            records_removed: removed,
         };
-        let duplicates = duplicates.load(Ordering::Relaxed);
-        let injected_failures = counter.injected_failures.load(Ordering::Relaxed);
-        let lost_acks = lost_acks.load(Ordering::Relaxed);
-
-        if self.json {
-            print_json(&json!({
-                "ok": ok,
-                "events": self.count,
-                "scheme": scheme.to_string(),
-                "store": store,
-                "processed_exactly_once": exactly_once,
-                "lost": lost.len(),
-                "processed_more_than_once": repeated.len(),
-                "injected": {
-                    "duplicate_deliveries": duplicates,
-                    "handler_failures": injected_failures,
-                    "lost_acks": lost_acks,
-                },
-                "dedupe": {
-                    "processed": metrics.processed,
-                    "duplicates": metrics.duplicates,
-                    "in_flight_conflicts": metrics.in_flight_conflicts,
-                    "released": metrics.released,
-                    "store_errors": metrics.store_errors,
-                },
-                "deliver": summary,
-                "records_removed": removed,
-            }))?;
-        } else {
-            let text = format!(
-                "{summary}\n\
-                 roundtrip         {} events over {scheme}, {store} store\n\
-                 injected          {duplicates} duplicate deliveries, {injected_failures} handler failures, {lost_acks} lost acks\n\
-                 dedupe            {} completed, {} duplicates answered, {} in-flight conflicts (409), {} released, {} store errors\n\
-                 handler           {exactly_once} processed exactly once, {} lost, {} processed more than once\n\
-                 result            {}",
-                self.count,
-                metrics.processed,
-                metrics.duplicates,
-                metrics.in_flight_conflicts,
-                metrics.released,
-                metrics.store_errors,
-                lost.len(),
-                repeated.len(),
-                if ok {
-                    "OK: every event was processed exactly once"
-                } else {
-                    "FAILED"
-                },
-            );
-            println_flush(&text).context("writing to stdout")?;
-            if let Some(removed) = removed {
-                println_flush(&format!(
-                    "cleanup           {removed} records removed from Redis"
-                ))
-                .context("writing to stdout")?;
-            }
-        }
+        output::print(|out| write_roundtrip(out, self.output.format(), &report))?;
         if ok {
             Ok(())
         } else {

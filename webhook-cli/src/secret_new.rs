@@ -1,11 +1,10 @@
 //! `webhook secret new`: a fresh signing secret in a scheme's own format.
 
 use base64::Engine as _;
-use serde_json::json;
 use webhook_verify::Scheme;
 
 use crate::cli::{SecretArgs, SecretCommand};
-use crate::output::{print_json, println_flush};
+use crate::output::{self, write_secret};
 use crate::{Run, RunContext};
 
 /// A new secret for `scheme`, from the thread-local CSPRNG (`rand`'s
@@ -48,11 +47,7 @@ impl Run for SecretArgs {
             SecretCommand::New(args) => {
                 let scheme: Scheme = args.scheme.into();
                 let secret = new_secret(scheme);
-                if args.json {
-                    print_json(&json!({ "scheme": scheme.to_string(), "secret": secret }))
-                } else {
-                    println_flush(&secret).map_err(Into::into)
-                }
+                output::print(|out| write_secret(out, args.output.format(), scheme, &secret))
             }
         }
     }

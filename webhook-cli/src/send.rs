@@ -13,7 +13,7 @@ use crate::cli::SendArgs;
 use crate::errors::{Failure, UsageError, describe};
 use crate::headers::parse_headers;
 use crate::input::read_input;
-use crate::output::{print_json, println_flush};
+use crate::output::{self, SendReport, write_send};
 use crate::random_id::random_id;
 use crate::target_url::parse_target_url;
 use crate::templates::{apply_set, template};
@@ -120,34 +120,14 @@ impl Run for SendArgs {
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
         let response_body = response.bytes().await.context("reading the response")?;
         let latency = started.elapsed();
-        let text = String::from_utf8_lossy(&response_body);
-
-        if self.output.json {
-            print_json(&serde_json::json!({
-                "id": id,
-                "status": status.as_u16(),
-                // Measured in µs: three decimals of a millisecond.
-                "latency_ms": (latency.as_secs_f64() * 1e6).round() / 1e3,
-                "replayed": replayed,
-                "body": text,
-            }))?;
-        } else {
-            println_flush(&format!(
-                "{} {}  {:.1} ms  id {id}{}",
-                status.as_u16(),
-                status.canonical_reason().unwrap_or(""),
-                latency.as_secs_f64() * 1000.0,
-                if replayed {
-                    "  (replayed duplicate)"
-                } else {
-                    ""
-                }
-            ))
-            .context("writing to stdout")?;
-            if !text.is_empty() {
-                println_flush(&text).context("writing to stdout")?;
-            }
-        }
+        let report = SendReport {
+            id,
+            status,
+            latency,
+            replayed,
+            body: String::from_utf8_lossy(&response_body).into_owned(),
+        };
+        output::print(|out| write_send(out, self.output.format(), &report))?;
         if status.is_success() {
             Ok(())
         } else {

@@ -14,7 +14,7 @@ use webhook_cli::sender::{
 use crate::RunContext;
 use crate::cli::{RetryArgs, SenderArgs};
 use crate::errors::{Failure, Interrupted};
-use crate::output::{print_json, println_flush};
+use crate::output::{self, write_summary};
 use crate::progress;
 use crate::signals::stop_on_interrupt;
 
@@ -97,11 +97,7 @@ impl SenderArgs {
         if summary.sent == 0 && !summary.interrupted {
             return Err(Failure(format!("nothing to send: {nothing}")).into());
         }
-        if self.json {
-            print_json(&summary)?;
-        } else {
-            println_flush(&summary.to_string()).context("writing to stdout")?;
-        }
+        output::print(|out| write_summary(out, self.output.format(), &summary))?;
         if summary.interrupted {
             let whereto = self
                 .dead_letter

@@ -7,7 +7,7 @@ use webhook_verify::Scheme;
 
 use crate::cli::SignArgs;
 use crate::input::read_input;
-use crate::output::{print_json, println_flush, shell_quote, title_case};
+use crate::output::{self, CurlData, write_curl, write_signature_headers};
 use crate::random_id::random_id;
 use crate::{Run, RunContext};
 use webhook_verify::{Clock as _, SystemClock};
@@ -35,39 +35,18 @@ impl Run for SignArgs {
             })
             .collect();
 
-        if self.json {
-            let object: serde_json::Map<String, serde_json::Value> = pairs
-                .into_iter()
-                .map(|(name, value)| (name, serde_json::Value::String(value)))
-                .collect();
-            return print_json(&object);
-        }
-        if let Some(url) = &self.curl {
-            let mut command = format!("curl -sS -X POST {}", shell_quote(url));
-            command.push_str(" -H 'Content-Type: application/json'");
-            for (name, value) in &pairs {
-                command.push_str(&format!(
-                    " -H {}",
-                    shell_quote(&format!("{}: {value}", title_case(name)))
-                ));
-            }
-            if self.input == Path::new("-") {
-                let text = std::str::from_utf8(&body)
-                    .context("the body from stdin is not UTF-8: pass it as a file for --curl")?;
-                command.push_str(&format!(" --data-binary {}", shell_quote(text)));
-            } else {
-                let path = self.input.display().to_string();
-                command.push_str(&format!(
-                    " --data-binary {}",
-                    shell_quote(&format!("@{path}"))
-                ));
-            }
-            return println_flush(&command).context("writing to stdout");
-        }
-        for (name, value) in pairs {
-            println_flush(&format!("{}: {value}", title_case(&name)))
-                .context("writing to stdout")?;
-        }
-        Ok(())
+        let format = self.output.format();
+        let Some(url) = &self.curl else {
+            return output::print(|out| write_signature_headers(out, format, &pairs));
+        };
+        let data = if self.input == Path::new("-") {
+            CurlData::Inline(
+                std::str::from_utf8(&body)
+                    .context("the body from stdin is not UTF-8: pass it as a file for --curl")?,
+            )
+        } else {
+            CurlData::File(&self.input)
+        };
+        output::print(|out| write_curl(out, url, &pairs, data))
     }
 }

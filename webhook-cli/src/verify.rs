@@ -13,7 +13,7 @@ use crate::cli::VerifyArgs;
 use crate::errors::{Failure, UsageError};
 use crate::headers::parse_headers;
 use crate::input::read_input;
-use crate::output::println_flush;
+use crate::output::{self, write_verdict};
 use crate::{Run, RunContext};
 
 impl Run for VerifyArgs {
@@ -35,11 +35,7 @@ impl Run for VerifyArgs {
             let input = self.input.as_deref().unwrap_or(Path::new("-"));
             let body = read_input(input)?;
             return match check(&headers, &body) {
-                Ok(verified) => {
-                    let id = verified.event_id.as_deref().unwrap_or("-");
-                    println_flush(&format!("valid ({}, id {id})", verified.scheme))
-                        .context("writing to stdout")
-                }
+                Ok(verified) => output::print(|out| write_verdict(out, None, Ok(&verified))),
                 Err(err) => Err(Failure(format!("invalid signature: {err}")).into()),
             };
         };
@@ -56,21 +52,11 @@ impl Run for VerifyArgs {
                 .header_map()
                 .with_context(|| format!("{}:{line}", path.display()))?;
             let body = record.body()?;
-            match check(&headers, &body) {
-                Ok(verified) => {
-                    let id = verified.event_id.as_deref().unwrap_or("-");
-                    println_flush(&format!(
-                        "line {line}: valid ({}, id {id})",
-                        verified.scheme
-                    ))
-                    .context("writing to stdout")?;
-                }
-                Err(err) => {
-                    invalid += 1;
-                    println_flush(&format!("line {line}: invalid signature: {err}"))
-                        .context("writing to stdout")?;
-                }
+            let verdict = check(&headers, &body);
+            if verdict.is_err() {
+                invalid += 1;
             }
+            output::print(|out| write_verdict(out, Some(line), verdict.as_ref()))?;
         }
         if checked == 0 {
             return Err(Failure(format!(

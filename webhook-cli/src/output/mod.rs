@@ -1,49 +1,71 @@
-//! Writing data on stdout: a line at a time, flushed, or a value as JSON.
+//! Everything the commands print as data on stdout, in one place: the
+//! output format ([`OutputFormat`], chosen by `--json`) and a function per
+//! report that writes it to any [`Write`], so tests render into a `Vec<u8>`.
+//! Progress and diagnostics go to stderr elsewhere.
+//!
+//! | file | renders |
+//! |---|---|
+//! | `sign.rs` | `sign`: the signature headers, or a curl command |
+//! | `verify.rs` | `verify`: one verdict line per request |
+//! | `send.rs` | `send`: the response |
+//! | `listen.rs` | `listen`: the readiness line and a line per request |
+//! | `summary.rs` | `deliver`, `replay`: the sender's summary |
+//! | `roundtrip.rs` | `roundtrip`: the summary and the exactly-once check |
+//! | `secret.rs` | `secret new`: the secret |
 
 use std::io::{self, Write};
 
 use anyhow::Context as _;
 
-/// Writes a line to stdout and flushes it (readiness lines, per-request lines).
-pub(crate) fn println_flush(line: &str) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(line.as_bytes())?;
-    out.write_all(b"\n")?;
-    out.flush()
+use crate::cli::OutputArgs;
+
+mod listen;
+mod roundtrip;
+mod secret;
+mod send;
+mod sign;
+mod summary;
+mod verify;
+
+pub(crate) use listen::{write_listening, write_request_log};
+pub(crate) use roundtrip::{RoundtripReport, write_roundtrip};
+pub(crate) use secret::write_secret;
+pub(crate) use send::{SendReport, write_send};
+pub(crate) use sign::{CurlData, write_curl, write_signature_headers};
+pub(crate) use summary::write_summary;
+pub(crate) use verify::write_verdict;
+
+/// How a command prints its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutputFormat {
+    /// Lines for people (the default).
+    Text,
+    /// JSON (`--json`).
+    Json,
 }
 
-/// Prints a value as pretty JSON on stdout.
-pub(crate) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    let text = serde_json::to_string_pretty(value).context("serializing output")?;
-    println_flush(&text).context("writing to stdout")
-}
-
-/// Quotes `text` for a POSIX shell.
-pub(crate) fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
-/// `x-hub-signature-256` → `X-Hub-Signature-256`, for display.
-pub(crate) fn title_case(name: &str) -> String {
-    name.split('-')
-        .map(|part| {
-            let mut chars = part.chars();
-            match chars.next() {
-                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn title_and_quote() {
-        assert_eq!(title_case("x-hub-signature-256"), "X-Hub-Signature-256");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+impl OutputArgs {
+    /// The format `--json` asks for.
+    pub(crate) fn format(self) -> OutputFormat {
+        if self.json {
+            OutputFormat::Json
+        } else {
+            OutputFormat::Text
+        }
     }
+}
+
+/// Renders onto stdout and flushes, so every line is out before the command
+/// goes on (readiness lines, per-request lines).
+pub(crate) fn print(render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    render(&mut out)
+        .and_then(|()| out.flush())
+        .context("writing to stdout")
+}
+
+/// Writes `value` as pretty JSON and a newline.
+fn write_json<W: Write + ?Sized>(out: &mut W, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
 }

@@ -237,52 +237,17 @@ pub struct Summary {
     pub requests_per_s: Option<f64>,
 }
 
+/// The summary as its JSON object (what `--json` prints): compact, or
+/// pretty with `{:#}`. The text layout of `webhook deliver` belongs to the
+/// binary, not to this type.
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "sent              {}", self.sent)?;
-        writeln!(f, "requests          {}", self.requests)?;
-        writeln!(
-            f,
-            "delivered         {} ({} first try, {} eventually)",
-            self.delivered, self.delivered_first_try, self.delivered_eventually
-        )?;
-        writeln!(
-            f,
-            "duplicates        {} (answered from the receiver's idempotency record)",
-            self.replayed
-        )?;
-        writeln!(f, "retried           {}", self.retried)?;
-        let why = match (self.endpoint_gone, self.interrupted) {
-            (true, _) => " (endpoint answered 410 Gone: stopped)",
-            (false, true) => " (interrupted: accepted but not delivered)",
-            (false, false) => "",
+        let json = if f.alternate() {
+            serde_json::to_string_pretty(self)
+        } else {
+            serde_json::to_string(self)
         };
-        writeln!(f, "dead-lettered     {}{why}", self.dead_lettered)?;
-        let statuses = self
-            .statuses
-            .iter()
-            .map(|(status, count)| format!("{status}: {count}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        writeln!(f, "statuses          {statuses}")?;
-        let l = &self.latency_ms;
-        writeln!(
-            f,
-            "latency           p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-            l.p50, l.p90, l.p99, l.max
-        )?;
-        match (self.events_per_s, self.requests_per_s) {
-            (Some(events), Some(requests)) => write!(
-                f,
-                "throughput        {events:.0} events/s, {requests:.0} requests/s over {:.2} s",
-                self.elapsed_s
-            ),
-            _ => write!(
-                f,
-                "throughput        n/a (the run took {:.3} s: too short for a rate)",
-                self.elapsed_s
-            ),
-        }
+        f.write_str(&json.map_err(|_| fmt::Error)?)
     }
 }
 
@@ -323,6 +288,17 @@ mod tests {
             ]
         );
         assert_eq!(summary.requests, 7);
+    }
+
+    #[test]
+    fn a_summary_displays_as_its_json() {
+        let summary = Stats::new().summary(Duration::from_secs(1), false);
+        let json = serde_json::to_string(&summary).unwrap();
+        assert_eq!(summary.to_string(), json);
+        assert_eq!(
+            format!("{summary:#}"),
+            serde_json::to_string_pretty(&summary).unwrap()
+        );
     }
 
     #[test]

@@ -1,0 +1,255 @@
+//! `webhook listen`: the readiness line, then a line per finished request
+//! ([`RequestLog`]), as text or JSON.
+//!
+//! The text line:
+//!
+//! ```text
+//! POST /hooks id=evt_1 sig=ok new -> 200 (0.4 ms)
+//! POST /hooks id?=evt_2 sig=invalid(no signature matched: …) -> 401 (0.2 ms)
+//! POST /hooks id?=evt_3 -> 200 (0.3 ms)
+//! POST /hooks id=- refused(payload too large: limit is 1048576 bytes) -> 413 (0.1 ms)
+//! ```
+//!
+//! - `id=` is an event id the signature vouches for: the request verified,
+//!   and the id is the scheme's signed id header (Standard Webhooks'
+//!   `webhook-id`) or the signed body's `"id"`.
+//! - `id?=` is a *claimed* id, which anyone could have written: taken from
+//!   the id headers or the body of a request that was not verified (no
+//!   `--verify`, a rejected signature, a refused body), or from an id header
+//!   the scheme does not sign. `id=-`: no id at all.
+//! - `sig=` is the verification result (absent without verification),
+//!   `refused(…)` says why the body itself was refused (413, 408, 400 before
+//!   verification), then the dedupe outcome, the status and the latency.
+//! - Everything taken from the request (method, path, id, error text) is
+//!   printed with control characters escaped, so a client can neither start
+//!   a line of its own nor send escape sequences to the terminal: `\r`,
+//!   `\n`, `\t`, a backslash as `\\`, the other C0 characters and DEL as
+//!   `\xNN`, C1 characters (`\u{9b}`), the Unicode line separators and the
+//!   bidirectional controls (`\u{202e}`) as `\u{…}`. Spaces in the method,
+//!   path and id are printed as `\x20`, so each stays one field.
+//!
+//! The JSON line has the same fields, with `event_id_verified` telling the
+//! two kinds of id apart. serde_json escapes C0 characters in strings; DEL,
+//! C1 and the other characters the text form escapes are escaped too
+//! (`\u007f`, `\u009b`, `\u202e`), so the line is as safe to print on a
+//! terminal as the text form.
+
+use std::fmt::{self, Write as _};
+use std::io::{self, Write};
+use std::net::SocketAddr;
+
+use webhook_cli::receiver::RequestLog;
+
+use super::OutputFormat;
+
+/// Writes the readiness line scripts wait for: `listening on http://ADDR`,
+/// or `{"listening":"http://ADDR"}`.
+pub(crate) fn write_listening<W: Write + ?Sized>(
+    out: &mut W,
+    format: OutputFormat,
+    bound: SocketAddr,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => writeln!(
+            out,
+            "{}",
+            serde_json::json!({ "listening": format!("http://{bound}") })
+        ),
+        OutputFormat::Text => writeln!(out, "listening on http://{bound}"),
+    }
+}
+
+/// Writes one finished request as a line (see the module docs).
+pub(crate) fn write_request_log<W: Write + ?Sized>(
+    out: &mut W,
+    format: OutputFormat,
+    log: &RequestLog,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => writeln!(out, "{}", json_line(log)?),
+        OutputFormat::Text => writeln!(out, "{}", TextLine(log)),
+    }
+}
+
+/// The log as one compact JSON object, with the characters a terminal acts
+/// on escaped.
+fn json_line(log: &RequestLog) -> io::Result<String> {
+    let json = serde_json::to_string(log)?;
+    // Outside strings a JSON text is ASCII, so these are inside strings.
+    let mut escaped = String::with_capacity(json.len());
+    for c in json.chars() {
+        // (serde_json already wrote C0 characters as escapes.)
+        if is_unprintable(c) {
+            // Writing to a String can't fail.
+            let _ = write!(escaped, "\\u{:04x}", u32::from(c));
+        } else {
+            escaped.push(c);
+        }
+    }
+    Ok(escaped)
+}
+
+/// Characters a terminal may act on rather than show: C0, DEL, C1 (which
+/// includes NEL and CSI), the line and paragraph separators, and the
+/// bidirectional controls that reorder what is displayed.
+fn is_unprintable(c: char) -> bool {
+    matches!(
+        c,
+        '\0'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Writes request-supplied text with control characters escaped (see the
+/// module docs); with `token`, spaces too.
+struct Escaped<'a> {
+    text: &'a str,
+    token: bool,
+}
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.text.chars() {
+            match c {
+                '\\' => f.write_str("\\\\")?,
+                '\r' => f.write_str("\\r")?,
+                '\n' => f.write_str("\\n")?,
+                '\t' => f.write_str("\\t")?,
+                ' ' if self.token => f.write_str("\\x20")?,
+                '\0'..='\u{1f}' | '\u{7f}' => write!(f, "\\x{:02x}", u32::from(c))?,
+                c if is_unprintable(c) => write!(f, "\\u{{{:x}}}", u32::from(c))?,
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn token(text: &str) -> Escaped<'_> {
+    Escaped { text, token: true }
+}
+
+fn free_text(text: &str) -> Escaped<'_> {
+    Escaped { text, token: false }
+}
+
+/// The text line of a [`RequestLog`], without the newline.
+struct TextLine<'a>(&'a RequestLog);
+
+impl fmt::Display for TextLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let log = self.0;
+        write!(f, "{} {}", token(&log.method), token(&log.path))?;
+        match (&log.event_id, log.event_id_verified) {
+            (None, _) => write!(f, " id=-")?,
+            (Some(id), true) => write!(f, " id={}", token(id))?,
+            (Some(id), false) => write!(f, " id?={}", token(id))?,
+        }
+        match (&log.refused, &log.verification) {
+            (Some(reason), _) => write!(f, " refused({})", free_text(reason))?,
+            (None, None) => {}
+            (None, Some(v)) if v.ok => write!(f, " sig=ok")?,
+            (None, Some(v)) => write!(
+                f,
+                " sig=invalid({})",
+                free_text(v.error.as_deref().unwrap_or("?"))
+            )?,
+        }
+        if let Some(dedupe) = log.dedupe {
+            write!(f, " {dedupe}")?;
+        }
+        write!(f, " -> {} ({:.1} ms)", log.status, log.latency_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use webhook_cli::capture::VerificationRecord;
+
+    use super::*;
+
+    fn log(event_id: Option<&str>, event_id_verified: bool) -> RequestLog {
+        RequestLog {
+            method: "POST".to_owned(),
+            path: "/hooks".to_owned(),
+            event_id: event_id.map(str::to_owned),
+            event_id_verified,
+            verification: Some(VerificationRecord {
+                ok: event_id_verified,
+                scheme: "webhook".to_owned(),
+                error: (!event_id_verified).then(|| "no signature matched".to_owned()),
+            }),
+            refused: None,
+            dedupe: event_id_verified.then_some("new"),
+            status: if event_id_verified { 200 } else { 401 },
+            latency_ms: 0.4,
+        }
+    }
+
+    fn render(format: OutputFormat, log: &RequestLog) -> String {
+        let mut out = Vec::new();
+        write_request_log(&mut out, format, log).unwrap();
+        let line = String::from_utf8(out).unwrap();
+        line.strip_suffix('\n').unwrap().to_owned()
+    }
+
+    #[test]
+    fn a_verified_id_prints_as_before_and_a_claimed_one_is_marked() {
+        assert_eq!(
+            render(OutputFormat::Text, &log(Some("evt_1"), true)),
+            "POST /hooks id=evt_1 sig=ok new -> 200 (0.4 ms)"
+        );
+        assert_eq!(
+            render(OutputFormat::Text, &log(Some("evt_1"), false)),
+            "POST /hooks id?=evt_1 sig=invalid(no signature matched) -> 401 (0.4 ms)"
+        );
+        assert_eq!(
+            render(OutputFormat::Text, &log(None, false)),
+            "POST /hooks id=- sig=invalid(no signature matched) -> 401 (0.4 ms)"
+        );
+    }
+
+    #[test]
+    fn request_text_is_printed_with_controls_escaped() {
+        let mut forged = log(
+            Some("x\r\nPOST /admin id=evt sig=ok\x1b[2J\u{9b}1m\u{7f}\t\\\u{202e}\u{85}é"),
+            false,
+        );
+        forged.path = "/a\u{9b}b".to_owned();
+        forged.verification = None;
+        forged.refused = Some("bad\nthing".to_owned());
+        let line = render(OutputFormat::Text, &forged);
+        assert_eq!(
+            line,
+            r"POST /a\u{9b}b id?=x\r\nPOST\x20/admin\x20id=evt\x20sig=ok\x1b[2J\u{9b}1m\x7f\t\\\u{202e}\u{85}é refused(bad\nthing) -> 401 (0.4 ms)"
+        );
+        assert!(!line.chars().any(is_unprintable), "{line:?}");
+    }
+
+    #[test]
+    fn the_json_form_escapes_what_serde_json_leaves_raw() {
+        let id = "x\r\n\x1b[2J\u{9b}\u{7f}\u{202e}é";
+        let json = render(OutputFormat::Json, &log(Some(id), false));
+        assert!(!json.chars().any(is_unprintable), "{json:?}");
+        assert!(json.contains(r"\u009b") && json.contains(r"\u007f") && json.contains(r"\u202e"));
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["event_id"], id);
+        assert_eq!(back["event_id_verified"], false);
+    }
+
+    #[test]
+    fn the_readiness_line() {
+        let addr: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let mut text = Vec::new();
+        write_listening(&mut text, OutputFormat::Text, addr).unwrap();
+        assert_eq!(text, b"listening on http://127.0.0.1:8080\n");
+        let mut json = Vec::new();
+        write_listening(&mut json, OutputFormat::Json, addr).unwrap();
+        assert_eq!(json, b"{\"listening\":\"http://127.0.0.1:8080\"}\n");
+    }
+}

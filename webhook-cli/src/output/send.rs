@@ -1,0 +1,63 @@
+//! `webhook send`: the response to the one request.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use http::StatusCode;
+
+use super::{OutputFormat, write_json};
+
+/// What `send` got back.
+#[derive(Debug, Clone)]
+pub(crate) struct SendReport {
+    /// The event id signed.
+    pub(crate) id: String,
+    /// The status answered.
+    pub(crate) status: StatusCode,
+    /// From sending the request to the end of the response body.
+    pub(crate) latency: Duration,
+    /// Whether an idempotency layer answered with its recorded response.
+    pub(crate) replayed: bool,
+    /// The response body (lossy UTF-8).
+    pub(crate) body: String,
+}
+
+/// Writes `200 OK  1.2 ms  id evt_1` and the body, or one JSON object.
+pub(crate) fn write_send<W: Write + ?Sized>(
+    out: &mut W,
+    format: OutputFormat,
+    report: &SendReport,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Json => write_json(
+            out,
+            &serde_json::json!({
+                "id": report.id,
+                "status": report.status.as_u16(),
+                // Measured in µs: three decimals of a millisecond.
+                "latency_ms": (report.latency.as_secs_f64() * 1e6).round() / 1e3,
+                "replayed": report.replayed,
+                "body": report.body,
+            }),
+        ),
+        OutputFormat::Text => {
+            writeln!(
+                out,
+                "{} {}  {:.1} ms  id {}{}",
+                report.status.as_u16(),
+                report.status.canonical_reason().unwrap_or(""),
+                report.latency.as_secs_f64() * 1000.0,
+                report.id,
+                if report.replayed {
+                    "  (replayed duplicate)"
+                } else {
+                    ""
+                }
+            )?;
+            if !report.body.is_empty() {
+                writeln!(out, "{}", report.body)?;
+            }
+            Ok(())
+        }
+    }
+}
