@@ -1,7 +1,10 @@
 //! The embedded store: one process, same semantics as Redis, bounded.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque, hash_map};
+mod expiries;
+
+use expiries::Expiries;
+
+use std::collections::{HashMap, hash_map};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -25,10 +28,6 @@ const PURGE_BATCH: usize = 64;
 const RECORDS_PER_SHARD: usize = 4096;
 /// …up to this many shards (a power of two).
 const MAX_SHARDS: usize = 64;
-
-/// How many distinct durations get a queue of their own in a shard's
-/// expiry index (a layer uses two: its lease and its retention).
-const QUEUES: usize = 4;
 
 type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 
@@ -182,73 +181,6 @@ struct Inner {
     /// removed) are stale and skipped when they surface, so an update is
     /// one push, never a search.
     expiries: Expiries,
-}
-
-/// The expiry index: earliest first, O(1) per record for the few durations
-/// a store is used with.
-///
-/// A record expires at `now + ttl`, and the clock only moves forward, so
-/// the expiries of one ttl arrive in order: each of the first [`QUEUES`]
-/// ttls seen gets a FIFO queue (push at the back, pop at the front). Any
-/// other ttl, and the rare expiry that arrives out of order (two workers
-/// read the clock in one order and take the lock in the other, a custom
-/// clock that goes back), goes to a min-heap.
-#[derive(Default)]
-struct Expiries {
-    queues: Vec<(Duration, VecDeque<(Instant, RecordId)>)>,
-    heap: BinaryHeap<Reverse<(Instant, RecordId)>>,
-}
-
-/// Where the earliest expiry is.
-#[derive(Clone, Copy)]
-enum Source {
-    Queue(usize),
-    Heap,
-}
-
-impl Expiries {
-    fn push(&mut self, ttl: Duration, expires: Instant, id: RecordId) {
-        let queue = match self.queues.iter().position(|(d, _)| *d == ttl) {
-            Some(i) => Some(i),
-            None if self.queues.len() < QUEUES => {
-                self.queues.push((ttl, VecDeque::new()));
-                Some(self.queues.len() - 1)
-            }
-            None => None,
-        };
-        if let Some(i) = queue {
-            let queue = &mut self.queues[i].1;
-            if queue.back().is_none_or(|(last, _)| *last <= expires) {
-                queue.push_back((expires, id));
-                return;
-            }
-        }
-        self.heap.push(Reverse((expires, id)));
-    }
-
-    /// The earliest expiry, and where it is.
-    fn peek(&self) -> Option<(Instant, RecordId, Source)> {
-        let mut earliest = self
-            .heap
-            .peek()
-            .map(|Reverse((expires, id))| (*expires, *id, Source::Heap));
-        for (i, (_, queue)) in self.queues.iter().enumerate() {
-            if let Some(&(expires, id)) = queue.front()
-                && earliest.is_none_or(|(e, _, _)| expires < e)
-            {
-                earliest = Some((expires, id, Source::Queue(i)));
-            }
-        }
-        earliest
-    }
-
-    fn pop(&mut self) -> Option<(Instant, RecordId)> {
-        let (_, _, source) = self.peek()?;
-        match source {
-            Source::Heap => self.heap.pop().map(|Reverse(e)| e),
-            Source::Queue(i) => self.queues[i].1.pop_front(),
-        }
-    }
 }
 
 struct Entry {
@@ -576,9 +508,8 @@ impl Inner {
                 _ => {} // stale
             }
         }
-        // Earlier than what the queues hold: they go to the heap.
         for (expires, id) in claims {
-            self.expiries.heap.push(Reverse((expires, id)));
+            self.expiries.push_earlier(expires, id);
         }
         if evicted {
             Ok(())
