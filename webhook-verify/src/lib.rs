@@ -55,7 +55,7 @@ mod verifier;
 pub mod extract;
 
 pub use error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
-pub use layer::{Verify, VerifyLayer};
+pub use layer::{JsonErrorResponse, RejectionResponse, Verify, VerifyLayer};
 pub use scheme::{Scheme, SignatureScheme};
 pub use secret::Secret;
 pub use signer::Signer;
