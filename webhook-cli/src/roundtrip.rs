@@ -83,7 +83,7 @@ impl Counter {
 }
 
 impl HandleRequest for Counter {
-    fn handle(&self, request: Inbound) -> HandlerFuture {
+    fn handle(self: Arc<Self>, request: Inbound) -> HandlerFuture {
         let response = self.answer(&request);
         Box::pin(std::future::ready(response))
     }

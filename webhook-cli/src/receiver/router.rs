@@ -1,0 +1,112 @@
+//! The receiver's router: the route with the verify and dedupe layers,
+//! the 404 fallback, the lost-acknowledgement fault and the observe layer
+//! around everything (see the module docs of [`receiver`](super) for the
+//! order).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use http::{HeaderValue, StatusCode};
+use rand::Rng as _;
+use webhook_verify::{Verified, Verifier, VerifyLayer};
+
+use super::observe::{Observer, Unrouted, observe};
+use super::{Handler, Inbound, ReceiverConfig};
+use crate::capture::event_id;
+
+/// Builds the receiver's router (see the module docs for the layer order).
+pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
+    let observer = Arc::new(Observer {
+        verifying: config.verifier.as_ref().map(Verifier::scheme_name),
+        deduping: config.dedupe.is_some(),
+        capture: config.capture.clone(),
+        body_limit: config.body_limit,
+        body_timeout: config.body_timeout,
+        on_request: config.on_request.clone(),
+    });
+    let mut route = Router::new().route(&config.path, any(handle));
+    if let Some(dedupe) = config.dedupe {
+        route = route.route_layer(dedupe);
+    }
+    if let Some(verifier) = config.verifier {
+        route = route
+            .route_layer(middleware::from_fn(report_verified))
+            .route_layer(
+                VerifyLayer::new(verifier)
+                    .body_limit(config.body_limit)
+                    .body_timeout(config.body_timeout),
+            );
+    }
+    let mut app = route.fallback(not_found).with_state(handler);
+    if config.lost_ack_rate > 0.0 {
+        let state = (config.lost_ack_rate, Arc::clone(&config.lost_acks));
+        app = app.layer(middleware::from_fn_with_state(state, lose_acks));
+    }
+    app.layer(middleware::from_fn_with_state(observer, observe))
+}
+
+async fn not_found() -> Response {
+    let mut response = StatusCode::NOT_FOUND.into_response();
+    response.extensions_mut().insert(Unrouted);
+    response
+}
+
+/// Copies what the verify layer established onto the response (it sits
+/// right inside the verify layer), so the observe layer can tell an event id
+/// the signature covers from a claimed one — also for answers the dedupe
+/// layer replays without running the handler.
+async fn report_verified(request: Request, next: Next) -> Response {
+    let verified = request.extensions().get::<Verified>().cloned();
+    let mut response = next.run(request).await;
+    if let Some(verified) = verified {
+        response.extensions_mut().insert(verified);
+    }
+    response
+}
+
+async fn handle(State(handler): State<Handler>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    // The body was read whole by the observe layer already: this can't exceed it.
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let verified = parts.extensions.get::<Verified>().cloned();
+    let event_id = verified
+        .as_ref()
+        .and_then(|v| v.event_id.clone())
+        .or_else(|| event_id(&parts.headers, &body));
+    handler
+        .handle(Inbound {
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
+            body,
+            verified,
+            event_id,
+        })
+        .await
+}
+
+async fn lose_acks(
+    State((rate, lost)): State<(f64, Arc<AtomicU64>)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    if response.status().is_success() && rand::rng().random_bool(rate.clamp(0.0, 1.0)) {
+        lost.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!("fault injection: dropping a 2xx acknowledgement");
+        let mut lost = StatusCode::SERVICE_UNAVAILABLE.into_response();
+        // Keep what the inner layers reported (verification, routing).
+        *lost.extensions_mut() = response.into_parts().0.extensions;
+        lost.headers_mut()
+            .insert("x-fault", HeaderValue::from_static("lost-ack"));
+        return lost;
+    }
+    response
+}
