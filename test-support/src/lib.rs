@@ -1,8 +1,6 @@
 //! Test support for the webhook toolkit: real `redis-server` processes on
 //! free local ports, for tests that must talk to a real Redis (never a mock);
-//! [`eventually`] and [`Poll`] to wait for a condition with a bound; and
-//! [`signature_header`] / [`timestamp_header`], the one place test code
-//! maps a [`Scheme`](webhook_verify::Scheme) to its header names.
+//! and [`eventually`] and [`Poll`] to wait for a condition with a bound.
 //!
 //! - [`RedisServer`] starts one server (from async code:
 //!   [`RedisServer::start_async`], which starts it off the runtime's threads) with persistence off
@@ -47,10 +45,8 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 mod poll;
-mod scheme_headers;
 
 pub use poll::{PATIENCE, Poll, eventually, poll_until};
-pub use scheme_headers::{signature_header, timestamp_header};
 
 /// How long a server (or a cluster) may take to become ready.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(10);

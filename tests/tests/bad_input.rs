@@ -19,7 +19,6 @@ use http::{HeaderMap, HeaderValue, Request};
 use http_body_util::StreamBody;
 use tower::ServiceExt;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore};
-use webhook_test_support::{signature_header, timestamp_header};
 use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
 
 const NOW: i64 = 1_700_000_000;
@@ -90,7 +89,7 @@ fn with_timestamp(scheme: Scheme, headers: &mut HeaderMap, ts: &[u8]) {
         raw.push(b',');
         raw.extend_from_slice(rest.as_bytes());
         headers.insert("stripe-signature", header(&raw));
-    } else if let Some(name) = timestamp_header(scheme) {
+    } else if let Some(name) = scheme.timestamp_header() {
         headers.insert(name, header(ts));
     }
 }
@@ -204,7 +203,7 @@ fn corpus() -> Vec<Case> {
         for (what, sig) in &bad_signatures {
             let mut h = good.clone();
             h.insert(
-                signature_header(scheme),
+                scheme.signature_header(),
                 header(sig_value(scheme, sig).as_bytes()),
             );
             cases.push(case(format!("{scheme}: signature {what}"), scheme, h, BODY));
@@ -213,7 +212,7 @@ fn corpus() -> Vec<Case> {
         let sep = if scheme == Scheme::Standard { " " } else { "," };
         let many = vec![sig_value(scheme, &hex64); 10_000].join(sep);
         let mut h = good.clone();
-        h.insert(signature_header(scheme), header(many.as_bytes()));
+        h.insert(scheme.signature_header(), header(many.as_bytes()));
         cases.push(case(
             format!("{scheme}: 10,000 signature entries"),
             scheme,
@@ -223,7 +222,7 @@ fn corpus() -> Vec<Case> {
         // A wrong prefix or version only.
         let mut h = good.clone();
         h.insert(
-            signature_header(scheme),
+            scheme.signature_header(),
             header(format!("v9={hex64}").as_bytes()),
         );
         cases.push(case(

@@ -6,7 +6,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
-use webhook_test_support::timestamp_header;
 use webhook_verify::{ErrorKind, Scheme, Signer, Verified, Verifier};
 
 /// A secret as the provider shows it, built from random key bytes: Standard
@@ -52,7 +51,7 @@ fn id_for(scheme: Scheme, id: &Option<String>) -> Option<String> {
 
 /// Rewrites the signed timestamp in `headers` to `to`, keeping the MACs.
 fn set_timestamp(scheme: Scheme, headers: &mut HeaderMap, from: i64, to: i64) {
-    if let Some(name) = timestamp_header(scheme) {
+    if let Some(name) = scheme.timestamp_header() {
         headers.insert(name, HeaderValue::from(to));
         return;
     }

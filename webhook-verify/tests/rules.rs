@@ -11,7 +11,6 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use webhook_test_support::{signature_header, timestamp_header};
 use webhook_verify::scheme::Tag;
 use webhook_verify::{
     ConfigErrorKind, DEFAULT_MAX_SIGNATURES, DEFAULT_TOLERANCE, Error, ErrorKind, Scheme, Secret,
@@ -107,7 +106,7 @@ fn signature_value(scheme: Scheme, entries: &[String]) -> String {
 fn with_signature(scheme: Scheme, value: &str) -> HeaderMap {
     let mut headers = signed(scheme);
     headers.insert(
-        signature_header(scheme),
+        scheme.signature_header(),
         HeaderValue::from_bytes(value.as_bytes()).expect("no control characters"),
     );
     headers
@@ -116,12 +115,12 @@ fn with_signature(scheme: Scheme, value: &str) -> HeaderMap {
 /// The signed headers with the timestamp text replaced by `text` (MACs kept).
 fn with_timestamp_text(scheme: Scheme, text: &str) -> HeaderMap {
     let mut headers = signed(scheme);
-    let (name, value) = match timestamp_header(scheme) {
+    let (name, value) = match scheme.timestamp_header() {
         Some(name) => (name, text.to_owned()),
         None => {
             assert_eq!(scheme, Scheme::Stripe);
             let good = entry(scheme, &encode(scheme, &good_tag(scheme)));
-            (signature_header(scheme), format!("t={text},{good}"))
+            (scheme.signature_header(), format!("t={text},{good}"))
         }
     };
     headers.insert(
@@ -298,7 +297,7 @@ fn malformed_signature_headers_are_400() {
             .expect_err(&value);
         assert_eq!(err.kind(), kind, "{scheme}: {value:?}: {err}");
         assert_eq!(err.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(err.header(), Some(&signature_header(scheme)));
+        assert_eq!(err.header(), Some(&scheme.signature_header()));
     }
 }
 
@@ -892,7 +891,7 @@ fn entry_cap_default() {
                 .expect_err("over the cap");
             assert_eq!(err.kind(), ErrorKind::TooManySignatures, "{scheme} {n}");
             assert_eq!(err.status(), 400);
-            assert_eq!(err.header(), Some(&signature_header(scheme)));
+            assert_eq!(err.header(), Some(&scheme.signature_header()));
         }
     }
 }
@@ -1126,7 +1125,7 @@ fn errors_never_contain_the_secret_the_body_or_the_expected_mac() {
         tampered[2] ^= 1;
         requests.push((good.clone(), tampered));
         // Wrong signature, stale, future, missing, duplicate, malformed.
-        let sig = signature_header(scheme);
+        let sig = scheme.signature_header();
         let mut wrong = good.clone();
         wrong.insert(
             &sig,
@@ -1178,7 +1177,7 @@ fn errors_never_contain_the_secret_the_body_or_the_expected_mac() {
 fn with_signature_on(headers: &HeaderMap, scheme: Scheme, value: &str) -> HeaderMap {
     let mut headers = headers.clone();
     headers.insert(
-        signature_header(scheme),
+        scheme.signature_header(),
         HeaderValue::from_str(value).expect("ASCII"),
     );
     headers
@@ -1198,5 +1197,36 @@ fn statuses_and_codes_of_request_errors() {
     for (kind, status, code) in table {
         assert_eq!(kind.status(), status, "{kind:?}");
         assert_eq!(kind.code(), code, "{kind:?}");
+    }
+}
+
+/// A scheme's published header names are the ones its signer writes, and
+/// only Stripe (a `t=` in its signature header) and GitHub (no timestamp)
+/// have no timestamp header of their own.
+#[test]
+fn published_header_names_are_the_ones_the_signer_writes() {
+    for scheme in Scheme::ALL {
+        let secret = match scheme {
+            Scheme::Standard => "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            _ => "a-test-secret-of-some-length",
+        };
+        let headers = Signer::new(scheme, secret)
+            .expect("a valid secret")
+            .sign(b"{}", 1_700_000_000, Some("evt_1"))
+            .expect("signable");
+        assert!(
+            headers.contains_key(scheme.signature_header()),
+            "{scheme}: {headers:?}"
+        );
+        match scheme.timestamp_header() {
+            Some(name) => assert!(headers.contains_key(name), "{scheme}: {headers:?}"),
+            None => assert!(
+                matches!(scheme, Scheme::Stripe | Scheme::GitHub),
+                "{scheme}"
+            ),
+        }
+        if let Some(name) = scheme.id_header() {
+            assert!(headers.contains_key(name), "{scheme}: {headers:?}");
+        }
     }
 }
