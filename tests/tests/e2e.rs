@@ -642,7 +642,7 @@ async fn redis_killed_and_restarted_mid_delivery_every_event_runs_exactly_once()
     let metrics = receiver.idempotency.metrics();
     let runs = receiver.executions.snapshot();
     let report = format!(
-        "sender:\n{summary}\nreceiver statuses: {:?}\nlayer: {metrics:?}\n\
+        "sender:\n{summary:#?}\nreceiver statuses: {:?}\nlayer: {metrics:?}\n\
          processed at kill: {processed_at_kill}, during the outage: {processed_during_outage}; \
          Redis down for {outage:?} (lease {LEASE:?})",
         receiver.statuses.lock().unwrap_or_else(|e| e.into_inner())
@@ -708,7 +708,7 @@ async fn redis_killed_and_restarted_mid_delivery_every_event_runs_exactly_once()
 
     // Redeliver everything: every event is answered from its record.
     let again = deliver_all(receiver.url()).await;
-    assert_eq!(again.delivered, EVENTS as u64, "{again}");
+    assert_eq!(again.delivered, EVENTS as u64, "{again:#?}");
     let after = receiver.executions.snapshot();
     let rerun: Vec<(&String, u32)> = ids
         .iter()
@@ -717,7 +717,7 @@ async fn redis_killed_and_restarted_mid_delivery_every_event_runs_exactly_once()
         .collect();
     assert!(
         rerun.is_empty(),
-        "run again on redelivery: {rerun:?}\n{again}"
+        "run again on redelivery: {rerun:?}\n{again:#?}"
     );
     let replays = receiver.idempotency.metrics().duplicates - metrics.duplicates;
     assert_eq!(

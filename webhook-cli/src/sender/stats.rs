@@ -2,7 +2,6 @@
 //! and what it reports at the end ([`Summary`], [`Latency`]).
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -240,17 +239,6 @@ pub struct Summary {
 /// The summary as its JSON object (what `--json` prints): compact, or
 /// pretty with `{:#}`. The text layout of `webhook deliver` belongs to the
 /// binary, not to this type.
-impl fmt::Display for Summary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let json = if f.alternate() {
-            serde_json::to_string_pretty(self)
-        } else {
-            serde_json::to_string(self)
-        };
-        f.write_str(&json.map_err(|_| fmt::Error)?)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,17 +276,6 @@ mod tests {
             ]
         );
         assert_eq!(summary.requests, 7);
-    }
-
-    #[test]
-    fn a_summary_displays_as_its_json() {
-        let summary = Stats::new().summary(Duration::from_secs(1), false);
-        let json = serde_json::to_string(&summary).unwrap();
-        assert_eq!(summary.to_string(), json);
-        assert_eq!(
-            format!("{summary:#}"),
-            serde_json::to_string_pretty(&summary).unwrap()
-        );
     }
 
     #[test]
