@@ -733,7 +733,7 @@ mod tests {
         let Command::Listen(args) = cli.command else {
             panic!("parsed as another command");
         };
-        assert_eq!(args.body_limit, webhook_cli::receiver::DEFAULT_BODY_LIMIT);
+        assert_eq!(args.body_limit, webhook_verify::layer::DEFAULT_BODY_LIMIT);
         assert_eq!(
             args.body_timeout,
             webhook_cli::receiver::DEFAULT_BODY_TIMEOUT

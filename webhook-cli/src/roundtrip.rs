@@ -110,7 +110,7 @@ impl Run for RoundtripArgs {
             &prefix,
             Some(ROUNDTRIP_LEASE),
             Some(ROUNDTRIP_RETENTION),
-            receiver::DEFAULT_BODY_LIMIT,
+            webhook_verify::layer::DEFAULT_BODY_LIMIT,
         )
         .await?;
         let counter = Arc::new(Counter {

@@ -167,10 +167,7 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
 async fn listen_dedupe_ignores_a_forged_unsigned_id_header() {
     let mut listener = Listener::start(&["--verify", "--dedupe", "--secret", SECRET]);
     let signer = webhook_verify::Signer::new(Scheme::Webhook, SECRET).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = webhook_verify::Clock::now_unix(&webhook_verify::SystemClock);
     let client =
         webhook_cli::http_client::build_client(&Default::default(), &Default::default()).unwrap();
     for body in [r#"{"id":"evt_captured"}"#, r#"{"no":"id field"}"#] {

@@ -31,13 +31,6 @@ const DEV_SECRET: &str = "dev-only-webhook-secret";
 
 const DEFAULT_URL: &str = "http://127.0.0.1:3000/webhooks";
 
-fn unix_now() -> anyhow::Result<i64> {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .context("the system clock is before 1970")?;
-    Ok(i64::try_from(since_epoch.as_secs())?)
-}
-
 /// An `invoice.paid` event with a fresh id (the envelope the receivers parse).
 fn invoice_paid() -> anyhow::Result<Value> {
     let now = SystemTime::now()
@@ -62,7 +55,7 @@ async fn send(url: &str, secret: &str, event: &Value) -> anyhow::Result<(StatusC
     let id = event.get("id").and_then(Value::as_str);
     let signature = Signer::new(Scheme::Webhook, secret)
         .context("building the signer")?
-        .sign(&body, unix_now()?, id)
+        .sign_now(&body, id)
         .context("signing the event")?;
 
     // reqwest's TLS (rustls) needs a crypto provider installed once per

@@ -78,10 +78,6 @@ pub use request_log::{OnRequest, RequestLog};
 pub use router::router;
 pub use simulation::Simulation;
 
-/// The largest body the receiver reads by default (the verify layer's
-/// default limit, 1 MiB).
-pub const DEFAULT_BODY_LIMIT: usize = webhook_verify::layer::DEFAULT_BODY_LIMIT;
-
 /// How long the whole body may take to arrive by default (the verify
 /// layer's default, 10 s).
 pub const DEFAULT_BODY_TIMEOUT: Duration = webhook_verify::layer::DEFAULT_BODY_TIMEOUT;
