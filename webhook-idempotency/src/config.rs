@@ -12,7 +12,7 @@ use http::{HeaderName, StatusCode};
 use crate::event_id::IdSource;
 use crate::heartbeat::Heartbeat;
 use crate::metrics::Counters;
-use crate::rejection::RejectionResponse;
+use crate::rejection::{Rejection, RejectionResponse};
 use crate::store::Store;
 
 /// Default lease of a claim: how long a worker that died mid-handler blocks
@@ -100,7 +100,7 @@ pub(crate) struct Config {
     pub(crate) on_mismatch: OnMismatch,
     pub(crate) on_store_error: OnStoreError,
     pub(crate) store_retry_after: Duration,
-    pub(crate) on_rejection: Arc<dyn RejectionResponse>,
+    pub(crate) on_rejection: Arc<dyn RejectionResponse<Rejection>>,
     pub(crate) counters: Counters,
     pub(crate) heartbeat: Arc<Heartbeat>,
     /// Releases of failed acquires still being retried in the background.

@@ -17,7 +17,7 @@ use crate::error::{ConfigError, ConfigErrorKind};
 use crate::event_id::IdSource;
 use crate::heartbeat::Heartbeat;
 use crate::metrics::{Counters, MetricsSnapshot};
-use crate::rejection::{JsonErrorResponse, RejectionResponse};
+use crate::rejection::{JsonErrorResponse, Rejection, RejectionResponse};
 use crate::service::Idempotency;
 use crate::store::{MAX_TTL, Store};
 
@@ -107,7 +107,7 @@ pub struct IdempotencyLayerBuilder {
     on_mismatch: OnMismatch,
     on_store_error: OnStoreError,
     store_retry_after: Duration,
-    on_rejection: Arc<dyn RejectionResponse>,
+    on_rejection: Arc<dyn RejectionResponse<Rejection>>,
 }
 
 impl fmt::Debug for IdempotencyLayerBuilder {
@@ -309,7 +309,7 @@ impl IdempotencyLayerBuilder {
     /// # let _ = layer;
     /// # Ok::<(), webhook_idempotency::ConfigError>(())
     /// ```
-    pub fn on_rejection(mut self, rejection: impl RejectionResponse) -> Self {
+    pub fn on_rejection(mut self, rejection: impl RejectionResponse<Rejection>) -> Self {
         self.on_rejection = Arc::new(rejection);
         self
     }

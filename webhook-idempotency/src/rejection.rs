@@ -10,6 +10,9 @@ use crate::body::ResponseBody;
 use crate::config::Config;
 use crate::store::Outcome;
 
+/// The verify layer's: one trait and one default answer for both layers.
+pub use webhook_verify::layer::{JsonErrorResponse, RejectionResponse};
+
 /// `Idempotent-Replayed: true` is set on a response replayed from a
 /// recorded outcome.
 pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -74,27 +77,6 @@ impl Rejection {
     }
 }
 
-/// Shapes the layer's own answers (see
-/// [`IdempotencyLayerBuilder::on_rejection`](crate::IdempotencyLayerBuilder::on_rejection)).
-///
-/// Implemented for any `Fn(&Rejection) -> Response<Bytes>`; the default,
-/// [`JsonErrorResponse`], answers the rejection's status with
-/// `{"error":"<code>"}`. The same shape as the verify layer's
-/// `RejectionResponse`, over this layer's [`Rejection`].
-pub trait RejectionResponse: Send + Sync + 'static {
-    /// Builds the response for `rejection`.
-    fn response(&self, rejection: &Rejection) -> Response<Bytes>;
-}
-
-impl<F> RejectionResponse for F
-where
-    F: Fn(&Rejection) -> Response<Bytes> + Send + Sync + 'static,
-{
-    fn response(&self, rejection: &Rejection) -> Response<Bytes> {
-        self(rejection)
-    }
-}
-
 /// The default answer: the rejection's status and `{"error":"<code>"}`.
 ///
 /// ```
@@ -104,10 +86,7 @@ where
 /// assert_eq!(res.status(), 409);
 /// assert_eq!(res.body().as_ref(), br#"{"error":"in_progress"}"#);
 /// ```
-#[derive(Debug, Clone, Copy, Default)]
-pub struct JsonErrorResponse;
-
-impl RejectionResponse for JsonErrorResponse {
+impl RejectionResponse<Rejection> for JsonErrorResponse {
     fn response(&self, rejection: &Rejection) -> Response<Bytes> {
         let mut res = Response::new(Bytes::from(format!(
             r#"{{"error":"{}"}}"#,

@@ -16,29 +16,31 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// The default time allowed for the whole body to arrive: 10 s.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Shapes the response sent for a rejected request.
+/// Shapes the response a layer sends when it rejects a request: this
+/// layer over its [`Error`] (the default `R`), the idempotency layer over
+/// its own `Rejection` — one shape for both.
 ///
-/// Implemented for any `Fn(&Error) -> Response<Bytes>`; the default,
-/// [`JsonErrorResponse`], answers the error's status with
-/// `{"error":"<code>"}`. Whatever it returns, the layer adds the [`Error`]
+/// Implemented for any `Fn(&R) -> Response<Bytes>`; the default,
+/// [`JsonErrorResponse`], answers the rejection's status with
+/// `{"error":"<code>"}`. Whatever it returns, the layer adds the rejection
 /// to the response extensions.
-pub trait RejectionResponse: Send + Sync + 'static {
-    /// Builds the response for `error`.
-    fn response(&self, error: &Error) -> Response<Bytes>;
+pub trait RejectionResponse<R: ?Sized = Error>: Send + Sync + 'static {
+    /// Builds the response for `rejection`.
+    fn response(&self, rejection: &R) -> Response<Bytes>;
 }
 
-impl<F> RejectionResponse for F
+impl<F, R: ?Sized> RejectionResponse<R> for F
 where
-    F: Fn(&Error) -> Response<Bytes> + Send + Sync + 'static,
+    F: Fn(&R) -> Response<Bytes> + Send + Sync + 'static,
 {
-    fn response(&self, error: &Error) -> Response<Bytes> {
-        self(error)
+    fn response(&self, rejection: &R) -> Response<Bytes> {
+        self(rejection)
     }
 }
 
-/// The default rejection: the kind's status and a generic JSON body such as
+/// The default rejection: the status and a generic JSON body such as
 /// `{"error":"invalid_signature"}` that never says which secret or which
-/// value was expected.
+/// value was expected. The idempotency layer answers with it too.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonErrorResponse;
 
