@@ -10,17 +10,24 @@
 use std::fmt;
 use std::str::FromStr;
 
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName};
 use sha2::Sha256;
 
-use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
+use crate::error::{ConfigError, Error};
 use crate::secret::Secret;
 
 mod github;
+mod header_values;
 mod slack;
 mod standard;
 mod stripe;
 mod webhook;
+
+pub(crate) use header_values::{for_each_entry, hex_tags, require_timestamp};
+pub use header_values::{
+    header_value, hex_tag, optional_header, optional_headers, parse_timestamp, require,
+    required_header,
+};
 
 /// A decoded HMAC-SHA256 tag.
 pub type Tag = [u8; 32];
@@ -171,7 +178,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 
     /// Reads the timestamp, event id and candidate signatures from the headers.
     ///
-    /// Must fail with [`ErrorKind::TooManySignatures`] rather than decode more
+    /// Must fail with [`ErrorKind::TooManySignatures`](crate::ErrorKind::TooManySignatures) rather than decode more
     /// than `max_signatures` entries.
     fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error>;
 
@@ -371,159 +378,3 @@ impl FromStr for Scheme {
 }
 
 // ---- helpers shared by the schemes (public so custom schemes can use them) ----
-
-/// The value of a header that must appear at most once, as text.
-///
-/// `Ok(None)` when absent; [`ErrorKind::DuplicateHeader`] when repeated;
-/// [`ErrorKind::MalformedHeader`] when empty or not visible ASCII.
-pub fn optional_header<'h>(
-    headers: &'h HeaderMap,
-    name: &HeaderName,
-) -> Result<Option<&'h str>, Error> {
-    let [value] = optional_headers(headers, [name])?;
-    Ok(value)
-}
-
-/// [`optional_header`] for several names at once, in one pass over the map:
-/// for the handful of headers a request carries that is cheaper than one
-/// hashed lookup per name.
-pub fn optional_headers<'h, const N: usize>(
-    headers: &'h HeaderMap,
-    names: [&HeaderName; N],
-) -> Result<[Option<&'h str>; N], Error> {
-    let mut found = [None::<&'h http::HeaderValue>; N];
-    for (name, value) in headers {
-        if let Some(i) = names.iter().position(|wanted| *wanted == name)
-            && found[i].replace(value).is_some()
-        {
-            return Err(Error::new(ErrorKind::DuplicateHeader).with_header(name.clone()));
-        }
-    }
-    let mut texts = [None; N];
-    for (i, value) in found.into_iter().enumerate() {
-        let Some(value) = value else { continue };
-        let malformed = |detail| {
-            Error::new(ErrorKind::MalformedHeader)
-                .with_header(names[i].clone())
-                .with_detail(detail)
-        };
-        let text = value.to_str().map_err(|_| malformed("not visible ASCII"))?;
-        if text.is_empty() {
-            return Err(malformed("empty"));
-        }
-        texts[i] = Some(text);
-    }
-    Ok(texts)
-}
-
-/// A header found by [`optional_headers`] that the scheme requires: absence
-/// is [`ErrorKind::MissingHeader`].
-pub fn require<'h>(value: Option<&'h str>, name: &HeaderName) -> Result<&'h str, Error> {
-    value.ok_or_else(|| Error::new(ErrorKind::MissingHeader).with_header(name.clone()))
-}
-
-/// Like [`optional_header`], but absence is [`ErrorKind::MissingHeader`].
-pub fn required_header<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Result<&'h str, Error> {
-    optional_header(headers, name)?
-        .ok_or_else(|| Error::new(ErrorKind::MissingHeader).with_header(name.clone()))
-}
-
-/// Parses a Unix timestamp strictly: 1 to 19 ASCII digits that fit an `i64`.
-///
-/// Signs, decimals, whitespace, exponents and overflow are all
-/// [`ErrorKind::MalformedHeader`]; `header` names the header in the error.
-///
-/// ```
-/// use http::HeaderName;
-/// use webhook_verify::scheme::parse_timestamp;
-///
-/// let h = HeaderName::from_static("x-webhook-timestamp");
-/// assert_eq!(parse_timestamp("1700000000", &h)?, 1_700_000_000);
-/// for bad in ["", "+5", "-5", " 5", "5.0", "1e9", "99999999999999999999999999999"] {
-///     assert!(parse_timestamp(bad, &h).is_err(), "{bad:?}");
-/// }
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn parse_timestamp(text: &str, header: &HeaderName) -> Result<i64, Error> {
-    let malformed = || {
-        Error::new(ErrorKind::MalformedHeader)
-            .with_header(header.clone())
-            .with_detail("timestamp is not a non-negative integer of Unix seconds")
-    };
-    if text.is_empty() || text.len() > 19 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(malformed());
-    }
-    // All digits and at most 19 of them: only the i64 range can fail here.
-    text.parse::<i64>().map_err(|_| malformed())
-}
-
-/// Decodes 64 hex digits into a tag; anything else is `None` (a mismatch).
-pub fn hex_tag(text: &str) -> Option<Tag> {
-    let mut tag = [0u8; 32];
-    if text.len() != 64 {
-        return None;
-    }
-    const_hex::decode_to_slice(text, &mut tag).ok()?;
-    Some(tag)
-}
-
-/// Builds a header value from text that should be valid (hex, base64,
-/// digits, or a caller-supplied id).
-pub fn header_value(text: &str) -> Result<HeaderValue, ConfigError> {
-    HeaderValue::from_str(text).map_err(|_| {
-        ConfigError::new(ConfigErrorKind::InvalidInput)
-            .with_detail("value contains characters not allowed in a header")
-    })
-}
-
-/// Walks a `k=v,k=v` list (whitespace around commas tolerated), calling
-/// `entry(key, value)` for each, without allocating. Fails with
-/// [`ErrorKind::TooManySignatures`] past `max` entries and with
-/// [`ErrorKind::MalformedHeader`] on an entry without `=`.
-pub(crate) fn for_each_entry<'a>(
-    text: &'a str,
-    header: &HeaderName,
-    max: usize,
-    mut entry: impl FnMut(&'a str, &'a str) -> Result<(), Error>,
-) -> Result<(), Error> {
-    for (count, raw) in text.split(',').enumerate() {
-        if count == max {
-            return Err(Error::new(ErrorKind::TooManySignatures)
-                .with_header(header.clone())
-                .with_detail(format!("more than {max} entries")));
-        }
-        let Some((key, value)) = raw.trim_matches([' ', '\t']).split_once('=') else {
-            return Err(Error::new(ErrorKind::MalformedHeader)
-                .with_header(header.clone())
-                .with_detail("entry without '='"));
-        };
-        entry(key, value)?;
-    }
-    Ok(())
-}
-
-/// The hex-decoded tags of the `version=` entries of a `k=v,k=v` list; other
-/// versions are ignored (see [`for_each_entry`] for the errors).
-pub(crate) fn hex_tags(
-    text: &str,
-    header: &HeaderName,
-    max: usize,
-    version: &str,
-) -> Result<Vec<Tag>, Error> {
-    let mut tags = Vec::new();
-    for_each_entry(text, header, max, |key, value| {
-        if key == version {
-            tags.extend(hex_tag(value));
-        }
-        Ok(())
-    })?;
-    Ok(tags)
-}
-
-/// The timestamp a signer must have for a scheme that signs one.
-pub(crate) fn require_timestamp(parts: &SignedParts<'_>) -> Result<i64, ConfigError> {
-    parts.timestamp.filter(|ts| *ts >= 0).ok_or_else(|| {
-        ConfigError::new(ConfigErrorKind::InvalidInput)
-            .with_detail("a non-negative timestamp is required")
-    })
-}
