@@ -736,7 +736,7 @@ mod tests {
         assert_eq!(args.body_limit, webhook_verify::layer::DEFAULT_BODY_LIMIT);
         assert_eq!(
             args.body_timeout,
-            webhook_cli::receiver::DEFAULT_BODY_TIMEOUT
+            webhook_verify::layer::DEFAULT_BODY_TIMEOUT
         );
         assert_eq!(
             args.header_timeout,

@@ -8,9 +8,9 @@ use std::time::Duration;
 use webhook_idempotency::IdempotencyLayer;
 use webhook_verify::Verifier;
 
-use webhook_verify::layer::DEFAULT_BODY_LIMIT;
+use webhook_verify::layer::{DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT};
 
-use super::{DEFAULT_BODY_TIMEOUT, OnRequest};
+use super::OnRequest;
 use crate::capture::CaptureWriter;
 
 /// How the receiver is assembled.

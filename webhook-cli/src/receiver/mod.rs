@@ -63,8 +63,6 @@
 //! [`ErrorKind::BodyRead`]: webhook_verify::ErrorKind::BodyRead
 //! [`Verified`]: webhook_verify::Verified
 
-use std::time::Duration;
-
 mod config;
 mod handler;
 mod observe;
@@ -77,7 +75,3 @@ pub use handler::{HandleRequest, Handler, HandlerFuture, Inbound};
 pub use request_log::{OnRequest, RequestLog};
 pub use router::router;
 pub use simulation::Simulation;
-
-/// How long the whole body may take to arrive by default (the verify
-/// layer's default, 10 s).
-pub const DEFAULT_BODY_TIMEOUT: Duration = webhook_verify::layer::DEFAULT_BODY_TIMEOUT;
