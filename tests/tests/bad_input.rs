@@ -150,7 +150,7 @@ fn corpus() -> Vec<Case> {
         ("right length wrong MAC", "cd".repeat(32)),
     ];
 
-    for scheme in Scheme::ALL {
+    for &scheme in Scheme::ALL {
         let good = signed(scheme, BODY, NOW);
 
         // Every header the scheme reads: missing, duplicated, empty, non-ASCII.
@@ -203,7 +203,7 @@ fn corpus() -> Vec<Case> {
         for (what, sig) in &bad_signatures {
             let mut h = good.clone();
             h.insert(
-                scheme.signature_header(),
+                scheme.signature_header().expect("a header scheme"),
                 header(sig_value(scheme, sig).as_bytes()),
             );
             cases.push(case(format!("{scheme}: signature {what}"), scheme, h, BODY));
@@ -212,7 +212,10 @@ fn corpus() -> Vec<Case> {
         let sep = if scheme == Scheme::Standard { " " } else { "," };
         let many = vec![sig_value(scheme, &hex64); 10_000].join(sep);
         let mut h = good.clone();
-        h.insert(scheme.signature_header(), header(many.as_bytes()));
+        h.insert(
+            scheme.signature_header().expect("a header scheme"),
+            header(many.as_bytes()),
+        );
         cases.push(case(
             format!("{scheme}: 10,000 signature entries"),
             scheme,
@@ -222,7 +225,7 @@ fn corpus() -> Vec<Case> {
         // A wrong prefix or version only.
         let mut h = good.clone();
         h.insert(
-            scheme.signature_header(),
+            scheme.signature_header().expect("a header scheme"),
             header(format!("v9={hex64}").as_bytes()),
         );
         cases.push(case(
@@ -358,7 +361,7 @@ async fn every_malformed_request_gets_a_4xx_and_never_reaches_the_handler() {
 async fn the_corpus_baseline_is_accepted() {
     // Guards the corpus itself: the unmodified request of every scheme passes,
     // so each rejection above is due to its one change.
-    for scheme in Scheme::ALL {
+    for &scheme in Scheme::ALL {
         let calls = Arc::new(AtomicUsize::new(0));
         let mut req = Request::post("/hook")
             .body(Body::from(BODY))

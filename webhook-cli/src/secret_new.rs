@@ -59,7 +59,7 @@ mod tests {
 
     #[test]
     fn every_scheme_accepts_its_new_secret() {
-        for scheme in Scheme::ALL {
+        for &scheme in Scheme::ALL {
             let secret = new_secret(scheme);
             let signer = webhook_verify::Signer::new(scheme, &secret).unwrap();
             let headers = signer.sign(b"{}", 1_700_000_000, Some("evt_1")).unwrap();

@@ -83,7 +83,7 @@ async fn listen_verifies_dedupes_captures_and_replays_to_a_second_listener() {
     assert_eq!(verdicts, [true, true, false, true]);
     assert_eq!(
         captured[2].verification.as_ref().unwrap().error.as_deref(),
-        Some("no signature matched: 1 candidate(s) checked against 1 secret(s)")
+        Some("no signature matched: 1 candidate(s) checked against 1 key(s)")
     );
     assert_eq!(
         captured[3].body().unwrap(),

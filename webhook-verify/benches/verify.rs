@@ -38,7 +38,7 @@ fn verify(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("verify/{label}"));
         group.throughput(Throughput::BytesDecimal(len as u64));
 
-        for scheme in Scheme::ALL {
+        for &scheme in Scheme::ALL {
             let headers = Signer::new(scheme, secret(scheme))
                 .expect("valid secret")
                 .sign(&body, TIMESTAMP, Some("msg_2Lk3bench"))

@@ -8,7 +8,7 @@
 //! ```
 //! use webhook_verify::{Scheme, headers};
 //!
-//! assert_eq!(Scheme::Stripe.signature_header(), headers::STRIPE_SIGNATURE);
+//! assert_eq!(Scheme::Stripe.signature_header(), Some(headers::STRIPE_SIGNATURE));
 //! assert_eq!(headers::X_WEBHOOK_SIGNATURE, "x-webhook-signature");
 //! ```
 

@@ -45,6 +45,7 @@ struct ReadmeDoctests;
 
 mod error;
 pub mod headers;
+mod keys;
 pub mod layer;
 pub mod scheme;
 mod secret;

@@ -3,19 +3,21 @@
 use std::fmt;
 use std::sync::Arc;
 
-use hmac::Mac;
 use http::HeaderMap;
 
 use crate::error::ConfigError;
-use crate::scheme::{HmacSha256, SignatureScheme, SignedParts, Tag, mac_input};
+use crate::keys::SigningKeys;
+use crate::scheme::{Signature, SignatureScheme, SignedParts, WebhookRequest};
 use crate::secret::Secret;
-use crate::verifier::{Clock as _, SystemClock, hmac_keys};
+use crate::verifier::{Clock as _, SystemClock};
 
 /// Produces the signature headers of a scheme for a body.
 ///
 /// With several secrets (a rotation in progress) every scheme that allows
 /// several entries gets one per secret; GitHub and Slack carry one and are
-/// signed with the first.
+/// signed with the first. Public-key schemes sign with the private key
+/// (Standard Webhooks `whsk_…`, an Ed25519 seed, a P-256 PKCS#8 key), as
+/// [`SignatureScheme::decode_signing_key`] reads it.
 ///
 /// ```
 /// use webhook_verify::{Scheme, Signer};
@@ -29,11 +31,12 @@ use crate::verifier::{Clock as _, SystemClock, hmac_keys};
 #[derive(Clone)]
 pub struct Signer {
     scheme: Arc<dyn SignatureScheme>,
-    keys: Arc<[HmacSha256]>,
+    keys: Arc<SigningKeys>,
 }
 
 impl Signer {
-    /// A signer with one secret as the provider shows it (decoded by the scheme).
+    /// A signer with one secret (or private key) as the provider shows it,
+    /// decoded by the scheme.
     pub fn new(scheme: impl SignatureScheme, secret: impl AsRef<str>) -> Result<Self, ConfigError> {
         Self::with_secrets(scheme, [secret])
     }
@@ -45,7 +48,7 @@ impl Signer {
     ) -> Result<Self, ConfigError> {
         let secrets = secrets
             .into_iter()
-            .map(|s| scheme.decode_secret(s.as_ref()))
+            .map(|s| scheme.decode_signing_key(s.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
         Self::from_secrets(scheme, &secrets)
     }
@@ -56,7 +59,7 @@ impl Signer {
         secrets: &[Secret],
     ) -> Result<Self, ConfigError> {
         Ok(Self {
-            keys: hmac_keys(secrets)?.into(),
+            keys: Arc::new(SigningKeys::new(scheme.algorithm(), secrets)?),
             scheme: Arc::new(scheme),
         })
     }
@@ -66,18 +69,29 @@ impl Signer {
         self.scheme.name()
     }
 
-    /// The raw tags for `body`, one per secret.
-    pub fn tags(&self, body: &[u8], timestamp: i64, event_id: Option<&str>) -> Vec<Tag> {
+    /// The raw signatures for `body`, one per key.
+    pub fn signatures(
+        &self,
+        body: &[u8],
+        timestamp: i64,
+        event_id: Option<&str>,
+    ) -> Vec<Signature> {
+        let headers = HeaderMap::new();
+        self.signatures_for(&WebhookRequest::new(&headers, body), timestamp, event_id)
+    }
+
+    /// The raw signatures for a whole request, one per key; for schemes
+    /// that sign the method or URL.
+    pub fn signatures_for(
+        &self,
+        request: &WebhookRequest<'_>,
+        timestamp: i64,
+        event_id: Option<&str>,
+    ) -> Vec<Signature> {
         let parts = SignedParts::new(Some(timestamp), event_id);
-        self.keys
-            .iter()
-            .map(|key| {
-                let mut mac = key.clone();
-                self.scheme
-                    .write_signed_payload(&parts, body, &mut mac_input(&mut mac));
-                mac.finalize().into_bytes().into()
-            })
-            .collect()
+        self.keys.sign(|input| {
+            self.scheme.write_signed_payload(&parts, request, input);
+        })
     }
 
     /// The headers to send with `body`, signed at `timestamp` (Unix seconds;
@@ -89,9 +103,35 @@ impl Signer {
         timestamp: i64,
         event_id: Option<&str>,
     ) -> Result<HeaderMap, ConfigError> {
-        let tags = self.tags(body, timestamp, event_id);
+        let headers = HeaderMap::new();
+        self.sign_request(&WebhookRequest::new(&headers, body), timestamp, event_id)
+    }
+
+    /// [`sign`](Self::sign) for a whole request: the method, URL (give the
+    /// full URL as the public URL, or the URI) and body, for schemes that
+    /// sign them (Twilio, Square, HubSpot).
+    ///
+    /// ```
+    /// use http::{HeaderMap, Uri};
+    /// use webhook_verify::scheme::WebhookRequest;
+    /// use webhook_verify::{Scheme, Signer};
+    ///
+    /// let none = HeaderMap::new();
+    /// let uri: Uri = "/hooks".parse()?;
+    /// let request = WebhookRequest::new(&none, b"{}").with_uri(&uri).with_public_url("https://example.com");
+    /// let headers = Signer::new(Scheme::Webhook, "s3cret")?.sign_request(&request, 1_700_000_000, None)?;
+    /// assert!(headers.contains_key("x-webhook-signature"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sign_request(
+        &self,
+        request: &WebhookRequest<'_>,
+        timestamp: i64,
+        event_id: Option<&str>,
+    ) -> Result<HeaderMap, ConfigError> {
+        let signatures = self.signatures_for(request, timestamp, event_id);
         self.scheme
-            .render_headers(&SignedParts::new(Some(timestamp), event_id), &tags)
+            .render_headers(&SignedParts::new(Some(timestamp), event_id), &signatures)
     }
 }
 

@@ -5,12 +5,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hmac::{KeyInit, Mac};
-use http::HeaderMap;
-use subtle::ConstantTimeEq;
+use bytes::Bytes;
+use http::{HeaderMap, Response};
 
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
-use crate::scheme::{HmacSha256, SignatureScheme, SignedParts, Tag, mac_input};
+use crate::keys::VerifyingKeys;
+use crate::scheme::{HandshakeKey, SignatureScheme, SignedParts, WebhookRequest};
 use crate::secret::Secret;
 
 /// The default timestamp tolerance: five minutes either way.
@@ -119,15 +119,17 @@ pub struct Verifier {
 
 struct Inner {
     scheme: Box<dyn SignatureScheme>,
-    keys: Vec<HmacSha256>,
+    keys: VerifyingKeys,
     tolerance: Option<u64>,
     clock: Box<dyn Clock>,
     max_signatures: usize,
+    public_url: Option<String>,
 }
 
 impl Verifier {
-    /// A verifier with one secret (as the provider shows it) and the defaults:
-    /// 300 s tolerance, system clock, at most 16 signature entries.
+    /// A verifier with one secret or public key (as the provider shows it)
+    /// and the defaults: the provider's tolerance (300 s for most), system
+    /// clock, at most 16 signature entries.
     pub fn new(scheme: impl SignatureScheme, secret: impl AsRef<str>) -> Result<Self, ConfigError> {
         Self::builder(scheme).secret(secret).build()
     }
@@ -137,9 +139,10 @@ impl Verifier {
         VerifierBuilder {
             scheme: Box::new(scheme),
             secrets: Vec::new(),
-            tolerance: Some(DEFAULT_TOLERANCE),
+            tolerance: Tolerance::SchemeDefault,
             clock: Box::new(SystemClock),
             max_signatures: DEFAULT_MAX_SIGNATURES,
+            public_url: None,
             error: None,
         }
     }
@@ -155,14 +158,47 @@ impl Verifier {
     }
 
     /// Verifies `body` against the signature `headers` at the clock's "now".
+    ///
+    /// The request is taken to be `POST /`; schemes that sign the URL or
+    /// the method (Twilio, Square, HubSpot) need
+    /// [`verify_request`](Self::verify_request).
     pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<Verified, Error> {
-        self.verify_at(headers, body, self.inner.clock.now_unix())
+        self.verify_request(&WebhookRequest::new(headers, body))
     }
 
     /// Verifies as if the time were `now` (Unix seconds).
     pub fn verify_at(&self, headers: &HeaderMap, body: &[u8], now: i64) -> Result<Verified, Error> {
+        self.verify_request_at(&WebhookRequest::new(headers, body), now)
+    }
+
+    /// Verifies a request seen whole: method, URI, headers and body. The
+    /// verifier's [public URL](VerifierBuilder::public_url) applies unless
+    /// the request carries one.
+    ///
+    /// ```
+    /// use http::{HeaderMap, Method, Uri};
+    /// use webhook_verify::scheme::WebhookRequest;
+    /// use webhook_verify::{Scheme, Signer, Verifier};
+    ///
+    /// let headers = Signer::new(Scheme::Stripe, "whsec_x")?.sign_now(b"{}", None)?;
+    /// let uri: Uri = "/hooks/stripe".parse()?;
+    /// let request = WebhookRequest::new(&headers, b"{}").with_method(&Method::POST).with_uri(&uri);
+    /// Verifier::new(Scheme::Stripe, "whsec_x")?.verify_request(&request)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_request(&self, request: &WebhookRequest<'_>) -> Result<Verified, Error> {
+        self.verify_request_at(request, self.inner.clock.now_unix())
+    }
+
+    /// [`verify_request`](Self::verify_request) as if the time were `now`.
+    pub fn verify_request_at(
+        &self,
+        request: &WebhookRequest<'_>,
+        now: i64,
+    ) -> Result<Verified, Error> {
         let inner = &*self.inner;
-        let parsed = inner.scheme.parse(headers, inner.max_signatures)?;
+        let request = &self.with_public_url(request);
+        let parsed = inner.scheme.parse(request, inner.max_signatures)?;
         if let (Some(tolerance), Some(timestamp)) = (inner.tolerance, parsed.timestamp) {
             // abs_diff can't overflow, whatever the two values are.
             let skew = now.abs_diff(timestamp);
@@ -177,37 +213,55 @@ impl Verifier {
             }
         }
         let parts = SignedParts::new(parsed.timestamp, parsed.event_id.as_deref());
-        for (index, key) in inner.keys.iter().enumerate() {
-            let mut mac = key.clone();
-            inner
-                .scheme
-                .write_signed_payload(&parts, body, &mut mac_input(&mut mac));
-            let tag: Tag = mac.finalize().into_bytes().into();
-            // Every candidate is compared in constant time, and all of them are
-            // compared, so timing does not reveal which one matched.
-            let matched = parsed
-                .signatures
-                .iter()
-                .fold(subtle::Choice::from(0), |acc, candidate| {
-                    acc | tags_equal(&tag, candidate)
-                });
-            if bool::from(matched) {
-                return Ok(Verified {
-                    scheme: inner.scheme.name(),
-                    timestamp: parsed.timestamp,
-                    event_id_signed: parsed.event_id.is_some() && inner.scheme.signs_event_id(),
-                    event_id: parsed.event_id,
-                    secret_index: index,
-                });
-            }
+        let matched = inner.keys.find(&parsed.signatures, |input| {
+            inner.scheme.write_signed_payload(&parts, request, input);
+        });
+        match matched {
+            Some(index) => Ok(Verified {
+                scheme: inner.scheme.name(),
+                timestamp: parsed.timestamp,
+                event_id_signed: parsed.event_id.is_some() && inner.scheme.signs_event_id(),
+                event_id: parsed.event_id,
+                secret_index: index,
+            }),
+            None => Err(
+                Error::new(ErrorKind::SignatureMismatch).with_detail(format!(
+                    "{} candidate(s) checked against {} key(s)",
+                    parsed.signatures.len(),
+                    inner.keys.len()
+                )),
+            ),
         }
-        Err(
-            Error::new(ErrorKind::SignatureMismatch).with_detail(format!(
-                "{} candidate(s) checked against {} secret(s)",
-                parsed.signatures.len(),
-                inner.keys.len()
-            )),
-        )
+    }
+
+    /// The reply to the provider's handshake when `request` (which
+    /// [`verify_request`](Self::verify_request) accepted as `verified`) is
+    /// one: Slack's `url_verification`, Zoom's `endpoint.url_validation`,
+    /// Twitch's challenge. `None` for an ordinary event.
+    pub fn handshake(
+        &self,
+        request: &WebhookRequest<'_>,
+        verified: &Verified,
+    ) -> Option<Response<Bytes>> {
+        let key = HandshakeKey::new(&self.inner.keys, verified.secret_index);
+        self.inner
+            .scheme
+            .handshake(&self.with_public_url(request), &key)
+    }
+
+    /// The reply to a handshake the provider does not sign (Dropbox's
+    /// `GET ?challenge=`), to send before verifying; `None` otherwise.
+    pub fn unsigned_handshake(&self, request: &WebhookRequest<'_>) -> Option<Response<Bytes>> {
+        self.inner
+            .scheme
+            .unsigned_handshake(&self.with_public_url(request))
+    }
+
+    fn with_public_url<'r>(&'r self, request: &WebhookRequest<'r>) -> WebhookRequest<'r> {
+        match (&self.inner.public_url, request.public_url()) {
+            (Some(base), None) => request.with_public_url(base),
+            _ => *request,
+        }
     }
 }
 
@@ -221,6 +275,7 @@ impl fmt::Debug for Verifier {
             )
             .field("tolerance", &self.inner.tolerance)
             .field("max_signatures", &self.inner.max_signatures)
+            .field("public_url", &self.inner.public_url)
             .finish_non_exhaustive()
     }
 }
@@ -230,16 +285,26 @@ impl fmt::Debug for Verifier {
 pub struct VerifierBuilder {
     scheme: Box<dyn SignatureScheme>,
     secrets: Vec<Secret>,
-    tolerance: Option<Duration>,
+    tolerance: Tolerance,
     clock: Box<dyn Clock>,
     max_signatures: usize,
+    public_url: Option<String>,
     error: Option<ConfigError>,
 }
 
+#[derive(Debug, Clone, Copy)]
+enum Tolerance {
+    SchemeDefault,
+    Set(Duration),
+    Disabled,
+}
+
 impl VerifierBuilder {
-    /// Adds a secret as the provider shows it; the scheme decodes it
-    /// (Standard Webhooks base64-decodes `whsec_…`, the others use the bytes
-    /// as they are). Add several to rotate: any one that verifies passes.
+    /// Adds a secret (or, for Ed25519 and ECDSA schemes, a public key) as
+    /// the provider shows it; the scheme decodes it (Standard Webhooks
+    /// base64-decodes `whsec_…`, Discord hex-decodes its public key, most
+    /// use the bytes as they are). Add several to rotate: any one that
+    /// verifies passes.
     pub fn secret(mut self, secret: impl AsRef<str>) -> Self {
         match self.scheme.decode_secret(secret.as_ref()) {
             Ok(secret) => self.secrets.push(secret),
@@ -257,16 +322,31 @@ impl VerifierBuilder {
     }
 
     /// How far the signed timestamp may be from now, in either direction
-    /// (default 300 s). Sub-second parts are ignored.
+    /// (default: the provider's own, see
+    /// [`SignatureScheme::default_tolerance`]; 300 s for most). Sub-second
+    /// parts are ignored.
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
-        self.tolerance = Some(tolerance);
+        self.tolerance = Tolerance::Set(tolerance);
         self
     }
 
     /// Turns the timestamp check off. Replays are then limited only by an
     /// idempotency layer; say so in your review.
     pub fn disable_timestamp_check(mut self) -> Self {
-        self.tolerance = None;
+        self.tolerance = Tolerance::Disabled;
+        self
+    }
+
+    /// The public base URL the provider sends to (`https://example.com`,
+    /// with a path prefix if a proxy strips one), for schemes that sign the
+    /// URL (Twilio, Square, HubSpot). The request's path and query are
+    /// appended to it. Without it the URL is rebuilt from the request, as
+    /// [`WebhookRequest::url`] says — wrong behind most proxies.
+    ///
+    /// [`build`](Self::build) fails unless it is an absolute `http` or
+    /// `https` URL without a query.
+    pub fn public_url(mut self, base: impl Into<String>) -> Self {
+        self.public_url = Some(base.into());
         self
     }
 
@@ -285,24 +365,33 @@ impl VerifierBuilder {
 
     /// Builds the verifier.
     ///
-    /// Fails on an undecodable or empty secret, no secret at all, or a zero
-    /// signature cap.
+    /// Fails on an undecodable or empty secret, no secret at all, a zero
+    /// signature cap, or a public URL that is not absolute.
     pub fn build(self) -> Result<Verifier, ConfigError> {
         if let Some(err) = self.error {
             return Err(err);
         }
-        let keys = hmac_keys(&self.secrets)?;
+        let keys = VerifyingKeys::new(self.scheme.algorithm(), &self.secrets)?;
         if self.max_signatures == 0 {
             return Err(ConfigError::new(ConfigErrorKind::InvalidConfig)
                 .with_detail("max_signatures must be at least 1"));
         }
+        if let Some(url) = &self.public_url {
+            check_public_url(url)?;
+        }
+        let tolerance = match self.tolerance {
+            Tolerance::SchemeDefault => Some(self.scheme.default_tolerance()),
+            Tolerance::Set(tolerance) => Some(tolerance),
+            Tolerance::Disabled => None,
+        };
         Ok(Verifier {
             inner: Arc::new(Inner {
                 scheme: self.scheme,
                 keys,
-                tolerance: self.tolerance.map(|t| t.as_secs()),
+                tolerance: tolerance.map(|t| t.as_secs()),
                 clock: self.clock,
                 max_signatures: self.max_signatures,
+                public_url: self.public_url,
             }),
         })
     }
@@ -315,40 +404,20 @@ impl fmt::Debug for VerifierBuilder {
             .field("secrets", &self.secrets)
             .field("tolerance", &self.tolerance)
             .field("max_signatures", &self.max_signatures)
+            .field("public_url", &self.public_url)
             .finish_non_exhaustive()
     }
 }
 
-/// Compares two tags in constant time, as four 64-bit words (`subtle` makes
-/// each word comparison branch-free; fewer, wider words cost less).
-fn tags_equal(a: &Tag, b: &Tag) -> subtle::Choice {
-    let words = |tag: &Tag| -> [u64; 4] {
-        std::array::from_fn(|i| {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(&tag[i * 8..i * 8 + 8]);
-            u64::from_ne_bytes(word)
-        })
+fn check_public_url(url: &str) -> Result<(), ConfigError> {
+    let invalid = || {
+        ConfigError::new(ConfigErrorKind::InvalidConfig)
+            .with_detail("public_url must be an absolute http(s) URL without a query")
     };
-    words(a).ct_eq(&words(b))
-}
-
-/// Keys the HMAC once per secret, so each request only clones the state.
-pub(crate) fn hmac_keys(secrets: &[Secret]) -> Result<Vec<HmacSha256>, ConfigError> {
-    if secrets.is_empty() {
-        return Err(ConfigError::new(ConfigErrorKind::InvalidConfig)
-            .with_detail("at least one secret is required"));
+    let uri: http::Uri = url.parse().map_err(|_| invalid())?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    if !scheme_ok || uri.authority().is_none() || uri.query().is_some() {
+        return Err(invalid());
     }
-    secrets
-        .iter()
-        .map(|secret| {
-            if secret.is_empty() {
-                return Err(
-                    ConfigError::new(ConfigErrorKind::InvalidSecret).with_detail("empty secret")
-                );
-            }
-            // HMAC accepts keys of any length, so this can't fail for a non-empty key.
-            HmacSha256::new_from_slice(secret.expose_bytes())
-                .map_err(|_| ConfigError::new(ConfigErrorKind::InvalidSecret))
-        })
-        .collect()
+    Ok(())
 }

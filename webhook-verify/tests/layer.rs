@@ -98,7 +98,7 @@ where
 async fn every_scheme_passes_the_exact_bytes_to_the_handler() {
     // Not UTF-8, with a NUL and a CR LF: the handler must see these bytes unchanged.
     let body: &[u8] = b"\xff\x00{\"id\":1}\r\n\x80";
-    for scheme in Scheme::ALL {
+    for &scheme in Scheme::ALL {
         let calls = Arc::new(AtomicUsize::new(0));
         let svc = ServiceBuilder::new()
             .layer(VerifyLayer::new(verifier(scheme)))

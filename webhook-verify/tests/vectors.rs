@@ -433,7 +433,7 @@ fn every_builtin_scheme_has_a_vector() {
         STRIPE_COMPUTED.scheme,
         WEBHOOK_COMPUTED.scheme,
     ];
-    for scheme in Scheme::ALL {
+    for &scheme in Scheme::ALL {
         assert!(covered.contains(&scheme), "no vector for {scheme}");
     }
 }

@@ -30,8 +30,6 @@ use anyhow::Context as _;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -39,7 +37,9 @@ use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 use webhook_idempotency::{IdempotencyLayer, MemoryStore, Store};
 use webhook_verify::extract::VerifiedEvent;
-use webhook_verify::scheme::{self, MacInput, ParsedSignature, SignedParts, Tag};
+use webhook_verify::scheme::{
+    self, ParsedSignature, Signature, SignedParts, SigningInput, WebhookRequest,
+};
 use webhook_verify::{
     ConfigError, ConfigErrorKind, Error, ErrorKind, SignatureScheme, Verifier, VerifyLayer,
 };
@@ -77,7 +77,12 @@ impl SignatureScheme for Acme {
     // The secret is used as the text's bytes (the trait's default
     // `decode_secret`); override it if your provider hands out encoded keys.
 
-    fn parse(&self, headers: &HeaderMap, _max_signatures: usize) -> Result<ParsedSignature, Error> {
+    fn parse(
+        &self,
+        request: &WebhookRequest<'_>,
+        _max_signatures: usize,
+    ) -> Result<ParsedSignature, Error> {
+        let headers = request.headers();
         // The helpers give the built-in schemes' rules: missing → 400
         // MissingHeader, repeated → 400 DuplicateHeader, empty or not ASCII →
         // 400 MalformedHeader, a timestamp that is not plain digits → 400.
@@ -93,10 +98,7 @@ impl SignatureScheme for Acme {
         // Acme sends one signature, so `_max_signatures` has nothing to cap.
         // Decode to bytes; anything that is not 32 bytes of base64 can't
         // match, so it is no candidate at all (→ 401 SignatureMismatch).
-        let tag = BASE64
-            .decode(encoded)
-            .ok()
-            .and_then(|bytes| Tag::try_from(bytes.as_slice()).ok());
+        let tag = Signature::from_base64(encoded, 32);
         Ok(ParsedSignature::new(
             Some(timestamp),
             Some(event_id.to_owned()),
@@ -110,7 +112,12 @@ impl SignatureScheme for Acme {
         true
     }
 
-    fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
+    fn write_signed_payload(
+        &self,
+        parts: &SignedParts<'_>,
+        request: &WebhookRequest<'_>,
+        mac: &mut SigningInput<'_>,
+    ) {
         // "{timestamp}:{event id}:{body}", fed piece by piece: the body is
         // never copied. Both are present here: `parse` requires them when
         // verifying, and `Signer` always passes a timestamp (a missing id is
@@ -119,13 +126,13 @@ impl SignatureScheme for Acme {
         mac.update(b":");
         mac.update(parts.event_id.unwrap_or_default().as_bytes());
         mac.update(b":");
-        mac.update(body);
+        mac.update(request.body());
     }
 
     fn render_headers(
         &self,
         parts: &SignedParts<'_>,
-        tags: &[Tag],
+        signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         let timestamp = parts.timestamp.filter(|ts| *ts >= 0).ok_or_else(|| {
             ConfigError::new(ConfigErrorKind::InvalidInput)
@@ -139,7 +146,7 @@ impl SignatureScheme for Acme {
                 .with_detail("the event id must not contain ':'")
         })?;
         // One signature per request: during a rotation the first secret signs.
-        let tag = tags.first().ok_or_else(|| {
+        let tag = signatures.first().ok_or_else(|| {
             ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
         })?;
         let mut headers = HeaderMap::new();
@@ -147,7 +154,7 @@ impl SignatureScheme for Acme {
         headers.insert(EVENT_ID, scheme::header_value(id)?);
         headers.insert(
             SIGNATURE,
-            scheme::header_value(&format!("sha256={}", BASE64.encode(tag)))?,
+            scheme::header_value(&format!("sha256={}", tag.to_base64()))?,
         );
         Ok(headers)
     }

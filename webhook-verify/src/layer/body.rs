@@ -84,7 +84,7 @@ pin_project! {
     #[derive(Debug)]
     enum Kind<B> {
         Inner { #[pin] body: B },
-        Rejection { body: Full<Bytes> },
+        Layer { body: Full<Bytes> },
     }
 }
 
@@ -95,9 +95,10 @@ impl<B> ResponseBody<B> {
         }
     }
 
-    pub(crate) fn rejection(bytes: Bytes) -> Self {
+    /// A response the layer itself answers with: a rejection or a handshake reply.
+    pub(crate) fn layer(bytes: Bytes) -> Self {
         Self {
-            kind: Kind::Rejection {
+            kind: Kind::Layer {
                 body: Full::new(bytes),
             },
         }
@@ -117,7 +118,7 @@ where
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         match self.project().kind.project() {
             KindProj::Inner { body } => body.poll_frame(cx),
-            KindProj::Rejection { body } => Pin::new(body)
+            KindProj::Layer { body } => Pin::new(body)
                 .poll_frame(cx)
                 .map_err(|never| match never {}),
         }
@@ -126,14 +127,14 @@ where
     fn is_end_stream(&self) -> bool {
         match &self.kind {
             Kind::Inner { body } => body.is_end_stream(),
-            Kind::Rejection { body } => body.is_end_stream(),
+            Kind::Layer { body } => body.is_end_stream(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
             Kind::Inner { body } => body.size_hint(),
-            Kind::Rejection { body } => body.size_hint(),
+            Kind::Layer { body } => body.size_hint(),
         }
     }
 }

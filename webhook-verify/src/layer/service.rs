@@ -11,6 +11,7 @@ use super::body::{ResponseBody, VerifiedBody};
 use super::future::ResponseFuture;
 use super::verify_layer::VerifyLayer;
 use crate::error::{Error, ErrorKind};
+use crate::scheme::WebhookRequest;
 use crate::verifier::Verifier;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -87,15 +88,27 @@ where
         let layer = self.layer.clone();
         ResponseFuture::new(async move {
             let (mut parts, body) = req.into_parts();
+            let verifier = &layer.verifier;
+            if layer.config.handshakes
+                && let Some(reply) = verifier.unsigned_handshake(&request(&parts, b""))
+            {
+                tracing::debug!(path = parts.uri.path(), "unsigned handshake answered");
+                return Ok(reply.map(ResponseBody::layer));
+            }
             let outcome = match read_body(&parts, body, &layer).await {
-                Ok(bytes) => layer
-                    .verifier
-                    .verify(&parts.headers, &bytes)
+                Ok(bytes) => verifier
+                    .verify_request(&request(&parts, &bytes))
                     .map(|verified| (verified, bytes)),
                 Err(err) => Err(err),
             };
             match outcome {
                 Ok((verified, bytes)) => {
+                    if layer.config.handshakes
+                        && let Some(reply) = verifier.handshake(&request(&parts, &bytes), &verified)
+                    {
+                        tracing::debug!(scheme = verified.scheme, "handshake answered");
+                        return Ok(reply.map(ResponseBody::layer));
+                    }
                     tracing::debug!(
                         scheme = verified.scheme,
                         event_id = verified.event_id.as_deref(),
@@ -113,11 +126,18 @@ where
                     log_rejection(&parts, &err);
                     let mut res = layer.config.rejection.response(&err);
                     res.extensions_mut().insert(err);
-                    Ok(res.map(ResponseBody::rejection))
+                    Ok(res.map(ResponseBody::layer))
                 }
             }
         })
     }
+}
+
+/// What the scheme sees of the request.
+fn request<'a>(parts: &'a http::request::Parts, body: &'a [u8]) -> WebhookRequest<'a> {
+    WebhookRequest::new(&parts.headers, body)
+        .with_method(&parts.method)
+        .with_uri(&parts.uri)
 }
 
 /// Collects the body under the size limit and the read timeout.

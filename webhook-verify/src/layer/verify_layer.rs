@@ -77,6 +77,7 @@ pub(crate) struct Config {
     pub(crate) body_limit: usize,
     pub(crate) body_timeout: Duration,
     pub(crate) rejection: Arc<dyn RejectionResponse>,
+    pub(crate) handshakes: bool,
 }
 
 /// Applies [`Verify`] to a service: buffers the body under a limit and a
@@ -101,6 +102,7 @@ impl VerifyLayer {
                 body_limit: DEFAULT_BODY_LIMIT,
                 body_timeout: DEFAULT_BODY_TIMEOUT,
                 rejection: Arc::new(JsonErrorResponse),
+                handshakes: false,
             }),
         }
     }
@@ -139,6 +141,16 @@ impl VerifyLayer {
         self
     }
 
+    /// Answers the provider's handshakes in the layer, so the handler sees
+    /// only real events (off by default): Slack's `url_verification`,
+    /// Zoom's `endpoint.url_validation` and Twitch's challenge once their
+    /// signature verifies, and Dropbox's unsigned `GET ?challenge=` before
+    /// any verification (see [`SignatureScheme::handshake`](crate::SignatureScheme::handshake)).
+    pub fn answer_handshakes(mut self, answer: bool) -> Self {
+        Arc::make_mut(&mut self.config).handshakes = answer;
+        self
+    }
+
     /// The verifier in use.
     pub fn verifier(&self) -> &Verifier {
         &self.verifier
@@ -159,6 +171,7 @@ impl fmt::Debug for VerifyLayer {
             .field("verifier", &self.verifier)
             .field("body_limit", &self.config.body_limit)
             .field("body_timeout", &self.config.body_timeout)
+            .field("handshakes", &self.config.handshakes)
             .finish_non_exhaustive()
     }
 }

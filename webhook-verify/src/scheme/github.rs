@@ -11,8 +11,8 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, ParsedSignature, SignatureScheme, SignedParts, Tag, header_value, hex_tag,
-    optional_headers, require,
+    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
+    header_value, hex_tag, optional_headers, require,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 use crate::headers;
@@ -28,7 +28,28 @@ impl SignatureScheme for GitHub {
         "github"
     }
 
-    fn parse(&self, headers: &HeaderMap, _max_signatures: usize) -> Result<ParsedSignature, Error> {
+    fn signature_header(&self) -> Option<HeaderName> {
+        Some(SIGNATURE)
+    }
+
+    fn timestamp_header(&self) -> Option<HeaderName> {
+        None
+    }
+
+    fn id_header(&self) -> Option<HeaderName> {
+        Some(DELIVERY)
+    }
+
+    fn signs_timestamp(&self) -> bool {
+        false
+    }
+
+    fn parse(
+        &self,
+        request: &WebhookRequest<'_>,
+        _max_signatures: usize,
+    ) -> Result<ParsedSignature, Error> {
+        let headers = request.headers();
         let [signature, delivery] = optional_headers(headers, [&SIGNATURE, &DELIVERY])?;
         let signature = require(signature, &SIGNATURE)?;
         let Some(hex) = signature.strip_prefix("sha256=") else {
@@ -44,17 +65,23 @@ impl SignatureScheme for GitHub {
         ))
     }
 
-    fn write_signed_payload(&self, _parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
+    fn write_signed_payload(
+        &self,
+        _parts: &SignedParts<'_>,
+        request: &WebhookRequest<'_>,
+        mac: &mut SigningInput<'_>,
+    ) {
+        let body = request.body();
         mac.update(body);
     }
 
     fn render_headers(
         &self,
         parts: &SignedParts<'_>,
-        tags: &[Tag],
+        signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         // GitHub sends exactly one signature; during a rotation the first secret signs.
-        let tag = tags.first().ok_or_else(|| {
+        let tag = signatures.first().ok_or_else(|| {
             ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
         })?;
         let mut headers = HeaderMap::new();
@@ -63,7 +90,7 @@ impl SignatureScheme for GitHub {
         }
         headers.insert(
             SIGNATURE,
-            header_value(&format!("sha256={}", const_hex::encode(tag)))?,
+            header_value(&format!("sha256={}", tag.to_hex()))?,
         );
         Ok(headers)
     }

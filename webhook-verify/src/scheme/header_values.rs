@@ -4,7 +4,7 @@
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use super::{SignedParts, Tag};
+use super::{Signature, SignedParts};
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 
 /// The value of a header that must appear at most once, as text.
@@ -92,14 +92,10 @@ pub fn parse_timestamp(text: &str, header: &HeaderName) -> Result<i64, Error> {
     text.parse::<i64>().map_err(|_| malformed())
 }
 
-/// Decodes 64 hex digits into a tag; anything else is `None` (a mismatch).
-pub fn hex_tag(text: &str) -> Option<Tag> {
-    let mut tag = [0u8; 32];
-    if text.len() != 64 {
-        return None;
-    }
-    const_hex::decode_to_slice(text, &mut tag).ok()?;
-    Some(tag)
+/// Decodes 64 hex digits into an HMAC-SHA256 tag; anything else is `None`
+/// (a mismatch). [`Signature::from_hex`] takes other lengths.
+pub fn hex_tag(text: &str) -> Option<Signature> {
+    Signature::from_hex(text, 32)
 }
 
 /// Builds a header value from text that should be valid (hex, base64,
@@ -144,7 +140,7 @@ pub(crate) fn hex_tags(
     header: &HeaderName,
     max: usize,
     version: &str,
-) -> Result<Vec<Tag>, Error> {
+) -> Result<Vec<Signature>, Error> {
     let mut tags = Vec::new();
     for_each_entry(text, header, max, |key, value| {
         if key == version {

@@ -9,47 +9,56 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
-use http::{HeaderMap, HeaderName};
-use sha2::Sha256;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, Response};
 
 use crate::error::{ConfigError, Error};
+use crate::keys::VerifyingKeys;
 use crate::secret::Secret;
+use crate::verifier::DEFAULT_TOLERANCE;
 
+pub(crate) mod algorithm;
 mod github;
 mod header_values;
+mod request;
+mod signature;
 mod slack;
 mod standard;
 mod stripe;
 mod webhook;
 
+pub use algorithm::{Algorithm, SigningInput};
 pub(crate) use header_values::{for_each_entry, hex_tags, require_timestamp};
 pub use header_values::{
     header_value, hex_tag, optional_header, optional_headers, parse_timestamp, require,
     required_header,
 };
+pub use request::WebhookRequest;
+pub use signature::Signature;
 
-/// A decoded HMAC-SHA256 tag.
-pub type Tag = [u8; 32];
-
-pub(crate) type HmacSha256 = hmac::Hmac<Sha256>;
-
-/// What a scheme read from the request headers, before any MAC is checked.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a scheme read from the request, before any signature is checked.
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct ParsedSignature {
     /// The signed timestamp in Unix seconds, for schemes that carry one.
     pub timestamp: Option<i64>,
-    /// The event (delivery) id, for schemes that carry one in a header.
+    /// The event (delivery) id, for schemes that carry one.
     pub event_id: Option<String>,
-    /// The candidate tags, decoded. Entries that did not decode to 32 bytes
-    /// are left out: they can't match, so they count as a mismatch.
-    pub signatures: Vec<Tag>,
+    /// The candidate signatures, decoded. Entries that did not decode to the
+    /// algorithm's length are left out: they can't match, so they count as a
+    /// mismatch.
+    pub signatures: Vec<Signature>,
 }
 
 impl ParsedSignature {
     /// Builds the parsed form; for custom schemes.
-    pub fn new(timestamp: Option<i64>, event_id: Option<String>, signatures: Vec<Tag>) -> Self {
+    pub fn new(
+        timestamp: Option<i64>,
+        event_id: Option<String>,
+        signatures: Vec<Signature>,
+    ) -> Self {
         Self {
             timestamp,
             event_id,
@@ -58,7 +67,7 @@ impl ParsedSignature {
     }
 }
 
-/// The signed values that precede (or surround) the body in the MAC input.
+/// The signed values that precede (or surround) the body in the signed bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SignedParts<'a> {
@@ -78,47 +87,48 @@ impl<'a> SignedParts<'a> {
     }
 }
 
-/// The MAC being computed. Schemes feed it the exact bytes that were signed,
-/// piece by piece, so the body is never copied.
-pub struct MacInput<'m>(&'m mut HmacSha256);
+/// The key that verified a request, lent to a scheme answering a signed
+/// handshake (Zoom's `endpoint.url_validation` answers with a MAC of its
+/// challenge).
+pub struct HandshakeKey<'k> {
+    keys: &'k VerifyingKeys,
+    index: usize,
+}
 
-impl MacInput<'_> {
-    /// Feeds bytes into the MAC.
-    pub fn update(&mut self, bytes: &[u8]) {
-        hmac::Mac::update(self.0, bytes);
+impl<'k> HandshakeKey<'k> {
+    pub(crate) fn new(keys: &'k VerifyingKeys, index: usize) -> Self {
+        Self { keys, index }
     }
 
-    /// Feeds the decimal text of `value` (as a sender writes a timestamp).
-    pub fn update_decimal(&mut self, value: i64) {
-        let mut buf = itoa::Buffer::new();
-        self.update(buf.format(value).as_bytes());
+    /// The MAC of `message` under the key that verified the request; `None`
+    /// for public-key and token schemes.
+    pub fn mac(&self, message: &[u8]) -> Option<Signature> {
+        self.keys.mac(self.index, message)
     }
 }
 
-impl fmt::Debug for MacInput<'_> {
+impl fmt::Debug for HandshakeKey<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("MacInput")
+        f.write_str("HandshakeKey(redacted)")
     }
 }
 
-pub(crate) fn mac_input(mac: &mut HmacSha256) -> MacInput<'_> {
-    MacInput(mac)
-}
-
-/// A provider's signature format over HMAC-SHA256.
+/// A provider's signature format: where it puts the signature, what it
+/// signs, with which algorithm, and how it writes the result.
 ///
 /// Verification calls [`parse`](Self::parse), checks the timestamp, then for
-/// every secret feeds [`write_signed_payload`](Self::write_signed_payload) into
-/// a MAC and compares the result with every candidate in constant time.
-/// Signing computes the same MAC and hands the tags to
-/// [`render_headers`](Self::render_headers). One implementation serves
-/// both directions, so a sender and a receiver can't disagree.
+/// every key feeds [`write_signed_payload`](Self::write_signed_payload) to
+/// the scheme's [`algorithm`](Self::algorithm) and checks every candidate
+/// (MACs in constant time). Signing feeds the same bytes and hands the
+/// signatures to [`render_headers`](Self::render_headers). One
+/// implementation serves both directions, so a sender and a receiver can't
+/// disagree.
 ///
 /// # Example: a provider that signs `"{id}:{body}"` into `X-Acme-Signature`
 ///
 /// ```
-/// use http::{HeaderMap, HeaderName, HeaderValue};
-/// use webhook_verify::scheme::{self, MacInput, ParsedSignature, SignatureScheme, SignedParts, Tag};
+/// use http::{HeaderMap, HeaderName};
+/// use webhook_verify::scheme::{self, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest};
 /// use webhook_verify::{ConfigError, ConfigErrorKind, Error, Signer, Verifier};
 ///
 /// #[derive(Debug)]
@@ -130,28 +140,27 @@ pub(crate) fn mac_input(mac: &mut HmacSha256) -> MacInput<'_> {
 /// impl SignatureScheme for Acme {
 ///     fn name(&self) -> &'static str { "acme" }
 ///
-///     // The id is part of the MAC input below.
+///     // The id is part of the signed bytes below.
 ///     fn signs_event_id(&self) -> bool { true }
 ///
-///     fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error> {
-///         let id = scheme::required_header(headers, &ID)?;
-///         let sig = scheme::required_header(headers, &SIG)?;
-///         let tags = scheme::hex_tag(sig).into_iter().collect();
-///         # let _ = max_signatures;
-///         Ok(ParsedSignature::new(None, Some(id.to_owned()), tags))
+///     fn parse(&self, request: &WebhookRequest<'_>, _max: usize) -> Result<ParsedSignature, Error> {
+///         let id = scheme::required_header(request.headers(), &ID)?;
+///         let sig = scheme::required_header(request.headers(), &SIG)?;
+///         let candidates = Signature::from_hex(sig, 32).into_iter().collect();
+///         Ok(ParsedSignature::new(None, Some(id.to_owned()), candidates))
 ///     }
 ///
-///     fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
-///         mac.update(parts.event_id.unwrap_or_default().as_bytes());
-///         mac.update(b":");
-///         mac.update(body);
+///     fn write_signed_payload(&self, parts: &SignedParts<'_>, request: &WebhookRequest<'_>, input: &mut SigningInput<'_>) {
+///         input.update(parts.event_id.unwrap_or_default().as_bytes());
+///         input.update(b":");
+///         input.update(request.body());
 ///     }
 ///
-///     fn render_headers(&self, parts: &SignedParts<'_>, tags: &[Tag]) -> Result<HeaderMap, ConfigError> {
+///     fn render_headers(&self, parts: &SignedParts<'_>, signatures: &[Signature]) -> Result<HeaderMap, ConfigError> {
 ///         let mut headers = HeaderMap::new();
 ///         let id = parts.event_id.ok_or(ConfigError::new(ConfigErrorKind::EventIdRequired))?;
 ///         headers.insert(ID, scheme::header_value(id)?);
-///         headers.insert(SIG, scheme::header_value(&hex::encode(tags[0]))?);
+///         headers.insert(SIG, scheme::header_value(&signatures[0].to_hex())?);
 ///         Ok(headers)
 ///     }
 /// }
@@ -167,7 +176,15 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
     /// A short lowercase name (`"stripe"`), reported in [`Verified`](crate::Verified).
     fn name(&self) -> &'static str;
 
-    /// Turns a secret as the provider displays it into key bytes.
+    /// The signature algorithm; HMAC-SHA256 unless overridden.
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::HmacSha256
+    }
+
+    /// Turns the verifying key as the provider displays it (a secret, or a
+    /// public key for [`Ed25519`](Algorithm::Ed25519) and
+    /// [`EcdsaP256`](Algorithm::EcdsaP256)) into the bytes the
+    /// [`Algorithm`] table describes.
     ///
     /// The default uses the text's bytes as they are (Stripe, GitHub, Slack,
     /// the default scheme). Standard Webhooks overrides it to base64-decode
@@ -176,15 +193,33 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
         Ok(Secret::new(secret))
     }
 
-    /// Reads the timestamp, event id and candidate signatures from the headers.
+    /// Turns the signing key as the provider displays it into key bytes; the
+    /// same as [`decode_secret`](Self::decode_secret) unless the algorithm
+    /// has key pairs (Standard Webhooks `whsk_…`).
+    fn decode_signing_key(&self, key: &str) -> Result<Secret, ConfigError> {
+        self.decode_secret(key)
+    }
+
+    /// How far a signed timestamp may be from now by default (the
+    /// provider's own tolerance; 300 s unless overridden).
+    fn default_tolerance(&self) -> Duration {
+        DEFAULT_TOLERANCE
+    }
+
+    /// Reads the timestamp, event id and candidate signatures from the
+    /// request (usually its headers).
     ///
     /// Must fail with [`ErrorKind::TooManySignatures`](crate::ErrorKind::TooManySignatures) rather than decode more
     /// than `max_signatures` entries.
-    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error>;
+    fn parse(
+        &self,
+        request: &WebhookRequest<'_>,
+        max_signatures: usize,
+    ) -> Result<ParsedSignature, Error>;
 
     /// Whether [`write_signed_payload`](Self::write_signed_payload) feeds the
-    /// event id of [`ParsedSignature`] into the MAC, so the id cannot be
-    /// changed without breaking the signature. Reported as
+    /// event id of [`ParsedSignature`] into the signed bytes, so the id
+    /// cannot be changed without breaking the signature. Reported as
     /// [`Verified::event_id_signed`](crate::Verified::event_id_signed).
     ///
     /// The default is `false`: an id the scheme does not declare signed is
@@ -193,16 +228,66 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
         false
     }
 
-    /// Feeds the exact signed bytes (including `body`) into `mac`.
-    fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>);
+    /// Feeds the exact signed bytes (usually including the body) into `input`.
+    fn write_signed_payload(
+        &self,
+        parts: &SignedParts<'_>,
+        request: &WebhookRequest<'_>,
+        input: &mut SigningInput<'_>,
+    );
 
-    /// Renders the headers a sender attaches, with one signature entry per tag
-    /// (several during a secret rotation, where the scheme allows it).
+    /// Renders the headers a sender attaches, with one entry per signature
+    /// (several during a key rotation, where the scheme allows it).
     fn render_headers(
         &self,
         parts: &SignedParts<'_>,
-        tags: &[Tag],
+        signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError>;
+
+    /// The reply to a provider's handshake, for a request that passed
+    /// verification (Slack's `url_verification`, Zoom's
+    /// `endpoint.url_validation`, Twitch's challenge); `None` for an
+    /// ordinary event. The verify layer sends it instead of calling the
+    /// handler when handshakes are enabled.
+    fn handshake(
+        &self,
+        request: &WebhookRequest<'_>,
+        key: &HandshakeKey<'_>,
+    ) -> Option<Response<Bytes>> {
+        let _ = (request, key);
+        None
+    }
+
+    /// The reply to a handshake the provider does not sign (Dropbox's
+    /// `GET ?challenge=`), answered before any verification; `None` for
+    /// everything else.
+    fn unsigned_handshake(&self, request: &WebhookRequest<'_>) -> Option<Response<Bytes>> {
+        let _ = request;
+        None
+    }
+
+    /// The header that carries the signature, for schemes that send it in
+    /// a header (Mailgun's is in the body).
+    fn signature_header(&self) -> Option<HeaderName> {
+        None
+    }
+
+    /// The header that carries the timestamp, for schemes that send it in a
+    /// header of its own.
+    fn timestamp_header(&self) -> Option<HeaderName> {
+        None
+    }
+
+    /// The header that carries the event (delivery) id, for schemes that
+    /// send one.
+    fn id_header(&self) -> Option<HeaderName> {
+        None
+    }
+
+    /// Whether the scheme signs a timestamp (and so limits replays).
+    fn signs_timestamp(&self) -> bool {
+        false
+    }
 }
 
 /// The built-in schemes, selectable by value (and by name with [`FromStr`]).
@@ -241,7 +326,7 @@ pub enum Scheme {
 
 impl Scheme {
     /// Every built-in scheme.
-    pub const ALL: [Scheme; 5] = [
+    pub const ALL: &'static [Scheme] = &[
         Scheme::Webhook,
         Scheme::Stripe,
         Scheme::Standard,
@@ -261,7 +346,7 @@ impl Scheme {
 
     /// Whether the scheme signs a timestamp (GitHub doesn't).
     pub fn has_timestamp(self) -> bool {
-        !matches!(self, Self::GitHub)
+        self.imp().signs_timestamp()
     }
 
     /// The header that carries the signature, as a sender writes it.
@@ -269,17 +354,11 @@ impl Scheme {
     /// ```
     /// use webhook_verify::Scheme;
     ///
-    /// assert_eq!(Scheme::Stripe.signature_header(), "stripe-signature");
-    /// assert_eq!(Scheme::GitHub.signature_header(), "x-hub-signature-256");
+    /// assert_eq!(Scheme::Stripe.signature_header().unwrap(), "stripe-signature");
+    /// assert_eq!(Scheme::GitHub.signature_header().unwrap(), "x-hub-signature-256");
     /// ```
-    pub fn signature_header(self) -> HeaderName {
-        match self {
-            Self::Webhook => webhook::SIGNATURE,
-            Self::Stripe => stripe::SIGNATURE,
-            Self::Standard => standard::SIGNATURE,
-            Self::GitHub => github::SIGNATURE,
-            Self::Slack => slack::SIGNATURE,
-        }
+    pub fn signature_header(self) -> Option<HeaderName> {
+        self.imp().signature_header()
     }
 
     /// The header that carries the timestamp, for schemes that send it in a
@@ -293,16 +372,12 @@ impl Scheme {
     /// assert_eq!(Scheme::Stripe.timestamp_header(), None);
     /// ```
     pub fn timestamp_header(self) -> Option<HeaderName> {
-        match self {
-            Self::Webhook => Some(webhook::TIMESTAMP),
-            Self::Standard => Some(standard::TIMESTAMP),
-            Self::Slack => Some(slack::TIMESTAMP),
-            Self::Stripe | Self::GitHub => None,
-        }
+        self.imp().timestamp_header()
     }
 
     /// The header that carries the event (or delivery) id, for schemes that
-    /// send one. Only Standard Webhooks signs it; see
+    /// send one. Whether the signature covers it is
+    /// [`SignatureScheme::signs_event_id`]; see
     /// [`Verified::event_id_signed`](crate::Verified::event_id_signed).
     ///
     /// ```
@@ -312,12 +387,7 @@ impl Scheme {
     /// assert_eq!(Scheme::Slack.id_header(), None);
     /// ```
     pub fn id_header(self) -> Option<HeaderName> {
-        match self {
-            Self::Webhook => Some(webhook::ID),
-            Self::Standard => Some(standard::ID),
-            Self::GitHub => Some(github::DELIVERY),
-            Self::Stripe | Self::Slack => None,
-        }
+        self.imp().id_header()
     }
 }
 
@@ -326,28 +396,77 @@ impl SignatureScheme for Scheme {
         self.imp().name()
     }
 
+    fn algorithm(&self) -> Algorithm {
+        self.imp().algorithm()
+    }
+
     fn decode_secret(&self, secret: &str) -> Result<Secret, ConfigError> {
         self.imp().decode_secret(secret)
     }
 
-    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error> {
-        self.imp().parse(headers, max_signatures)
+    fn decode_signing_key(&self, key: &str) -> Result<Secret, ConfigError> {
+        self.imp().decode_signing_key(key)
+    }
+
+    fn default_tolerance(&self) -> Duration {
+        self.imp().default_tolerance()
+    }
+
+    fn parse(
+        &self,
+        request: &WebhookRequest<'_>,
+        max_signatures: usize,
+    ) -> Result<ParsedSignature, Error> {
+        self.imp().parse(request, max_signatures)
     }
 
     fn signs_event_id(&self) -> bool {
         self.imp().signs_event_id()
     }
 
-    fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
-        self.imp().write_signed_payload(parts, body, mac);
+    fn write_signed_payload(
+        &self,
+        parts: &SignedParts<'_>,
+        request: &WebhookRequest<'_>,
+        input: &mut SigningInput<'_>,
+    ) {
+        self.imp().write_signed_payload(parts, request, input);
     }
 
     fn render_headers(
         &self,
         parts: &SignedParts<'_>,
-        tags: &[Tag],
+        signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
-        self.imp().render_headers(parts, tags)
+        self.imp().render_headers(parts, signatures)
+    }
+
+    fn handshake(
+        &self,
+        request: &WebhookRequest<'_>,
+        key: &HandshakeKey<'_>,
+    ) -> Option<Response<Bytes>> {
+        self.imp().handshake(request, key)
+    }
+
+    fn unsigned_handshake(&self, request: &WebhookRequest<'_>) -> Option<Response<Bytes>> {
+        self.imp().unsigned_handshake(request)
+    }
+
+    fn signature_header(&self) -> Option<HeaderName> {
+        self.imp().signature_header()
+    }
+
+    fn timestamp_header(&self) -> Option<HeaderName> {
+        self.imp().timestamp_header()
+    }
+
+    fn id_header(&self) -> Option<HeaderName> {
+        self.imp().id_header()
+    }
+
+    fn signs_timestamp(&self) -> bool {
+        self.imp().signs_timestamp()
     }
 }
 
@@ -357,24 +476,31 @@ impl fmt::Display for Scheme {
     }
 }
 
+impl Scheme {
+    /// Other names [`FromStr`] accepts for the scheme.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Self::Webhook => &["default"],
+            Self::Standard => &["standard-webhooks", "svix"],
+            _ => &[],
+        }
+    }
+}
+
 /// A scheme name that [`Scheme::from_str`] does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown scheme {0:?}: expected one of webhook, stripe, standard, github, slack")]
+#[error("unknown scheme {0:?}: expected one of {names}", names = Scheme::ALL.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "))]
 pub struct UnknownScheme(String);
 
 impl FromStr for Scheme {
     type Err = UnknownScheme;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "webhook" | "default" => Ok(Self::Webhook),
-            "stripe" => Ok(Self::Stripe),
-            "standard" | "standard-webhooks" | "svix" => Ok(Self::Standard),
-            "github" => Ok(Self::GitHub),
-            "slack" => Ok(Self::Slack),
-            _ => Err(UnknownScheme(s.to_owned())),
-        }
+        let wanted = s.to_ascii_lowercase();
+        Scheme::ALL
+            .iter()
+            .copied()
+            .find(|scheme| scheme.name() == wanted || scheme.aliases().contains(&wanted.as_str()))
+            .ok_or_else(|| UnknownScheme(s.to_owned()))
     }
 }
-
-// ---- helpers shared by the schemes (public so custom schemes can use them) ----

@@ -8,8 +8,8 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, ParsedSignature, SignatureScheme, SignedParts, Tag, header_value, hex_tag,
-    optional_headers, parse_timestamp, require, require_timestamp,
+    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
+    header_value, hex_tag, optional_headers, parse_timestamp, require, require_timestamp,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 use crate::headers;
@@ -25,7 +25,28 @@ impl SignatureScheme for Slack {
         "slack"
     }
 
-    fn parse(&self, headers: &HeaderMap, _max_signatures: usize) -> Result<ParsedSignature, Error> {
+    fn signature_header(&self) -> Option<HeaderName> {
+        Some(SIGNATURE)
+    }
+
+    fn timestamp_header(&self) -> Option<HeaderName> {
+        Some(TIMESTAMP)
+    }
+
+    fn id_header(&self) -> Option<HeaderName> {
+        None
+    }
+
+    fn signs_timestamp(&self) -> bool {
+        true
+    }
+
+    fn parse(
+        &self,
+        request: &WebhookRequest<'_>,
+        _max_signatures: usize,
+    ) -> Result<ParsedSignature, Error> {
+        let headers = request.headers();
         let [timestamp, signature] = optional_headers(headers, [&TIMESTAMP, &SIGNATURE])?;
         let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
         let signature = require(signature, &SIGNATURE)?;
@@ -41,7 +62,13 @@ impl SignatureScheme for Slack {
         ))
     }
 
-    fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
+    fn write_signed_payload(
+        &self,
+        parts: &SignedParts<'_>,
+        request: &WebhookRequest<'_>,
+        mac: &mut SigningInput<'_>,
+    ) {
+        let body = request.body();
         mac.update(b"v0:");
         mac.update_decimal(parts.timestamp.unwrap_or_default());
         mac.update(b":");
@@ -51,11 +78,11 @@ impl SignatureScheme for Slack {
     fn render_headers(
         &self,
         parts: &SignedParts<'_>,
-        tags: &[Tag],
+        signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
         // Slack sends exactly one signature; during a rotation the first secret signs.
-        let tag = tags.first().ok_or_else(|| {
+        let tag = signatures.first().ok_or_else(|| {
             ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
         })?;
         let mut headers = HeaderMap::new();
@@ -63,10 +90,7 @@ impl SignatureScheme for Slack {
             TIMESTAMP,
             header_value(itoa::Buffer::new().format(timestamp))?,
         );
-        headers.insert(
-            SIGNATURE,
-            header_value(&format!("v0={}", const_hex::encode(tag)))?,
-        );
+        headers.insert(SIGNATURE, header_value(&format!("v0={}", tag.to_hex()))?);
         Ok(headers)
     }
 }

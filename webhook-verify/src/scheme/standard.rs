@@ -12,13 +12,12 @@
 //! of other versions (`v1a,` asymmetric signatures) are ignored.
 
 use base64::Engine as _;
-use base64::alphabet::STANDARD;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use http::{HeaderMap, HeaderName};
 
+use super::signature::BASE64;
 use super::{
-    MacInput, ParsedSignature, SignatureScheme, SignedParts, Tag, header_value, optional_headers,
-    parse_timestamp, require, require_timestamp,
+    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
+    header_value, optional_headers, parse_timestamp, require, require_timestamp,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 use crate::headers;
@@ -31,12 +30,6 @@ const SVIX_ID: HeaderName = headers::SVIX_ID;
 const SVIX_TIMESTAMP: HeaderName = headers::SVIX_TIMESTAMP;
 const SVIX_SIGNATURE: HeaderName = headers::SVIX_SIGNATURE;
 
-/// Standard base64 that decodes with or without padding.
-const LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
 #[derive(Debug)]
 pub(crate) struct Standard;
 
@@ -45,9 +38,25 @@ impl SignatureScheme for Standard {
         "standard"
     }
 
+    fn signature_header(&self) -> Option<HeaderName> {
+        Some(SIGNATURE)
+    }
+
+    fn timestamp_header(&self) -> Option<HeaderName> {
+        Some(TIMESTAMP)
+    }
+
+    fn id_header(&self) -> Option<HeaderName> {
+        Some(ID)
+    }
+
+    fn signs_timestamp(&self) -> bool {
+        true
+    }
+
     fn decode_secret(&self, secret: &str) -> Result<Secret, ConfigError> {
         let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
-        LENIENT.decode(encoded).map(Secret::from).map_err(|_| {
+        BASE64.decode(encoded).map(Secret::from).map_err(|_| {
             ConfigError::new(ConfigErrorKind::InvalidSecret)
                 .with_detail("a Standard Webhooks secret is whsec_ followed by base64")
         })
@@ -58,7 +67,12 @@ impl SignatureScheme for Standard {
         true
     }
 
-    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error> {
+    fn parse(
+        &self,
+        request: &WebhookRequest<'_>,
+        max_signatures: usize,
+    ) -> Result<ParsedSignature, Error> {
+        let headers = request.headers();
         // The webhook-* names win; the svix-* set is read only without them.
         let mut names = [SIGNATURE, ID, TIMESTAMP];
         let mut found = optional_headers(headers, [&names[0], &names[1], &names[2]])?;
@@ -96,7 +110,13 @@ impl SignatureScheme for Standard {
         Ok(ParsedSignature::new(Some(timestamp), Some(event_id), tags))
     }
 
-    fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
+    fn write_signed_payload(
+        &self,
+        parts: &SignedParts<'_>,
+        request: &WebhookRequest<'_>,
+        mac: &mut SigningInput<'_>,
+    ) {
+        let body = request.body();
         mac.update(parts.event_id.unwrap_or_default().as_bytes());
         mac.update(b".");
         mac.update_decimal(parts.timestamp.unwrap_or_default());
@@ -107,20 +127,15 @@ impl SignatureScheme for Standard {
     fn render_headers(
         &self,
         parts: &SignedParts<'_>,
-        tags: &[Tag],
+        signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
         let id = parts.event_id.ok_or_else(|| {
             ConfigError::new(ConfigErrorKind::EventIdRequired).with_detail("webhook-id")
         })?;
-        let signature = tags
+        let signature = signatures
             .iter()
-            .map(|tag| {
-                format!(
-                    "v1,{}",
-                    base64::engine::general_purpose::STANDARD.encode(tag)
-                )
-            })
+            .map(|tag| format!("v1,{}", tag.to_base64()))
             .collect::<Vec<_>>()
             .join(" ");
         let mut headers = HeaderMap::new();
@@ -135,16 +150,6 @@ impl SignatureScheme for Standard {
 }
 
 /// Decodes a base64 tag; anything that is not exactly 32 bytes is `None`.
-fn decode_tag(encoded: &str) -> Option<Tag> {
-    // 32 bytes are 43 base64 characters unpadded, 44 padded.
-    if !(43..=44).contains(&encoded.len()) {
-        return None;
-    }
-    let mut buf = [0u8; 33];
-    let len = LENIENT.decode_slice(encoded, &mut buf).ok()?;
-    (len == 32).then(|| {
-        let mut tag = [0u8; 32];
-        tag.copy_from_slice(&buf[..32]);
-        tag
-    })
+fn decode_tag(encoded: &str) -> Option<Signature> {
+    Signature::from_base64(encoded, 32)
 }

@@ -12,8 +12,8 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, ParsedSignature, SignatureScheme, SignedParts, Tag, for_each_entry, header_value,
-    hex_tag, parse_timestamp, require_timestamp, required_header,
+    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
+    for_each_entry, header_value, hex_tag, parse_timestamp, require_timestamp, required_header,
 };
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::headers;
@@ -28,7 +28,28 @@ impl SignatureScheme for Stripe {
         "stripe"
     }
 
-    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error> {
+    fn signature_header(&self) -> Option<HeaderName> {
+        Some(SIGNATURE)
+    }
+
+    fn timestamp_header(&self) -> Option<HeaderName> {
+        None
+    }
+
+    fn id_header(&self) -> Option<HeaderName> {
+        None
+    }
+
+    fn signs_timestamp(&self) -> bool {
+        true
+    }
+
+    fn parse(
+        &self,
+        request: &WebhookRequest<'_>,
+        max_signatures: usize,
+    ) -> Result<ParsedSignature, Error> {
+        let headers = request.headers();
         let signature = required_header(headers, &SIGNATURE)?;
         let malformed = |detail| {
             Error::new(ErrorKind::MalformedHeader)
@@ -58,7 +79,13 @@ impl SignatureScheme for Stripe {
         Ok(ParsedSignature::new(Some(timestamp), None, tags))
     }
 
-    fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
+    fn write_signed_payload(
+        &self,
+        parts: &SignedParts<'_>,
+        request: &WebhookRequest<'_>,
+        mac: &mut SigningInput<'_>,
+    ) {
+        let body = request.body();
         mac.update_decimal(parts.timestamp.unwrap_or_default());
         mac.update(b".");
         mac.update(body);
@@ -67,13 +94,13 @@ impl SignatureScheme for Stripe {
     fn render_headers(
         &self,
         parts: &SignedParts<'_>,
-        tags: &[Tag],
+        signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
         let mut value = format!("t={timestamp}");
-        for tag in tags {
+        for tag in signatures {
             value.push_str(",v1=");
-            value.push_str(&const_hex::encode(tag));
+            value.push_str(&tag.to_hex());
         }
         let mut headers = HeaderMap::new();
         headers.insert(SIGNATURE, header_value(&value)?);

@@ -9,8 +9,8 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    MacInput, ParsedSignature, SignatureScheme, SignedParts, Tag, header_value, hex_tags,
-    optional_headers, parse_timestamp, require, require_timestamp,
+    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
+    header_value, hex_tags, optional_headers, parse_timestamp, require, require_timestamp,
 };
 use crate::error::{ConfigError, Error};
 use crate::headers;
@@ -27,7 +27,28 @@ impl SignatureScheme for Webhook {
         "webhook"
     }
 
-    fn parse(&self, headers: &HeaderMap, max_signatures: usize) -> Result<ParsedSignature, Error> {
+    fn signature_header(&self) -> Option<HeaderName> {
+        Some(SIGNATURE)
+    }
+
+    fn timestamp_header(&self) -> Option<HeaderName> {
+        Some(TIMESTAMP)
+    }
+
+    fn id_header(&self) -> Option<HeaderName> {
+        Some(ID)
+    }
+
+    fn signs_timestamp(&self) -> bool {
+        true
+    }
+
+    fn parse(
+        &self,
+        request: &WebhookRequest<'_>,
+        max_signatures: usize,
+    ) -> Result<ParsedSignature, Error> {
+        let headers = request.headers();
         let [timestamp, signature, event_id] =
             optional_headers(headers, [&TIMESTAMP, &SIGNATURE, &ID])?;
         let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
@@ -37,7 +58,13 @@ impl SignatureScheme for Webhook {
         Ok(ParsedSignature::new(Some(timestamp), event_id, tags))
     }
 
-    fn write_signed_payload(&self, parts: &SignedParts<'_>, body: &[u8], mac: &mut MacInput<'_>) {
+    fn write_signed_payload(
+        &self,
+        parts: &SignedParts<'_>,
+        request: &WebhookRequest<'_>,
+        mac: &mut SigningInput<'_>,
+    ) {
+        let body = request.body();
         mac.update_decimal(parts.timestamp.unwrap_or_default());
         mac.update(b".");
         mac.update(body);
@@ -46,12 +73,12 @@ impl SignatureScheme for Webhook {
     fn render_headers(
         &self,
         parts: &SignedParts<'_>,
-        tags: &[Tag],
+        signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
-        let signature = tags
+        let signature = signatures
             .iter()
-            .map(|tag| format!("v1={}", const_hex::encode(tag)))
+            .map(|tag| format!("v1={}", tag.to_hex()))
             .collect::<Vec<_>>()
             .join(",");
         let mut headers = HeaderMap::new();
