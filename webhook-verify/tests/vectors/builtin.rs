@@ -1,106 +1,10 @@
-//! Known-answer vectors for every scheme.
-//!
-//! The expected header values come from the providers' published documents or
-//! reference libraries, or — where a provider publishes none — from an
-//! independent implementation (Python's `hmac` module, `openssl dgst`) run on
-//! the documented algorithm; each vector says which. They are never produced
-//! by this crate's own [`Signer`]: a round trip through our signer would pass
-//! just as well with the delimiter, the encoding or the key decoding wrong.
-//! Only once the verifier has accepted a published value do we check that the
-//! signer reproduces it byte for byte.
+//! The five original schemes: Standard Webhooks, GitHub, Slack, Stripe and
+//! this toolkit's default.
 
 use http::{HeaderMap, HeaderName, HeaderValue};
-use webhook_verify::{ErrorKind, Scheme, Signer, Verified, Verifier};
+use webhook_verify::{ErrorKind, Scheme, Verifier};
 
-/// One published (or independently computed) signed request.
-struct Vector {
-    scheme: Scheme,
-    /// The secret as the provider displays it.
-    secret: &'static str,
-    timestamp: i64,
-    event_id: Option<&'static str>,
-    body: &'static [u8],
-    /// Every header the provider sends for this request, exactly.
-    headers: &'static [(&'static str, &'static str)],
-}
-
-impl Vector {
-    fn header_map(&self) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in self.headers {
-            map.append(
-                HeaderName::from_static(name),
-                HeaderValue::from_static(value),
-            );
-        }
-        map
-    }
-
-    fn verifier(&self) -> Verifier {
-        let now = self.timestamp;
-        Verifier::builder(self.scheme)
-            .secret(self.secret)
-            .clock(move || now)
-            .build()
-            .expect("vector secret is valid")
-    }
-
-    /// The verifier accepts the published headers at the vector's time and
-    /// reports the metadata they carry.
-    fn assert_verifies(&self) -> Verified {
-        let verified = self
-            .verifier()
-            .verify(&self.header_map(), self.body)
-            .unwrap_or_else(|err| panic!("{} vector rejected: {err}", self.scheme));
-        assert_eq!(verified.scheme, self.scheme.to_string());
-        assert_eq!(verified.secret_index, 0);
-        let expected_timestamp = self.scheme.has_timestamp().then_some(self.timestamp);
-        assert_eq!(verified.timestamp, expected_timestamp);
-        verified
-    }
-
-    /// Our signer reproduces every published header value exactly, and adds
-    /// none of its own.
-    fn assert_signer_reproduces(&self) {
-        let signed = Signer::new(self.scheme, self.secret)
-            .expect("vector secret is valid")
-            .sign(self.body, self.timestamp, self.event_id)
-            .expect("signing the vector");
-        let expected = self.header_map();
-        assert_eq!(
-            signed.len(),
-            expected.len(),
-            "{}: signer produced {signed:?}",
-            self.scheme
-        );
-        for (name, value) in &expected {
-            assert_eq!(
-                signed.get(name),
-                Some(value),
-                "{}: header {name} differs",
-                self.scheme
-            );
-        }
-    }
-
-    /// A changed body byte is rejected: the vector is not accepted by accident.
-    fn assert_tamper_rejected(&self) {
-        let mut body = self.body.to_vec();
-        body[0] ^= 0x20;
-        let err = self
-            .verifier()
-            .verify(&self.header_map(), &body)
-            .expect_err("tampered body must be rejected");
-        assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
-    }
-
-    fn check(&self) -> Verified {
-        let verified = self.assert_verifies();
-        self.assert_signer_reproduces();
-        self.assert_tamper_rejected();
-        verified
-    }
-}
+use super::Vector;
 
 /// The Standard Webhooks cross-language test vector, as used by every
 /// reference library: standard-webhooks/standard-webhooks
@@ -120,6 +24,7 @@ const STANDARD_SPEC: Vector = Vector {
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
         ),
     ],
+    ..Vector::DEFAULTS
 };
 
 /// A second Standard Webhooks vector, from the reference Rust library:
@@ -139,6 +44,7 @@ const STANDARD_RUST_LIB: Vector = Vector {
             "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=",
         ),
     ],
+    ..Vector::DEFAULTS
 };
 
 /// GitHub's documented example: docs.github.com, "Validating webhook
@@ -155,6 +61,7 @@ const GITHUB_DOCS: Vector = Vector {
         "x-hub-signature-256",
         "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
     )],
+    ..Vector::DEFAULTS
 };
 
 /// Slack's worked example from "Verifying requests from Slack"
@@ -173,7 +80,7 @@ const SLACK_DOCS: Vector = Vector {
             "x-slack-signature",
             "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503",
         ),
-    ],
+    ],    ..Vector::DEFAULTS
 };
 
 /// Stripe publishes no fixed vector. Computed from the documented algorithm
@@ -199,6 +106,7 @@ const STRIPE_COMPUTED: Vector = Vector {
         "stripe-signature",
         "t=1492774577,v1=e8444531d0a5c50cbb0bd24fe49e5406bf0ff0084be7bb457283ee87cabbc341",
     )],
+    ..Vector::DEFAULTS
 };
 
 /// The default scheme: HMAC-SHA256 over `"{ts}.{body}"`, hex. Computed with
@@ -223,6 +131,7 @@ const WEBHOOK_COMPUTED: Vector = Vector {
             "v1=c6646558874b4cae602937f1f7f25fd5ac1bc9202ae2b41e89fb23bb7cb45499",
         ),
     ],
+    ..Vector::DEFAULTS
 };
 
 /// The default scheme over a binary, non-UTF-8 body (every byte value once).
@@ -245,6 +154,7 @@ const WEBHOOK_BINARY: Vector = Vector {
             "v1=5e73d37266b076972971d784e83325957c3e97441523d89d81d5114225bfcdfa",
         ),
     ],
+    ..Vector::DEFAULTS
 };
 
 const ALL_BYTES: [u8; 256] = {
@@ -414,6 +324,7 @@ fn webhook_empty_body_vector() {
                 "v1=21948100f1d7a89f3338f6b1106fc4f7a702fbe1493b833a3382f80193bde3fe",
             ),
         ],
+        ..Vector::DEFAULTS
     };
     vector.assert_verifies();
     vector.assert_signer_reproduces();
@@ -424,16 +335,11 @@ fn webhook_empty_body_vector() {
     assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
 }
 
-#[test]
-fn every_builtin_scheme_has_a_vector() {
-    let covered = [
-        STANDARD_SPEC.scheme,
-        GITHUB_DOCS.scheme,
-        SLACK_DOCS.scheme,
-        STRIPE_COMPUTED.scheme,
-        WEBHOOK_COMPUTED.scheme,
-    ];
-    for &scheme in Scheme::ALL {
-        assert!(covered.contains(&scheme), "no vector for {scheme}");
-    }
-}
+/// The vectors that cover a scheme each, for the coverage test.
+pub(super) const COVERING: &[Vector] = &[
+    STANDARD_SPEC,
+    GITHUB_DOCS,
+    SLACK_DOCS,
+    STRIPE_COMPUTED,
+    WEBHOOK_COMPUTED,
+];
