@@ -31,6 +31,9 @@ pub enum ErrorKind {
     /// The timestamp lies further in the future than the tolerance allows.
     /// HTTP 401.
     TimestampInFuture,
+    /// The scheme reads something from the body (a signature, a signed
+    /// timestamp, a handshake) and the body is not in its format. HTTP 400.
+    MalformedBody,
     /// The body exceeds the layer's limit. HTTP 413.
     PayloadTooLarge,
     /// The body did not arrive within the layer's read timeout. HTTP 408.
@@ -47,6 +50,7 @@ impl ErrorKind {
             | Self::DuplicateHeader
             | Self::MalformedHeader
             | Self::TooManySignatures
+            | Self::MalformedBody
             | Self::BodyRead => StatusCode::BAD_REQUEST,
             Self::SignatureMismatch | Self::TimestampTooOld | Self::TimestampInFuture => {
                 StatusCode::UNAUTHORIZED
@@ -63,7 +67,8 @@ impl ErrorKind {
             Self::MissingHeader
             | Self::DuplicateHeader
             | Self::MalformedHeader
-            | Self::TooManySignatures => "malformed_signature",
+            | Self::TooManySignatures
+            | Self::MalformedBody => "malformed_signature",
             Self::SignatureMismatch | Self::TimestampTooOld | Self::TimestampInFuture => {
                 "invalid_signature"
             }
@@ -85,6 +90,7 @@ impl ErrorKind {
             Self::PayloadTooLarge => "payload too large",
             Self::BodyTimeout => "body read timed out",
             Self::BodyRead => "body read failed",
+            Self::MalformedBody => "body not in the scheme's format",
         }
     }
 }
