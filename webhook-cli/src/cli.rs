@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use webhook_cli::sender;
-use webhook_verify::Scheme;
+use webhook_verify::{Scheme, SignatureScheme as _};
 
 use crate::secret::SecretArg;
 
@@ -66,33 +66,42 @@ pub(crate) enum Command {
     Completions(CompletionsArgs),
 }
 
-/// The signature scheme, as a clap value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub(crate) enum SchemeArg {
-    /// X-Webhook-Signature / X-Webhook-Timestamp / X-Webhook-Id (this toolkit).
-    #[default]
-    Webhook,
-    /// Stripe-Signature.
-    Stripe,
-    /// Standard Webhooks (Svix): webhook-id / webhook-timestamp / webhook-signature.
-    #[value(alias = "svix", alias = "standard-webhooks")]
-    Standard,
-    /// GitHub X-Hub-Signature-256.
-    #[value(name = "github")]
-    GitHub,
-    /// Slack X-Slack-Signature / X-Slack-Request-Timestamp.
-    Slack,
+/// The signature scheme, as a clap value: every built-in scheme of
+/// [`webhook_verify::Scheme`] by its name, with its aliases (`svix`,
+/// `clerk`, …), so a provider added to the library is accepted here as is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct SchemeArg(pub(crate) Scheme);
+
+impl ValueEnum for SchemeArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static VARIANTS: std::sync::LazyLock<Vec<SchemeArg>> =
+            std::sync::LazyLock::new(|| Scheme::ALL.iter().copied().map(SchemeArg).collect());
+        &VARIANTS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let scheme = self.0;
+        let help = match scheme.signature_header() {
+            Some(header) => format!("{} ({header})", scheme.title()),
+            None => scheme.title().to_owned(),
+        };
+        Some(
+            clap::builder::PossibleValue::new(scheme.name())
+                .aliases(scheme.aliases().iter().copied())
+                .help(help),
+        )
+    }
 }
 
 impl From<SchemeArg> for Scheme {
     fn from(value: SchemeArg) -> Self {
-        match value {
-            SchemeArg::Webhook => Scheme::Webhook,
-            SchemeArg::Stripe => Scheme::Stripe,
-            SchemeArg::Standard => Scheme::Standard,
-            SchemeArg::GitHub => Scheme::GitHub,
-            SchemeArg::Slack => Scheme::Slack,
-        }
+        value.0
+    }
+}
+
+impl std::fmt::Display for SchemeArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name())
     }
 }
 
@@ -100,7 +109,7 @@ impl From<SchemeArg> for Scheme {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SigningArgs {
     /// Signature scheme.
-    #[arg(long, value_enum, default_value_t = SchemeArg::Webhook)]
+    #[arg(long, value_enum, default_value_t = SchemeArg(Scheme::Webhook))]
     pub(crate) scheme: SchemeArg,
 
     /// Signing secret (repeat to rotate: signs with all, verifies with any).
@@ -608,7 +617,7 @@ pub(crate) struct RoundtripArgs {
     pub(crate) redis: Option<String>,
 
     /// Signature scheme used end to end.
-    #[arg(long, value_enum, default_value_t = SchemeArg::Webhook)]
+    #[arg(long, value_enum, default_value_t = SchemeArg(Scheme::Webhook))]
     pub(crate) scheme: SchemeArg,
 
     /// Requests in flight at once.
@@ -636,7 +645,7 @@ pub(crate) enum SecretCommand {
 #[command(mut_arg("json", |arg| arg.help("Print {\"scheme\": …, \"secret\": …} instead of the bare secret")))]
 pub(crate) struct SecretNewArgs {
     /// The scheme whose format to use.
-    #[arg(long, value_enum, default_value_t = SchemeArg::Webhook)]
+    #[arg(long, value_enum, default_value_t = SchemeArg(Scheme::Webhook))]
     pub(crate) scheme: SchemeArg,
 
     #[command(flatten)]
@@ -661,16 +670,18 @@ mod tests {
     }
 
     #[test]
-    fn schemes_map_to_the_library() {
-        for (arg, scheme) in [
-            (SchemeArg::Webhook, Scheme::Webhook),
-            (SchemeArg::Stripe, Scheme::Stripe),
-            (SchemeArg::Standard, Scheme::Standard),
-            (SchemeArg::GitHub, Scheme::GitHub),
-            (SchemeArg::Slack, Scheme::Slack),
-        ] {
-            assert_eq!(Scheme::from(arg), scheme);
+    fn every_library_scheme_is_a_value_by_its_name_and_aliases() {
+        for &scheme in Scheme::ALL {
+            let names = std::iter::once(scheme.name()).chain(scheme.aliases().iter().copied());
+            for name in names {
+                assert_eq!(
+                    SchemeArg::from_str(name, true).map(Scheme::from),
+                    Ok(scheme),
+                    "{name}"
+                );
+            }
         }
+        assert!(SchemeArg::from_str("nope", true).is_err());
     }
 
     #[test]

@@ -477,8 +477,34 @@ impl fmt::Display for Scheme {
 }
 
 impl Scheme {
-    /// Other names [`FromStr`] accepts for the scheme.
-    fn aliases(self) -> &'static [&'static str] {
+    /// The provider's name as people write it (`"Standard Webhooks"`).
+    ///
+    /// ```
+    /// use webhook_verify::Scheme;
+    ///
+    /// assert_eq!(Scheme::GitHub.title(), "GitHub");
+    /// ```
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Webhook => "this toolkit's default format",
+            Self::Stripe => "Stripe",
+            Self::Standard => "Standard Webhooks / Svix",
+            Self::GitHub => "GitHub",
+            Self::Slack => "Slack",
+        }
+    }
+
+    /// Other names [`FromStr`] accepts for the scheme (`svix` for
+    /// `standard`, …).
+    ///
+    /// ```
+    /// use webhook_verify::Scheme;
+    ///
+    /// assert!(Scheme::Standard.aliases().contains(&"svix"));
+    /// assert_eq!("svix".parse::<Scheme>()?, Scheme::Standard);
+    /// # Ok::<(), webhook_verify::scheme::UnknownScheme>(())
+    /// ```
+    pub fn aliases(self) -> &'static [&'static str] {
         match self {
             Self::Webhook => &["default"],
             Self::Standard => &["standard-webhooks", "svix"],
