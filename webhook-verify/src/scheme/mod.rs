@@ -28,6 +28,9 @@ mod slack;
 mod standard;
 mod stripe;
 mod webhook;
+// Provider modules: group A (merge anchor, keep)
+// Provider modules: group B (merge anchor, keep)
+// Provider modules: group C (merge anchor, keep)
 
 pub use algorithm::{Algorithm, SigningInput};
 pub(crate) use header_values::{for_each_entry, hex_tags, require_timestamp};
@@ -299,6 +302,9 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`Standard`](Self::Standard) | `standard` | `webhook-signature: v1,<b64>[ v1,<b64>…]` + `webhook-id` + `webhook-timestamp` (or `svix-*`) | `{id}.{ts}.{body}` | base64 |
 /// | [`GitHub`](Self::GitHub) | `github` | `X-Hub-Signature-256: sha256=<hex>` (+ `X-GitHub-Delivery` id) | `{body}` | hex |
 /// | [`Slack`](Self::Slack) | `slack` | `X-Slack-Signature: v0=<hex>` + `X-Slack-Request-Timestamp` | `v0:{ts}:{body}` | hex |
+// Table rows: group A (merge anchor, keep)
+// Table rows: group B (merge anchor, keep)
+// Table rows: group C (merge anchor, keep)
 ///
 /// ```
 /// use webhook_verify::Scheme;
@@ -322,6 +328,9 @@ pub enum Scheme {
     GitHub,
     /// Slack request signing.
     Slack,
+    // variants: group A (merge anchor, keep)
+    // variants: group B (merge anchor, keep)
+    // variants: group C (merge anchor, keep)
 }
 
 impl Scheme {
@@ -332,6 +341,9 @@ impl Scheme {
         Scheme::Standard,
         Scheme::GitHub,
         Scheme::Slack,
+        // ALL: group A (merge anchor, keep)
+        // ALL: group B (merge anchor, keep)
+        // ALL: group C (merge anchor, keep)
     ];
 
     fn imp(self) -> &'static dyn SignatureScheme {
@@ -341,6 +353,9 @@ impl Scheme {
             Self::Standard => &standard::Standard,
             Self::GitHub => &github::GitHub,
             Self::Slack => &slack::Slack,
+            // imp: group A (merge anchor, keep)
+            // imp: group B (merge anchor, keep)
+            // imp: group C (merge anchor, keep)
         }
     }
 
@@ -491,6 +506,9 @@ impl Scheme {
             Self::Standard => "Standard Webhooks / Svix",
             Self::GitHub => "GitHub",
             Self::Slack => "Slack",
+            // title: group A (merge anchor, keep)
+            // title: group B (merge anchor, keep)
+            // title: group C (merge anchor, keep)
         }
     }
 
@@ -508,6 +526,9 @@ impl Scheme {
         match self {
             Self::Webhook => &["default"],
             Self::Standard => &["standard-webhooks", "svix"],
+            // aliases: group A (merge anchor, keep)
+            // aliases: group B (merge anchor, keep)
+            // aliases: group C (merge anchor, keep)
             _ => &[],
         }
     }

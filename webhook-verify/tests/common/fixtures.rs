@@ -34,6 +34,10 @@ pub(crate) fn keys(scheme: Scheme) -> Keys {
             "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             "whsec_b3RoZXItc2VjcmV0LWtleQ==",
         ),
+        // Asymmetric and specially encoded keys, one arm per scheme:
+        // group A (merge anchor, keep)
+        // group B (merge anchor, keep)
+        // group C (merge anchor, keep)
         _ => symmetric("test-secret", "other-secret"),
     }
 }
@@ -42,8 +46,12 @@ pub(crate) fn keys(scheme: Scheme) -> Keys {
 /// carries the signature in the body), containing the event id `evt_123`.
 pub(crate) fn body(scheme: Scheme) -> Vec<u8> {
     // Providers that post a form or sign inside the body get their own here.
-    let _ = scheme;
-    br#"{"id":"evt_123","type":"invoice.paid"}"#.to_vec()
+    match scheme.to_string().as_str() {
+        // group A (merge anchor, keep)
+        // group B (merge anchor, keep)
+        // group C (merge anchor, keep)
+        _ => br#"{"id":"evt_123","type":"invoice.paid"}"#.to_vec(),
+    }
 }
 
 /// Whether flipping a body byte must break the signature (Mailgun signs
