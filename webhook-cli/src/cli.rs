@@ -126,6 +126,36 @@ pub(crate) struct SigningArgs {
     pub(crate) secret_file: Option<PathBuf>,
 }
 
+/// The request line of an offline sign or verify, for schemes that sign
+/// the URL or the method (square, twilio, hubspot).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct RequestArgs {
+    /// The full URL the request is (or was) sent to. Defaults to the --curl
+    /// URL when signing with --curl.
+    #[arg(long, value_name = "URL")]
+    pub(crate) url: Option<String>,
+
+    /// The request method.
+    #[arg(long, default_value = "POST", value_parser = parse_method)]
+    pub(crate) method: http::Method,
+}
+
+/// `--url`: an absolute http(s) URL, as the provider signs it.
+pub(crate) fn parse_absolute_url(text: &str) -> Result<http::Uri, crate::errors::UsageError> {
+    let bad =
+        || crate::errors::UsageError(format!("--url {text:?} is not an absolute http(s) URL"));
+    let uri: http::Uri = text.parse().map_err(|_| bad())?;
+    match uri.scheme_str() {
+        Some("http" | "https") if uri.authority().is_some() => Ok(uri),
+        _ => Err(bad()),
+    }
+}
+
+fn parse_method(text: &str) -> Result<http::Method, String> {
+    http::Method::from_bytes(text.to_ascii_uppercase().as_bytes())
+        .map_err(|_| format!("{text:?} is not an HTTP method"))
+}
+
 /// TLS options of every command that sends.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "TLS")]
@@ -248,6 +278,9 @@ pub(crate) struct SignArgs {
     pub(crate) id: Option<String>,
 
     #[command(flatten)]
+    pub(crate) request: RequestArgs,
+
+    #[command(flatten)]
     pub(crate) output: OutputArgs,
 
     /// Print a ready-to-run curl command that POSTs the body to URL.
@@ -272,9 +305,13 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_name = "UNIX")]
     pub(crate) now: Option<i64>,
 
-    /// How far the signed timestamp may be from now.
-    #[arg(long, value_parser = parse_duration, default_value = "5m")]
-    pub(crate) tolerance: Duration,
+    /// How far the signed timestamp may be from now (default: the
+    /// provider's own, 5m for most).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) tolerance: Option<Duration>,
+
+    #[command(flatten)]
+    pub(crate) request: RequestArgs,
 
     /// Verify captured requests instead (a capture file, or - for stdin; every
     /// line, or the one given by --line).
@@ -404,9 +441,15 @@ pub(crate) struct ListenArgs {
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub(crate) delay: Option<Duration>,
 
-    /// Tolerance for --verify.
-    #[arg(long, value_parser = parse_duration, default_value = "5m")]
-    pub(crate) tolerance: Duration,
+    /// Tolerance for --verify (default: the provider's own, 5m for most).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) tolerance: Option<Duration>,
+
+    /// The public URL the provider sends to (a tunnel or proxy in front of
+    /// the listener), for schemes that sign the URL (square, twilio,
+    /// hubspot): the request's path and query are appended to it.
+    #[arg(long, value_name = "URL")]
+    pub(crate) public_url: Option<String>,
 
     /// Largest request body read (65536, 64KiB, 1MiB, …); larger ones get 413,
     /// before any byte is read when Content-Length says so.

@@ -19,6 +19,7 @@ use crate::target_url::parse_target_url;
 use crate::templates::{apply_set, template};
 use crate::tls::certificate_hint;
 use crate::{Run, RunContext};
+use webhook_verify::scheme::WebhookRequest;
 use webhook_verify::{Clock as _, SystemClock};
 
 impl SendArgs {
@@ -83,8 +84,15 @@ impl Run for SendArgs {
         for (name, value) in &parse_headers(&self.headers)? {
             headers.insert(name, value.clone());
         }
+        // Schemes that sign the URL (square, twilio, hubspot) sign the one
+        // the request goes to.
+        let uri: http::Uri = url.as_str().parse().context("the target URL")?;
+        let none = http::HeaderMap::new();
+        let request = WebhookRequest::new(&none, &body)
+            .with_method(&http::Method::POST)
+            .with_uri(&uri);
         let signature = signer
-            .sign_now(&body, Some(&id))
+            .sign_request(&request, SystemClock.now_unix(), Some(&id))
             .context("signing the event")?;
         headers.extend(signature);
 

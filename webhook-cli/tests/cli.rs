@@ -194,6 +194,35 @@ fn usage_errors_exit_2() {
         .write_stdin("{}")
         .assert()
         .code(2);
+    // A signed URL must be absolute http(s); a method must be a method.
+    for url in ["/hooks", "ftp://x/hooks", "not a url"] {
+        webhook()
+            .args(["sign", "--secret", "x", "--url", url])
+            .write_stdin("{}")
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("not an absolute http(s) URL"));
+    }
+    webhook()
+        .args(["sign", "--secret", "x", "--method", "GE T"])
+        .write_stdin("{}")
+        .assert()
+        .code(2);
+    // A listener's public URL with a query can't be a base.
+    webhook()
+        .args([
+            "listen",
+            "--verify",
+            "--secret",
+            "x",
+            "--public-url",
+            "https://x.test/?a=1",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "public_url must be an absolute http(s) URL without a query",
+        ));
 }
 
 #[test]
