@@ -30,6 +30,7 @@ mod stripe;
 mod webhook;
 // Provider modules: group A (merge anchor, keep)
 // Provider modules: group B (merge anchor, keep)
+mod square;
 // Provider modules: group C (merge anchor, keep)
 
 pub use algorithm::{Algorithm, SigningInput};
@@ -304,6 +305,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`Slack`](Self::Slack) | `slack` | `X-Slack-Signature: v0=<hex>` + `X-Slack-Request-Timestamp` | `v0:{ts}:{body}` | hex |
 // Table rows: group A (merge anchor, keep)
 // Table rows: group B (merge anchor, keep)
+/// | [`Square`](Self::Square) | `square` | `X-Square-Hmacsha256-Signature: <b64>` | `{notification URL}{body}` | base64 |
 // Table rows: group C (merge anchor, keep)
 ///
 /// ```
@@ -330,6 +332,8 @@ pub enum Scheme {
     Slack,
     // variants: group A (merge anchor, keep)
     // variants: group B (merge anchor, keep)
+    /// Square (`X-Square-Hmacsha256-Signature`, signs the notification URL).
+    Square,
     // variants: group C (merge anchor, keep)
 }
 
@@ -343,6 +347,7 @@ impl Scheme {
         Scheme::Slack,
         // ALL: group A (merge anchor, keep)
         // ALL: group B (merge anchor, keep)
+        Scheme::Square,
         // ALL: group C (merge anchor, keep)
     ];
 
@@ -355,6 +360,7 @@ impl Scheme {
             Self::Slack => &slack::Slack,
             // imp: group A (merge anchor, keep)
             // imp: group B (merge anchor, keep)
+            Self::Square => &square::Square,
             // imp: group C (merge anchor, keep)
         }
     }
@@ -508,6 +514,7 @@ impl Scheme {
             Self::Slack => "Slack",
             // title: group A (merge anchor, keep)
             // title: group B (merge anchor, keep)
+            Self::Square => "Square",
             // title: group C (merge anchor, keep)
         }
     }
