@@ -103,8 +103,12 @@ where
 #[tokio::test]
 async fn every_scheme_passes_the_exact_bytes_to_the_handler() {
     // Not UTF-8, with a NUL and a CR LF: the handler must see these bytes unchanged.
-    let body: &[u8] = b"\xff\x00{\"id\":1}\r\n\x80";
+    let raw: &[u8] = b"\xff\x00{\"id\":1}\r\n\x80";
+    // Twilio signs decoded form parameters, which must be UTF-8: a form with
+    // a NUL, a CR LF and percent escapes left for the handler to decode.
+    let form: &[u8] = b"Body=\x00%0D%0A\r\n%C3%A9&x=+%zz";
     for &scheme in Scheme::ALL {
+        let body = if scheme == Scheme::Twilio { form } else { raw };
         let calls = Arc::new(AtomicUsize::new(0));
         let svc = ServiceBuilder::new()
             .layer(VerifyLayer::new(verifier(scheme)))

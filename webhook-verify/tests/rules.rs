@@ -84,7 +84,7 @@ fn is_base64(scheme: Scheme) -> bool {
     match scheme {
         Scheme::Standard => true,
         // Group B.
-        Scheme::Square => true,
+        Scheme::Square | Scheme::Twilio => true,
         _ => false,
     }
 }
@@ -106,7 +106,7 @@ fn entry(scheme: Scheme, encoded: &str) -> String {
         Scheme::GitHub => format!("sha256={encoded}"),
         Scheme::Slack => format!("v0={encoded}"),
         // Group B.
-        Scheme::Square => encoded.to_owned(),
+        Scheme::Square | Scheme::Twilio => encoded.to_owned(),
         other => panic!("no table entry for {other}"),
     }
 }
@@ -476,6 +476,11 @@ fn header_table() -> Vec<(Scheme, Vec<&'static str>, Vec<&'static str>)> {
             vec!["x-square-hmacsha256-signature"],
             vec![],
         ),
+        (
+            Scheme::Twilio,
+            vec!["x-twilio-signature"],
+            vec!["i-twilio-idempotency-token"],
+        ),
     ]
 }
 
@@ -542,6 +547,8 @@ fn event_id_signed_says_whether_changing_the_id_breaks_the_signature() {
         (Scheme::Webhook, "x-webhook-id"),
         (Scheme::Standard, "webhook-id"),
         (Scheme::GitHub, "x-github-delivery"),
+        // Group B.
+        (Scheme::Twilio, "i-twilio-idempotency-token"),
     ];
     for &scheme in Scheme::ALL {
         let verified = assert_accepted(verifier(scheme).verify(&signed(scheme), BODY), "signed");
@@ -1286,7 +1293,8 @@ fn published_header_names_are_the_ones_the_signer_writes() {
     }
 }
 
-/// Group B schemes without a timestamp header: Square signs no timestamp.
+/// Group B schemes without a timestamp header: Square and Twilio sign no
+/// timestamp.
 fn no_timestamp_header_b(scheme: Scheme) -> bool {
-    matches!(scheme, Scheme::Square)
+    matches!(scheme, Scheme::Square | Scheme::Twilio)
 }

@@ -31,6 +31,7 @@ mod webhook;
 // Provider modules: group A (merge anchor, keep)
 // Provider modules: group B (merge anchor, keep)
 mod square;
+mod twilio;
 // Provider modules: group C (merge anchor, keep)
 
 pub use algorithm::{Algorithm, SigningInput};
@@ -306,6 +307,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 // Table rows: group A (merge anchor, keep)
 // Table rows: group B (merge anchor, keep)
 /// | [`Square`](Self::Square) | `square` | `X-Square-Hmacsha256-Signature: <b64>` | `{notification URL}{body}` | base64 |
+/// | [`Twilio`](Self::Twilio) | `twilio` | `X-Twilio-Signature: <b64>` (+ `I-Twilio-Idempotency-Token` id) | `{URL}{k}{v}…` sorted form params, or `{URL with bodySHA256}` | base64 (HMAC-SHA1) |
 // Table rows: group C (merge anchor, keep)
 ///
 /// ```
@@ -334,6 +336,8 @@ pub enum Scheme {
     // variants: group B (merge anchor, keep)
     /// Square (`X-Square-Hmacsha256-Signature`, signs the notification URL).
     Square,
+    /// Twilio (`X-Twilio-Signature`, HMAC-SHA1 over the URL and the form parameters).
+    Twilio,
     // variants: group C (merge anchor, keep)
 }
 
@@ -348,6 +352,7 @@ impl Scheme {
         // ALL: group A (merge anchor, keep)
         // ALL: group B (merge anchor, keep)
         Scheme::Square,
+        Scheme::Twilio,
         // ALL: group C (merge anchor, keep)
     ];
 
@@ -361,6 +366,7 @@ impl Scheme {
             // imp: group A (merge anchor, keep)
             // imp: group B (merge anchor, keep)
             Self::Square => &square::Square,
+            Self::Twilio => &twilio::Twilio,
             // imp: group C (merge anchor, keep)
         }
     }
@@ -515,6 +521,7 @@ impl Scheme {
             // title: group A (merge anchor, keep)
             // title: group B (merge anchor, keep)
             Self::Square => "Square",
+            Self::Twilio => "Twilio",
             // title: group C (merge anchor, keep)
         }
     }

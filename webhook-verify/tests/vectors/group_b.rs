@@ -1,11 +1,11 @@
 //! Group B providers' vectors (see each constant for its source).
 
-use webhook_verify::Scheme;
+use webhook_verify::{ErrorKind, Scheme};
 
 use super::Vector;
 
 /// One vector per scheme of this group, checked by `every_builtin_scheme_has_a_vector`.
-pub(super) const COVERING: &[Vector] = &[SQUARE_SDK];
+pub(super) const COVERING: &[Vector] = &[SQUARE_SDK, TWILIO_FORM];
 
 /// Square's SDK test vector: square/square-python-sdk
 /// `tests/integration/test_webhooks_helper.py` (`test_signature_validation_pass`:
@@ -59,5 +59,119 @@ fn square_signs_the_url() {
     let err = moved
         .verify_body(&moved.header_map(), moved.body)
         .expect_err("another URL");
-    assert_eq!(err.kind(), webhook_verify::ErrorKind::SignatureMismatch);
+    assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+}
+
+/// Twilio's SDK test vector for a form post: twilio/twilio-python
+/// `tests/unit/test_request_validator.py` (`setUp` → `self.uri`,
+/// `self.params`, `self.expected`; `test_compute_signature`,
+/// `test_validation`), auth token `12345`. The params dict is sent as the
+/// form body it stands for (`+` percent-encoded, in the dict's order; the
+/// MAC sorts them). Twilio signs no timestamp.
+const TWILIO_FORM: Vector = Vector {
+    scheme: Scheme::Twilio,
+    secret: "12345",
+    timestamp: 1_700_000_000,
+    url: Some("https://mycompany.com/myapp.php?foo=1&bar=2"),
+    body: b"CallSid=CA1234567890ABCDE&Digits=1234&From=%2B14158675309&To=%2B18005551212&Caller=%2B14158675309",
+    headers: &[("x-twilio-signature", "RSOYDt4T1cUTdK1PDd93/VVr8B8=")],
+    ..Vector::DEFAULTS
+};
+
+/// The same file's duplicate-parameter case
+/// (`test_compute_signature_duplicate_query_dict`: the body
+/// `Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234`): a name's values
+/// are sorted, and `Sid` sorts before `SidAccount`.
+const TWILIO_DUPLICATE_PARAMS: Vector = Vector {
+    body: b"Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234",
+    headers: &[("x-twilio-signature", "IK+Dwps556ElfBT0I3Rgjkr1wJU=")],
+    ..TWILIO_FORM
+};
+
+/// The same file's JSON case (`test_validation_of_body_succeeds`): the body
+/// `self.body`, the URL `self.uriWithBody` (with `bodySHA256=<hex SHA-256
+/// of the body>`, `self.bodyHash`), the MAC over the URL alone. A changed
+/// body byte fails the body hash, a signature mismatch.
+const TWILIO_JSON: Vector = Vector {
+    url: Some(
+        "https://mycompany.com/myapp.php?foo=1&bar=2&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620",
+    ),
+    body: br#"{"property": "value", "boolean": true}"#,
+    headers: &[("x-twilio-signature", "a9nBmqA0ju/hNViExpshrM61xv4=")],
+    ..TWILIO_FORM
+};
+
+/// The same file's `test_validation_adds_port_on_https`: the MAC Twilio
+/// computes over the URL with an explicit `:443` ("hash of uri with port
+/// 443"). This scheme signs the URL as configured, so it verifies with a
+/// public URL that has the port, and not without (see the module docs).
+const TWILIO_PORT_443: Vector = Vector {
+    url: Some("https://mycompany.com:443/myapp.php?foo=1&bar=2"),
+    headers: &[("x-twilio-signature", "kvajT1Ptam85bY51eRf/AJRuM3w=")],
+    ..TWILIO_FORM
+};
+
+#[test]
+fn twilio_sdk_vectors() {
+    for vector in [
+        TWILIO_FORM,
+        TWILIO_DUPLICATE_PARAMS,
+        TWILIO_JSON,
+        TWILIO_PORT_443,
+    ] {
+        let verified = vector.check();
+        assert_eq!(verified.timestamp, None, "Twilio signs no timestamp");
+        assert_eq!(
+            verified.event_id, None,
+            "no I-Twilio-Idempotency-Token sent"
+        );
+        assert!(!verified.event_id_signed);
+    }
+}
+
+#[test]
+fn twilio_tries_no_port_variants() {
+    // The SDK accepts the :443 MAC for the port-less URL; this scheme does not.
+    let without_port = Vector {
+        url: TWILIO_FORM.url,
+        ..TWILIO_PORT_443
+    };
+    let err = without_port
+        .verify_body(&without_port.header_map(), without_port.body)
+        .expect_err("the MAC of another URL");
+    assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+}
+
+#[test]
+fn twilio_signs_the_parsed_form_and_checks_the_json_hash() {
+    // Re-ordered and re-encoded, the same parameters verify (Twilio's design).
+    let reordered = Vector {
+        body: b"Caller=%2b14158675309&To=%2B18005551212&&From=%2B14158675309&Digits=1234&CallSid=CA1234567890ABCDE",
+        ..TWILIO_FORM
+    };
+    reordered.assert_verifies();
+    // A parameter that does not decode to UTF-8 is a malformed body.
+    let err = TWILIO_FORM
+        .verify_body(&TWILIO_FORM.header_map(), b"CallSid=%ff")
+        .expect_err("not UTF-8");
+    assert_eq!(err.kind(), ErrorKind::MalformedBody);
+    // A changed value is a mismatch.
+    let err = TWILIO_FORM
+        .verify_body(
+            &TWILIO_FORM.header_map(),
+            b"CallSid=CA1234567890ABCDE&Digits=1235&From=%2B14158675309&To=%2B18005551212&Caller=%2B14158675309",
+        )
+        .expect_err("changed digits");
+    assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+    // JSON mode: the hash parameter is checked, and only one is allowed.
+    let twice = Vector {
+        url: Some(
+            "https://mycompany.com/myapp.php?bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620&bodySHA256=00",
+        ),
+        ..TWILIO_JSON
+    };
+    let err = twice
+        .verify_body(&twice.header_map(), twice.body)
+        .expect_err("two hashes");
+    assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
 }
