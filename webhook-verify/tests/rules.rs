@@ -84,7 +84,7 @@ fn is_base64(scheme: Scheme) -> bool {
     match scheme {
         Scheme::Standard => true,
         // Group B.
-        Scheme::Square | Scheme::Twilio => true,
+        Scheme::Square | Scheme::Twilio | Scheme::HubSpot => true,
         _ => false,
     }
 }
@@ -106,7 +106,7 @@ fn entry(scheme: Scheme, encoded: &str) -> String {
         Scheme::GitHub => format!("sha256={encoded}"),
         Scheme::Slack => format!("v0={encoded}"),
         // Group B.
-        Scheme::Square | Scheme::Twilio => encoded.to_owned(),
+        Scheme::Square | Scheme::Twilio | Scheme::HubSpot => encoded.to_owned(),
         other => panic!("no table entry for {other}"),
     }
 }
@@ -481,6 +481,11 @@ fn header_table() -> Vec<(Scheme, Vec<&'static str>, Vec<&'static str>)> {
             vec!["x-twilio-signature"],
             vec!["i-twilio-idempotency-token"],
         ),
+        (
+            Scheme::HubSpot,
+            vec!["x-hubspot-request-timestamp", "x-hubspot-signature-v3"],
+            vec![],
+        ),
     ]
 }
 
@@ -770,7 +775,9 @@ fn extreme_but_well_formed_timestamps_are_401() {
 fn extreme_clocks_do_not_overflow() {
     for scheme in timestamped() {
         let verifier = verifier(scheme);
-        let at_max = signed_at(scheme, i64::MAX);
+        // The largest timestamp the scheme can write (i64::MAX for Unix seconds).
+        let max = max_timestamp(scheme);
+        let at_max = signed_at(scheme, max);
         let at_zero = signed_at(scheme, 0);
         assert_rejected(
             verifier.verify_at(&at_max, BODY, i64::MIN),
@@ -791,7 +798,7 @@ fn extreme_clocks_do_not_overflow() {
             &format!("{scheme}: 0 at MIN"),
         );
         assert_accepted(
-            verifier.verify_at(&at_max, BODY, i64::MAX),
+            verifier.verify_at(&at_max, BODY, max),
             &format!("{scheme}: max at MAX"),
         );
         assert_accepted(
@@ -891,7 +898,12 @@ fn disabled_tolerance_accepts_any_signed_timestamp() {
             .build()
             .expect("valid");
         assert_eq!(verifier.tolerance(), None);
-        for timestamp in [0, NOW - 10 * 365 * 86_400, NOW + 86_400, i64::MAX] {
+        for timestamp in [
+            0,
+            NOW - 10 * 365 * 86_400,
+            NOW + 86_400,
+            max_timestamp(scheme),
+        ] {
             let verified = assert_accepted(
                 verifier.verify(&signed_at(scheme, timestamp), BODY),
                 &format!("{scheme} at {timestamp}"),
@@ -1297,4 +1309,14 @@ fn published_header_names_are_the_ones_the_signer_writes() {
 /// timestamp.
 fn no_timestamp_header_b(scheme: Scheme) -> bool {
     matches!(scheme, Scheme::Square | Scheme::Twilio)
+}
+
+/// The largest timestamp (Unix seconds) a scheme can write: HubSpot's
+/// header is in milliseconds.
+fn max_timestamp(scheme: Scheme) -> i64 {
+    match scheme {
+        // Group B.
+        Scheme::HubSpot => i64::MAX / 1000,
+        _ => i64::MAX,
+    }
 }

@@ -30,6 +30,7 @@ mod stripe;
 mod webhook;
 // Provider modules: group A (merge anchor, keep)
 // Provider modules: group B (merge anchor, keep)
+mod hubspot;
 mod square;
 mod twilio;
 // Provider modules: group C (merge anchor, keep)
@@ -308,6 +309,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 // Table rows: group B (merge anchor, keep)
 /// | [`Square`](Self::Square) | `square` | `X-Square-Hmacsha256-Signature: <b64>` | `{notification URL}{body}` | base64 |
 /// | [`Twilio`](Self::Twilio) | `twilio` | `X-Twilio-Signature: <b64>` (+ `I-Twilio-Idempotency-Token` id) | `{URL}{k}{v}…` sorted form params, or `{URL with bodySHA256}` | base64 (HMAC-SHA1) |
+/// | [`HubSpot`](Self::HubSpot) | `hubspot` | `X-HubSpot-Signature-v3: <b64>` + `X-HubSpot-Request-Timestamp` (ms) | `{method}{URI}{body}{ts ms}` | base64 |
 // Table rows: group C (merge anchor, keep)
 ///
 /// ```
@@ -338,6 +340,8 @@ pub enum Scheme {
     Square,
     /// Twilio (`X-Twilio-Signature`, HMAC-SHA1 over the URL and the form parameters).
     Twilio,
+    /// HubSpot signature v3 (`X-HubSpot-Signature-v3`, signs method, URI, body and a millisecond timestamp).
+    HubSpot,
     // variants: group C (merge anchor, keep)
 }
 
@@ -353,6 +357,7 @@ impl Scheme {
         // ALL: group B (merge anchor, keep)
         Scheme::Square,
         Scheme::Twilio,
+        Scheme::HubSpot,
         // ALL: group C (merge anchor, keep)
     ];
 
@@ -367,6 +372,7 @@ impl Scheme {
             // imp: group B (merge anchor, keep)
             Self::Square => &square::Square,
             Self::Twilio => &twilio::Twilio,
+            Self::HubSpot => &hubspot::HubSpot,
             // imp: group C (merge anchor, keep)
         }
     }
@@ -522,6 +528,7 @@ impl Scheme {
             // title: group B (merge anchor, keep)
             Self::Square => "Square",
             Self::Twilio => "Twilio",
+            Self::HubSpot => "HubSpot",
             // title: group C (merge anchor, keep)
         }
     }

@@ -5,7 +5,7 @@ use webhook_verify::{ErrorKind, Scheme};
 use super::Vector;
 
 /// One vector per scheme of this group, checked by `every_builtin_scheme_has_a_vector`.
-pub(super) const COVERING: &[Vector] = &[SQUARE_SDK, TWILIO_FORM];
+pub(super) const COVERING: &[Vector] = &[SQUARE_SDK, TWILIO_FORM, HUBSPOT_SDK];
 
 /// Square's SDK test vector: square/square-python-sdk
 /// `tests/integration/test_webhooks_helper.py` (`test_signature_validation_pass`:
@@ -173,5 +173,74 @@ fn twilio_signs_the_parsed_form_and_checks_the_json_hash() {
     let err = twice
         .verify_body(&twice.header_map(), twice.body)
         .expect_err("two hashes");
+    assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+}
+
+/// HubSpot's SDK test vector for signature v3: HubSpot/hubspot-api-python
+/// `tests/spec/utils/test_signature.py` (`TEST_DATA`, `test_get_signature__v3`):
+/// client secret `yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy`, `POST`
+/// `https://www.example.com/webhook_uri`, body
+/// `{'example_field':'example_value'}`, timestamp `15000000` (ms, so
+/// 15,000 s).
+const HUBSPOT_SDK: Vector = Vector {
+    scheme: Scheme::HubSpot,
+    secret: "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy",
+    timestamp: 15_000,
+    url: Some("https://www.example.com/webhook_uri"),
+    body: b"{'example_field':'example_value'}",
+    headers: &[
+        ("x-hubspot-request-timestamp", "15000000"),
+        (
+            "x-hubspot-signature-v3",
+            "HPW73RUtKmcYoEDADG0s6MmGFWUzWJKAW07r8RDgcQw=",
+        ),
+    ],
+    ..Vector::DEFAULTS
+};
+
+#[test]
+fn hubspot_sdk_vector() {
+    let verified = HUBSPOT_SDK.check();
+    assert_eq!(verified.timestamp, Some(15_000), "reported in seconds");
+    assert_eq!(verified.event_id, None);
+}
+
+#[test]
+fn hubspot_signs_the_method_the_uri_and_the_millisecond_text() {
+    // Another method, another URL: mismatches.
+    for vector in [
+        Vector {
+            method: "PUT",
+            ..HUBSPOT_SDK
+        },
+        Vector {
+            url: Some("https://www.example.com/webhook_uri2"),
+            ..HUBSPOT_SDK
+        },
+        // 15000001 ms is still 15,000 s: the text, not the seconds, is signed.
+        Vector {
+            headers: &[
+                ("x-hubspot-request-timestamp", "15000001"),
+                (
+                    "x-hubspot-signature-v3",
+                    "HPW73RUtKmcYoEDADG0s6MmGFWUzWJKAW07r8RDgcQw=",
+                ),
+            ],
+            ..HUBSPOT_SDK
+        },
+    ] {
+        let err = vector
+            .verify_body(&vector.header_map(), vector.body)
+            .expect_err("a changed signed part");
+        assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+    }
+    // The listed escapes are decoded before signing: `%3A` is signed as `:`.
+    let escaped = Vector {
+        url: Some("https://www.example.com/webhook%5Furi"),
+        ..HUBSPOT_SDK
+    };
+    let err = escaped
+        .verify_body(&escaped.header_map(), escaped.body)
+        .expect_err("%5F is not in HubSpot's table, so it stays encoded");
     assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
 }
