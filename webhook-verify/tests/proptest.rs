@@ -52,7 +52,10 @@ fn id_for(scheme: Scheme, id: &Option<String>) -> Option<String> {
 /// Rewrites the signed timestamp in `headers` to `to`, keeping the MACs.
 fn set_timestamp(scheme: Scheme, headers: &mut HeaderMap, from: i64, to: i64) {
     if let Some(name) = scheme.timestamp_header() {
-        headers.insert(name, HeaderValue::from(to));
+        headers.insert(
+            name,
+            HeaderValue::from_str(&timestamp_text(scheme, to)).expect("ASCII"),
+        );
         return;
     }
     assert_eq!(scheme, Scheme::Stripe, "{scheme} signs no timestamp");
@@ -75,6 +78,8 @@ fn expected_event_id(scheme: Scheme, id: Option<&str>) -> Option<String> {
     match scheme {
         // These schemes carry an id header; Stripe's and Slack's id is in the body.
         Scheme::Webhook | Scheme::Standard | Scheme::GitHub => id.map(str::to_owned),
+        // Group B: Twilio's I-Twilio-Idempotency-Token.
+        Scheme::Twilio => id.map(str::to_owned),
         _ => None,
     }
 }
@@ -86,6 +91,50 @@ fn assert_metadata(verified: &Verified, scheme: Scheme, timestamp: i64, id: Opti
         scheme.has_timestamp().then_some(timestamp)
     );
     assert_eq!(verified.event_id, expected_event_id(scheme, id));
+}
+
+/// The largest timestamp (Unix seconds) a scheme can write: HubSpot's
+/// header is in milliseconds.
+fn max_timestamp(scheme: Scheme) -> i64 {
+    match scheme {
+        // Group B.
+        Scheme::HubSpot => i64::MAX / 1000,
+        _ => i64::MAX,
+    }
+}
+
+/// A generated timestamp the scheme can write.
+fn fit_timestamp(scheme: Scheme, ts: i64) -> i64 {
+    ts.min(max_timestamp(scheme))
+}
+
+/// The timestamp header's text for `secs` (HubSpot writes milliseconds).
+fn timestamp_text(scheme: Scheme, secs: i64) -> String {
+    match scheme {
+        // Group B.
+        Scheme::HubSpot => (secs * 1000).to_string(),
+        _ => secs.to_string(),
+    }
+}
+
+/// Whether a changed, added or removed body byte must break the signature:
+/// Twilio signs the decoded, sorted form parameters instead, so a reordered
+/// or re-encoded form verifies by design (see `twilio_*` below for its rules).
+fn signs_body_bytes(scheme: Scheme) -> bool {
+    !matches!(scheme, Scheme::Twilio)
+}
+
+/// A generated body in the shape the scheme reads: Twilio's is a form, so
+/// the bytes become one percent-encoded (lossy UTF-8) parameter.
+fn fit_body(scheme: Scheme, body: Vec<u8>) -> Vec<u8> {
+    match scheme {
+        Scheme::Twilio => {
+            let text = String::from_utf8_lossy(&body);
+            let value: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
+            format!("Body={value}").into_bytes()
+        }
+        _ => body,
+    }
 }
 
 fn scheme() -> impl Strategy<Value = Scheme> {
@@ -146,6 +195,8 @@ proptest! {
         id in event_id(),
         key in key(),
     ) {
+        let ts = fit_timestamp(scheme, ts);
+        let body = fit_body(scheme, body);
         let secret = vec![display_secret(scheme, &key)];
         let id = id_for(scheme, &id);
         let headers = sign(scheme, &secret, &body, ts, id.as_deref());
@@ -163,6 +214,8 @@ proptest! {
         ts in timestamp(),
         secret in "\\PC{1,32}",
     ) {
+        let ts = fit_timestamp(scheme, ts);
+        let body = fit_body(scheme, body);
         // Secrets that are not ASCII are keyed by their UTF-8 bytes.
         let secret = vec![secret];
         let headers = sign(scheme, &secret, &body, ts, None);
@@ -179,6 +232,8 @@ proptest! {
         ts in timestamp(),
         key in key(),
     ) {
+        let ts = fit_timestamp(scheme, ts);
+        let body = fit_body(scheme, body);
         // The byte-level API skips the scheme's decoding, on both sides.
         let id = id_for(scheme, &None);
         let headers = Signer::from_secrets(scheme, &[key.clone().into()])
@@ -196,13 +251,14 @@ proptest! {
 
     #[test]
     fn flipped_body_bit_is_rejected(
-        scheme in scheme(),
+        scheme in scheme().prop_filter("signs the body bytes", |s| signs_body_bytes(*s)),
         body in prop::collection::vec(any::<u8>(), 1..4096),
         index in any::<prop::sample::Index>(),
         bit in 0u8..8,
         ts in timestamp(),
         key in key(),
     ) {
+        let ts = fit_timestamp(scheme, ts);
         let secret = vec![display_secret(scheme, &key)];
         let id = id_for(scheme, &None);
         let headers = sign(scheme, &secret, &body, ts, id.as_deref());
@@ -215,12 +271,13 @@ proptest! {
 
     #[test]
     fn added_or_removed_byte_is_rejected(
-        scheme in scheme(),
+        scheme in scheme().prop_filter("signs the body bytes", |s| signs_body_bytes(*s)),
         body in body(),
         extra in any::<u8>(),
         ts in timestamp(),
         key in key(),
     ) {
+        let ts = fit_timestamp(scheme, ts);
         let secret = vec![display_secret(scheme, &key)];
         let id = id_for(scheme, &None);
         let headers = sign(scheme, &secret, &body, ts, id.as_deref());
@@ -245,6 +302,7 @@ proptest! {
         delta in prop_oneof![-300i64..0, 1i64..=300],
         key in key(),
     ) {
+        let body = fit_body(scheme, body);
         // Within the tolerance, so only the MAC can catch it.
         let moved = (ts + delta).max(0);
         prop_assume!(moved != ts);
@@ -263,6 +321,8 @@ proptest! {
         ts in timestamp(),
         keys in keys(2..3),
     ) {
+        let ts = fit_timestamp(scheme, ts);
+        let body = fit_body(scheme, body);
         let signer_secret = vec![display_secret(scheme, &keys[0])];
         let receiver_secret = vec![display_secret(scheme, &keys[1])];
         let id = id_for(scheme, &None);
@@ -296,6 +356,8 @@ proptest! {
         keys in keys(1..6),
         pick in any::<prop::sample::Index>(),
     ) {
+        let ts = fit_timestamp(scheme, ts);
+        let body = fit_body(scheme, body);
         // The receiver knows several secrets; the sender uses one of them.
         let secrets: Vec<String> = keys.iter().map(|k| display_secret(scheme, k)).collect();
         let k = pick.index(secrets.len());
@@ -316,6 +378,7 @@ proptest! {
         ts in timestamp(),
         keys in keys(4..5),
     ) {
+        let ts = fit_timestamp(scheme, ts);
         // Sender mid-rotation signs with old and new; receivers that know
         // only one of them, or neither, or both in some order.
         let s: Vec<String> = keys.iter().map(|k| display_secret(scheme, k)).collect();
@@ -349,6 +412,7 @@ proptest! {
         ts in timestamp(),
         keys in keys(2..3),
     ) {
+        let ts = fit_timestamp(scheme, ts);
         // GitHub and Slack carry one signature: during a rotation the first
         // secret given to the signer is the one that signs.
         let s: Vec<String> = keys.iter().map(|k| display_secret(scheme, k)).collect();
@@ -357,5 +421,56 @@ proptest! {
         prop_assert!(first.is_ok(), "{:?}", first);
         let second = verifier(scheme, &s[1..], ts).verify(&headers, &body).unwrap_err();
         prop_assert_eq!(second.kind(), ErrorKind::SignatureMismatch);
+    }
+}
+
+/// Twilio form parameters: names and values of any Unicode text.
+fn twilio_params() -> impl Strategy<Value = Vec<(String, String)>> {
+    prop::collection::vec(("\\PC{1,12}", "\\PC{0,24}"), 1..8)
+}
+
+fn twilio_form(params: &[(String, String)]) -> Vec<u8> {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish()
+        .into_bytes()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Twilio's rules in place of the byte-level ones: any form round-trips,
+    /// in any order, and a changed or added parameter is a mismatch.
+    #[test]
+    fn twilio_parameters_are_signed(
+        params in twilio_params(),
+        extra in ("\\PC{1,12}", "\\PC{0,12}"),
+        pick in any::<prop::sample::Index>(),
+        key in key(),
+    ) {
+        // Distinct names, so that a changed value can't equal another pair.
+        let names: std::collections::HashSet<&String> = params.iter().map(|(n, _)| n).collect();
+        prop_assume!(names.len() == params.len());
+        let secret = vec![display_secret(Scheme::Twilio, &key)];
+        let body = twilio_form(&params);
+        let headers = sign(Scheme::Twilio, &secret, &body, 0, None);
+        let verifier = verifier(Scheme::Twilio, &secret, 0);
+        verifier.verify(&headers, &body).unwrap_or_else(|err| panic!("{err}"));
+
+        let mut reversed = params.clone();
+        reversed.reverse();
+        verifier.verify(&headers, &twilio_form(&reversed)).unwrap_or_else(|err| panic!("{err}"));
+
+        let mut changed = params.clone();
+        let i = pick.index(changed.len());
+        changed[i].1.push('x');
+        let err = verifier.verify(&headers, &twilio_form(&changed)).unwrap_err();
+        prop_assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+
+        prop_assume!(!params.contains(&extra));
+        let mut added = params.clone();
+        added.push(extra);
+        let err = verifier.verify(&headers, &twilio_form(&added)).unwrap_err();
+        prop_assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
     }
 }

@@ -30,6 +30,9 @@ mod stripe;
 mod webhook;
 // Provider modules: group A (merge anchor, keep)
 // Provider modules: group B (merge anchor, keep)
+mod hubspot;
+mod square;
+mod twilio;
 // Provider modules: group C (merge anchor, keep)
 
 pub use algorithm::{Algorithm, SigningInput};
@@ -304,6 +307,9 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`Slack`](Self::Slack) | `slack` | `X-Slack-Signature: v0=<hex>` + `X-Slack-Request-Timestamp` | `v0:{ts}:{body}` | hex |
 // Table rows: group A (merge anchor, keep)
 // Table rows: group B (merge anchor, keep)
+/// | [`Square`](Self::Square) | `square` | `X-Square-Hmacsha256-Signature: <b64>` | `{notification URL}{body}` | base64 |
+/// | [`Twilio`](Self::Twilio) | `twilio` | `X-Twilio-Signature: <b64>` (+ `I-Twilio-Idempotency-Token` id) | `{URL}{k}{v}…` sorted form params, or `{URL with bodySHA256}` | base64 (HMAC-SHA1) |
+/// | [`HubSpot`](Self::HubSpot) | `hubspot` | `X-HubSpot-Signature-v3: <b64>` + `X-HubSpot-Request-Timestamp` (ms) | `{method}{URI}{body}{ts ms}` | base64 |
 // Table rows: group C (merge anchor, keep)
 ///
 /// ```
@@ -330,6 +336,12 @@ pub enum Scheme {
     Slack,
     // variants: group A (merge anchor, keep)
     // variants: group B (merge anchor, keep)
+    /// Square (`X-Square-Hmacsha256-Signature`, signs the notification URL).
+    Square,
+    /// Twilio (`X-Twilio-Signature`, HMAC-SHA1 over the URL and the form parameters).
+    Twilio,
+    /// HubSpot signature v3 (`X-HubSpot-Signature-v3`, signs method, URI, body and a millisecond timestamp).
+    HubSpot,
     // variants: group C (merge anchor, keep)
 }
 
@@ -343,6 +355,9 @@ impl Scheme {
         Scheme::Slack,
         // ALL: group A (merge anchor, keep)
         // ALL: group B (merge anchor, keep)
+        Scheme::Square,
+        Scheme::Twilio,
+        Scheme::HubSpot,
         // ALL: group C (merge anchor, keep)
     ];
 
@@ -355,6 +370,9 @@ impl Scheme {
             Self::Slack => &slack::Slack,
             // imp: group A (merge anchor, keep)
             // imp: group B (merge anchor, keep)
+            Self::Square => &square::Square,
+            Self::Twilio => &twilio::Twilio,
+            Self::HubSpot => &hubspot::HubSpot,
             // imp: group C (merge anchor, keep)
         }
     }
@@ -508,6 +526,9 @@ impl Scheme {
             Self::Slack => "Slack",
             // title: group A (merge anchor, keep)
             // title: group B (merge anchor, keep)
+            Self::Square => "Square",
+            Self::Twilio => "Twilio",
+            Self::HubSpot => "HubSpot",
             // title: group C (merge anchor, keep)
         }
     }

@@ -49,6 +49,7 @@ pub(crate) fn body(scheme: Scheme) -> Vec<u8> {
     match scheme.to_string().as_str() {
         // group A (merge anchor, keep)
         // group B (merge anchor, keep)
+        "twilio" => b"AccountSid=AC123&Body=evt_123&From=%2B14158675309&MessageSid=SM123".to_vec(),
         // group C (merge anchor, keep)
         _ => br#"{"id":"evt_123","type":"invoice.paid"}"#.to_vec(),
     }
