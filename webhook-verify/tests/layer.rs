@@ -121,10 +121,12 @@ async fn every_scheme_passes_the_exact_bytes_to_the_handler() {
         let out = body_of(res).await;
         let (id, echoed) = out.split_at(out.iter().position(|b| *b == b'|').expect("separator"));
         assert_eq!(&echoed[1..], body, "{scheme}: body changed on its way");
-        let expected_id: &[u8] = match scheme {
-            Scheme::Stripe | Scheme::Slack => b"",
+        let expected_id: &[u8] = match scheme.to_string().as_str() {
+            "stripe" | "slack" => b"",
+            // Group A schemes without an id header.
+            "intercom" | "typeform" | "lemonsqueezy" | "coinbase" | "paddle" => b"",
             // Group B: no id header (Square's and HubSpot's are in the body).
-            Scheme::Square | Scheme::HubSpot => b"",
+            "square" | "hubspot" => b"",
             _ => b"evt_123",
         };
         assert_eq!(id, expected_id, "{scheme}");

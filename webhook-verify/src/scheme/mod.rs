@@ -29,6 +29,9 @@ mod standard;
 mod stripe;
 mod webhook;
 // Provider modules: group A (merge anchor, keep)
+mod body_mac;
+mod razorpay;
+mod shopify;
 // Provider modules: group B (merge anchor, keep)
 mod hubspot;
 mod square;
@@ -306,6 +309,8 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`GitHub`](Self::GitHub) | `github` | `X-Hub-Signature-256: sha256=<hex>` (+ `X-GitHub-Delivery` id) | `{body}` | hex |
 /// | [`Slack`](Self::Slack) | `slack` | `X-Slack-Signature: v0=<hex>` + `X-Slack-Request-Timestamp` | `v0:{ts}:{body}` | hex |
 // Table rows: group A (merge anchor, keep)
+/// | [`Shopify`](Self::Shopify) | `shopify` | `X-Shopify-Hmac-Sha256: <b64>` (+ `X-Shopify-Webhook-Id` id) | `{body}` | base64 |
+/// | [`Razorpay`](Self::Razorpay) | `razorpay` | `X-Razorpay-Signature: <hex>` (+ `X-Razorpay-Event-Id` id) | `{body}` | hex |
 // Table rows: group B (merge anchor, keep)
 /// | [`Square`](Self::Square) | `square` | `X-Square-Hmacsha256-Signature: <b64>` | `{notification URL}{body}` | base64 |
 /// | [`Twilio`](Self::Twilio) | `twilio` | `X-Twilio-Signature: <b64>` (+ `I-Twilio-Idempotency-Token` id) | `{URL}{k}{v}…` sorted form params, or `{URL with bodySHA256}` | base64 (HMAC-SHA1) |
@@ -335,6 +340,10 @@ pub enum Scheme {
     /// Slack request signing.
     Slack,
     // variants: group A (merge anchor, keep)
+    /// Shopify (`X-Shopify-Hmac-Sha256`).
+    Shopify,
+    /// Razorpay (`X-Razorpay-Signature`).
+    Razorpay,
     // variants: group B (merge anchor, keep)
     /// Square (`X-Square-Hmacsha256-Signature`, signs the notification URL).
     Square,
@@ -354,6 +363,8 @@ impl Scheme {
         Scheme::GitHub,
         Scheme::Slack,
         // ALL: group A (merge anchor, keep)
+        Scheme::Shopify,
+        Scheme::Razorpay,
         // ALL: group B (merge anchor, keep)
         Scheme::Square,
         Scheme::Twilio,
@@ -369,6 +380,8 @@ impl Scheme {
             Self::GitHub => &github::GitHub,
             Self::Slack => &slack::Slack,
             // imp: group A (merge anchor, keep)
+            Self::Shopify => &shopify::Shopify,
+            Self::Razorpay => &razorpay::Razorpay,
             // imp: group B (merge anchor, keep)
             Self::Square => &square::Square,
             Self::Twilio => &twilio::Twilio,
@@ -525,6 +538,8 @@ impl Scheme {
             Self::GitHub => "GitHub",
             Self::Slack => "Slack",
             // title: group A (merge anchor, keep)
+            Self::Shopify => "Shopify",
+            Self::Razorpay => "Razorpay",
             // title: group B (merge anchor, keep)
             Self::Square => "Square",
             Self::Twilio => "Twilio",
