@@ -19,18 +19,32 @@ use http::{HeaderMap, HeaderValue, Request};
 use http_body_util::StreamBody;
 use tower::ServiceExt;
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore};
-use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
+use webhook_verify::{Scheme, SignatureScheme as _, Signer, Verifier, VerifyLayer};
 
 const NOW: i64 = 1_700_000_000;
 const LIMIT: usize = 16 * 1024;
 const STANDARD_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const BODY: &[u8] = br#"{"id":"evt_1","type":"invoice.paid"}"#;
 
+#[path = "../../webhook-verify/tests/common/fixtures.rs"]
+mod fixtures;
+
+/// The verifying key: the shared secret, or a public key (from the shared
+/// fixtures) for public-key schemes.
 fn secret(scheme: Scheme) -> &'static str {
-    if scheme == Scheme::Standard {
-        STANDARD_SECRET
+    match scheme {
+        Scheme::Standard => STANDARD_SECRET,
+        s if !s.algorithm().is_symmetric() => fixtures::keys(s).verify,
+        _ => "corpus-secret",
+    }
+}
+
+/// The signing key that goes with [`secret`].
+fn signing_key(scheme: Scheme) -> &'static str {
+    if scheme.algorithm().is_symmetric() {
+        secret(scheme)
     } else {
-        "corpus-secret"
+        fixtures::keys(scheme).sign
     }
 }
 
@@ -59,7 +73,7 @@ fn app(scheme: Scheme, calls: Arc<AtomicUsize>) -> Router {
 }
 
 fn signed(scheme: Scheme, body: &[u8], ts: i64) -> HeaderMap {
-    Signer::new(scheme, secret(scheme))
+    Signer::new(scheme, signing_key(scheme))
         .expect("valid signer")
         .sign(body, ts, Some("evt_1"))
         .expect("signable")
@@ -72,6 +86,8 @@ fn sig_value(scheme: Scheme, sig: &str) -> String {
         Scheme::Standard => format!("v1,{sig}"),
         Scheme::GitHub => format!("sha256={sig}"),
         Scheme::Slack => format!("v0={sig}"),
+        // group C
+        Scheme::Discord => sig.to_owned(),
         _ => format!("v1={sig}"),
     }
 }
@@ -255,10 +271,10 @@ fn corpus() -> Vec<Case> {
         ));
         let wrong_secret = Signer::new(
             scheme,
-            if scheme == Scheme::Standard {
-                "whsec_AAAAAAAAAAAAAAAAAAAAAAAA"
-            } else {
-                "other"
+            match scheme {
+                Scheme::Standard => "whsec_AAAAAAAAAAAAAAAAAAAAAAAA",
+                s if !s.algorithm().is_symmetric() => fixtures::keys(s).other_sign,
+                _ => "other",
             },
         )
         .expect("valid signer")

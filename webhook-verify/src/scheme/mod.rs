@@ -31,6 +31,7 @@ mod webhook;
 // Provider modules: group A (merge anchor, keep)
 // Provider modules: group B (merge anchor, keep)
 // Provider modules: group C (merge anchor, keep)
+mod discord;
 
 pub use algorithm::{Algorithm, SigningInput};
 pub(crate) use header_values::{for_each_entry, hex_tags, require_timestamp};
@@ -305,6 +306,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 // Table rows: group A (merge anchor, keep)
 // Table rows: group B (merge anchor, keep)
 // Table rows: group C (merge anchor, keep)
+/// | [`Discord`](Self::Discord) | `discord` | `X-Signature-Ed25519: <hex Ed25519>` + `X-Signature-Timestamp` | `{ts}{body}` (timestamp text as received) | hex |
 ///
 /// ```
 /// use webhook_verify::Scheme;
@@ -331,6 +333,8 @@ pub enum Scheme {
     // variants: group A (merge anchor, keep)
     // variants: group B (merge anchor, keep)
     // variants: group C (merge anchor, keep)
+    /// Discord interactions and Webhook Events (Ed25519).
+    Discord,
 }
 
 impl Scheme {
@@ -344,6 +348,7 @@ impl Scheme {
         // ALL: group A (merge anchor, keep)
         // ALL: group B (merge anchor, keep)
         // ALL: group C (merge anchor, keep)
+        Scheme::Discord,
     ];
 
     fn imp(self) -> &'static dyn SignatureScheme {
@@ -356,6 +361,7 @@ impl Scheme {
             // imp: group A (merge anchor, keep)
             // imp: group B (merge anchor, keep)
             // imp: group C (merge anchor, keep)
+            Self::Discord => &discord::Discord,
         }
     }
 
@@ -509,6 +515,7 @@ impl Scheme {
             // title: group A (merge anchor, keep)
             // title: group B (merge anchor, keep)
             // title: group C (merge anchor, keep)
+            Self::Discord => "Discord",
         }
     }
 
@@ -529,6 +536,7 @@ impl Scheme {
             // aliases: group A (merge anchor, keep)
             // aliases: group B (merge anchor, keep)
             // aliases: group C (merge anchor, keep)
+            Self::Discord => &["discord-interactions"],
             _ => &[],
         }
     }

@@ -38,6 +38,14 @@ pub(crate) fn keys(scheme: Scheme) -> Keys {
         // group A (merge anchor, keep)
         // group B (merge anchor, keep)
         // group C (merge anchor, keep)
+        // RFC 8032 section 7.1 TEST 1 and TEST 2 key pairs: hex public key
+        // to verify, hex seed to sign.
+        "discord" => Keys {
+            verify: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+            sign: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+            other_verify: "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+            other_sign: "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+        },
         _ => symmetric("test-secret", "other-secret"),
     }
 }
@@ -50,6 +58,8 @@ pub(crate) fn body(scheme: Scheme) -> Vec<u8> {
         // group A (merge anchor, keep)
         // group B (merge anchor, keep)
         // group C (merge anchor, keep)
+        // An application command (type 2); a PING (type 1) is a handshake.
+        "discord" => br#"{"id":"evt_123","type":2,"data":{"name":"test"}}"#.to_vec(),
         _ => br#"{"id":"evt_123","type":"invoice.paid"}"#.to_vec(),
     }
 }
