@@ -88,6 +88,7 @@ fn sig_value(scheme: Scheme, sig: &str) -> String {
         Scheme::Slack => format!("v0={sig}"),
         // group C
         Scheme::Discord => sig.to_owned(),
+        Scheme::StandardV1a => format!("v1a,{sig}"),
         _ => format!("v1={sig}"),
     }
 }
@@ -225,7 +226,11 @@ fn corpus() -> Vec<Case> {
             cases.push(case(format!("{scheme}: signature {what}"), scheme, h, BODY));
         }
         // 10,000 comma- (or space-) separated entries.
-        let sep = if scheme == Scheme::Standard { " " } else { "," };
+        let sep = if matches!(scheme, Scheme::Standard | Scheme::StandardV1a) {
+            " "
+        } else {
+            ","
+        };
         let many = vec![sig_value(scheme, &hex64); 10_000].join(sep);
         let mut h = good.clone();
         h.insert(

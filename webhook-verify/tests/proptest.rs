@@ -17,6 +17,7 @@ fn display_secret(scheme: Scheme, key: &[u8]) -> String {
         Scheme::Standard => format!("whsec_{}", BASE64.encode(key)),
         // group C: an Ed25519 seed derived from the random bytes, in hex.
         Scheme::Discord => hex::encode(seed(key)),
+        Scheme::StandardV1a => format!("whsk_{}", BASE64.encode(seed(key))),
         // Any text works; hex keeps it printable and makes distinct keys
         // distinct secrets.
         _ => hex::encode(key),
@@ -28,6 +29,12 @@ fn display_secret(scheme: Scheme, key: &[u8]) -> String {
 fn display_verifying_key(scheme: Scheme, secret: &str) -> String {
     match scheme {
         Scheme::Discord => hex::encode(ed25519_public(&hex::decode(secret).expect("hex seed"))),
+        Scheme::StandardV1a => {
+            let seed = BASE64
+                .decode(secret.trim_start_matches("whsk_"))
+                .expect("base64 seed");
+            format!("whpk_{}", BASE64.encode(ed25519_public(&seed)))
+        }
         _ => secret.to_owned(),
     }
 }
@@ -82,7 +89,9 @@ fn sign(
 /// The event id our signer must be given: Standard Webhooks requires one.
 fn id_for(scheme: Scheme, id: &Option<String>) -> Option<String> {
     match scheme {
-        Scheme::Standard => Some(id.clone().unwrap_or_else(|| "msg_default".to_owned())),
+        Scheme::Standard | Scheme::StandardV1a => {
+            Some(id.clone().unwrap_or_else(|| "msg_default".to_owned()))
+        }
         _ => id.clone(),
     }
 }
@@ -112,7 +121,9 @@ fn set_timestamp(scheme: Scheme, headers: &mut HeaderMap, from: i64, to: i64) {
 fn expected_event_id(scheme: Scheme, id: Option<&str>) -> Option<String> {
     match scheme {
         // These schemes carry an id header; Stripe's and Slack's id is in the body.
-        Scheme::Webhook | Scheme::Standard | Scheme::GitHub => id.map(str::to_owned),
+        Scheme::Webhook | Scheme::Standard | Scheme::GitHub | Scheme::StandardV1a => {
+            id.map(str::to_owned)
+        }
         _ => None,
     }
 }
@@ -351,7 +362,7 @@ proptest! {
     #[test]
     fn sender_rotation_is_accepted_by_a_receiver_with_either_secret(
         scheme in scheme().prop_filter("carries several signatures", |s| {
-            matches!(s, Scheme::Webhook | Scheme::Stripe | Scheme::Standard)
+            matches!(s, Scheme::Webhook | Scheme::Stripe | Scheme::Standard | Scheme::StandardV1a)
         }),
         body in body(),
         ts in timestamp(),

@@ -474,6 +474,11 @@ fn header_table() -> Vec<(Scheme, Vec<&'static str>, Vec<&'static str>)> {
             vec!["x-signature-ed25519", "x-signature-timestamp"],
             vec![],
         ),
+        (
+            Scheme::StandardV1a,
+            vec!["webhook-id", "webhook-timestamp", "webhook-signature"],
+            vec![],
+        ),
     ]
 }
 
@@ -540,6 +545,8 @@ fn event_id_signed_says_whether_changing_the_id_breaks_the_signature() {
         (Scheme::Webhook, "x-webhook-id"),
         (Scheme::Standard, "webhook-id"),
         (Scheme::GitHub, "x-github-delivery"),
+        // group C
+        (Scheme::StandardV1a, "webhook-id"),
     ];
     for &scheme in Scheme::ALL {
         let verified = assert_accepted(verifier(scheme).verify(&signed(scheme), BODY), "signed");

@@ -32,6 +32,7 @@ mod webhook;
 // Provider modules: group B (merge anchor, keep)
 // Provider modules: group C (merge anchor, keep)
 mod discord;
+mod standard_v1a;
 
 pub use algorithm::{Algorithm, SigningInput};
 pub(crate) use header_values::{for_each_entry, hex_tags, require_timestamp};
@@ -307,6 +308,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 // Table rows: group B (merge anchor, keep)
 // Table rows: group C (merge anchor, keep)
 /// | [`Discord`](Self::Discord) | `discord` | `X-Signature-Ed25519: <hex Ed25519>` + `X-Signature-Timestamp` | `{ts}{body}` (timestamp text as received) | hex |
+/// | [`StandardV1a`](Self::StandardV1a) | `standard-v1a` | `webhook-signature: v1a,<b64 Ed25519>[ v1a,<b64>…]` + `webhook-id` + `webhook-timestamp` (or `svix-*`) | `{id}.{ts}.{body}` | base64 |
 ///
 /// ```
 /// use webhook_verify::Scheme;
@@ -335,6 +337,8 @@ pub enum Scheme {
     // variants: group C (merge anchor, keep)
     /// Discord interactions and Webhook Events (Ed25519).
     Discord,
+    /// Standard Webhooks asymmetric signatures (`v1a`, Ed25519; `whpk_`/`whsk_` keys).
+    StandardV1a,
 }
 
 impl Scheme {
@@ -349,6 +353,7 @@ impl Scheme {
         // ALL: group B (merge anchor, keep)
         // ALL: group C (merge anchor, keep)
         Scheme::Discord,
+        Scheme::StandardV1a,
     ];
 
     fn imp(self) -> &'static dyn SignatureScheme {
@@ -362,6 +367,7 @@ impl Scheme {
             // imp: group B (merge anchor, keep)
             // imp: group C (merge anchor, keep)
             Self::Discord => &discord::Discord,
+            Self::StandardV1a => &standard_v1a::StandardV1a,
         }
     }
 
@@ -516,6 +522,7 @@ impl Scheme {
             // title: group B (merge anchor, keep)
             // title: group C (merge anchor, keep)
             Self::Discord => "Discord",
+            Self::StandardV1a => "Standard Webhooks / Svix, asymmetric (v1a)",
         }
     }
 
@@ -537,6 +544,7 @@ impl Scheme {
             // aliases: group B (merge anchor, keep)
             // aliases: group C (merge anchor, keep)
             Self::Discord => &["discord-interactions"],
+            Self::StandardV1a => &["standard-webhooks-v1a", "svix-v1a"],
             _ => &[],
         }
     }

@@ -46,6 +46,14 @@ pub(crate) fn keys(scheme: Scheme) -> Keys {
             other_verify: "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
             other_sign: "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
         },
+        // Generated with PyNaCl 1.5.0 (`SigningKey.generate()`); the secret
+        // keys in Svix's 64-byte seed-and-public-key form.
+        "standard-v1a" => Keys {
+            verify: "whpk_GqBrcUPzTcmBYwSZGFtauxR8hz4hMMsp2VPRAgY79jA=",
+            sign: "whsk_VK7t0AjMexISskRebLeQ4BOSEHNV9GtdRLXqbjU7oSMaoGtxQ/NNyYFjBJkYW1q7FHyHPiEwyynZU9ECBjv2MA==",
+            other_verify: "whpk_2nE3C6h9u5DilQ6SNTCLtBbNfm0WrhDzXf2tC9g/42g=",
+            other_sign: "whsk_aTLk9B9RBwqcNvU3zwBGb9dvPi2jI5LGzX+X5+wZztnacTcLqH27kOKVDpI1MIu0Fs1+bRauEPNd/a0L2D/jaA==",
+        },
         _ => symmetric("test-secret", "other-secret"),
     }
 }

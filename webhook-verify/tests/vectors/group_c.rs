@@ -7,7 +7,7 @@ use webhook_verify::{ErrorKind, Scheme, Signer, Verifier};
 use super::Vector;
 
 /// One vector per scheme of this group, checked by `every_builtin_scheme_has_a_vector`.
-pub(super) const COVERING: &[Vector] = &[DISCORD_PING];
+pub(super) const COVERING: &[Vector] = &[DISCORD_PING, STANDARD_V1A];
 
 /// Discord's libraries publish no fixed vector (their tests sign with a
 /// fresh key pair each run), so this one is computed with PyNaCl, the
@@ -170,4 +170,175 @@ fn discord_malformed_signatures_are_mismatches_or_bad_requests() {
             .expect_err(&value);
         assert_eq!(err.kind(), kind, "{value:?}");
     }
+}
+
+/// The Standard Webhooks reference libraries implement only `v1`, and the
+/// specification's `v1a` example comes without its key, so this vector is
+/// computed with PyNaCl (PyPI `pynacl==1.5.0`) on the specification's
+/// example message (standard-webhooks/standard-webhooks
+/// `spec/standard-webhooks.md`, "Signature scheme" and "Webhook headers"):
+///
+/// ```text
+/// sk = nacl.signing.SigningKey.generate()
+/// "whsk_" + b64encode(sk.encode() + sk.verify_key.encode())   # Svix's 64-byte form
+/// "whpk_" + b64encode(sk.verify_key.encode())
+/// "v1a," + b64encode(sk.sign(b"msg_2KWPBgLlAfxdpx2AI54pPJ85f4W.1674087231." + BODY).signature)
+/// ```
+const STANDARD_V1A: Vector = Vector {
+    scheme: Scheme::StandardV1a,
+    secret: "whpk_GqBrcUPzTcmBYwSZGFtauxR8hz4hMMsp2VPRAgY79jA=",
+    signing_key: Some(
+        "whsk_VK7t0AjMexISskRebLeQ4BOSEHNV9GtdRLXqbjU7oSMaoGtxQ/NNyYFjBJkYW1q7FHyHPiEwyynZU9ECBjv2MA==",
+    ),
+    timestamp: 1_674_087_231,
+    event_id: Some("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"),
+    body: br#"{"type":"contact.created","timestamp":"2022-11-03T20:26:10.344522Z","data":{"id":"1f81eb52-5198-4599-803e-771906343485"}}"#,
+    headers: &[
+        ("webhook-id", "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"),
+        ("webhook-timestamp", "1674087231"),
+        (
+            "webhook-signature",
+            "v1a,d8bcqQM20dHtUsHtRSk0XZ/xwBRE7swK/a3cB5cSwm1NyTET8ZYDJv1EgLkvH6e51B35wxyMZTdVFdcDNA/nDQ==",
+        ),
+    ],
+    ..Vector::DEFAULTS
+};
+
+/// The same key's 32-byte seed form (`whsk_` + base64 of `sk.encode()`).
+const STANDARD_V1A_SEED: &str = "whsk_VK7t0AjMexISskRebLeQ4BOSEHNV9GtdRLXqbjU7oSM=";
+
+#[test]
+fn standard_v1a_vector() {
+    let verified = STANDARD_V1A.check();
+    assert_eq!(
+        verified.event_id.as_deref(),
+        Some("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W")
+    );
+    assert!(verified.event_id_signed);
+    // The id is signed: another id breaks the signature.
+    let mut headers = STANDARD_V1A.header_map();
+    headers.insert("webhook-id", HeaderValue::from_static("msg_other"));
+    let err = STANDARD_V1A
+        .verifier()
+        .verify(&headers, STANDARD_V1A.body)
+        .expect_err("changed id");
+    assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+}
+
+#[test]
+fn standard_v1a_secret_key_forms_and_wrong_prefixes() {
+    // The 32-byte seed signs exactly as the 64-byte seed ‖ public key.
+    let headers = Signer::new(Scheme::StandardV1a, STANDARD_V1A_SEED)
+        .expect("32-byte seed")
+        .sign(
+            STANDARD_V1A.body,
+            STANDARD_V1A.timestamp,
+            STANDARD_V1A.event_id,
+        )
+        .expect("signable");
+    assert_eq!(headers, STANDARD_V1A.header_map());
+    // Unprefixed and unpadded public keys are the same key.
+    let bare = STANDARD_V1A.secret.trim_start_matches("whpk_");
+    for key in [bare, bare.trim_end_matches('=')] {
+        Verifier::builder(Scheme::StandardV1a)
+            .secret(key)
+            .clock(|| 1_674_087_231)
+            .build()
+            .expect("same key")
+            .verify(&STANDARD_V1A.header_map(), STANDARD_V1A.body)
+            .expect("verifies");
+    }
+    // A 64-byte secret key whose halves don't match; keys in the wrong place.
+    let signing = STANDARD_V1A.signing_key.expect("set");
+    let mismatched = format!("{}AAAA", &signing[..signing.len() - 6]);
+    for bad in [
+        mismatched.as_str(),
+        STANDARD_V1A.secret,
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "whsk_AAAA",
+        "whsk_not base64",
+    ] {
+        assert!(Signer::new(Scheme::StandardV1a, bad).is_err(), "{bad}");
+    }
+    for bad in [
+        signing,
+        STANDARD_V1A_SEED,
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "whpk_AAAA",
+    ] {
+        assert!(Verifier::new(Scheme::StandardV1a, bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn standard_v1_and_v1a_entries_in_one_header_each_go_to_their_scheme() {
+    // A sender with both kinds of keys sends both entries, as in the
+    // specification's example header.
+    let v1 = Signer::new(Scheme::Standard, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        .expect("valid")
+        .sign(
+            STANDARD_V1A.body,
+            STANDARD_V1A.timestamp,
+            STANDARD_V1A.event_id,
+        )
+        .expect("signable");
+    let v1_entry = v1["webhook-signature"].to_str().expect("ASCII");
+    let v1a_entry = STANDARD_V1A.headers[2].1;
+    for both in [
+        format!("{v1_entry} {v1a_entry}"),
+        format!("{v1a_entry} {v1_entry}"),
+    ] {
+        let mut headers = STANDARD_V1A.header_map();
+        headers.insert(
+            "webhook-signature",
+            HeaderValue::from_str(&both).expect("ASCII"),
+        );
+        STANDARD_V1A
+            .verifier()
+            .verify(&headers, STANDARD_V1A.body)
+            .expect("v1a verifies, v1 ignored");
+        Verifier::builder(Scheme::Standard)
+            .secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+            .clock(|| 1_674_087_231)
+            .build()
+            .expect("valid")
+            .verify(&headers, STANDARD_V1A.body)
+            .expect("v1 verifies, v1a ignored");
+    }
+    // Each scheme ignores the other's entry: alone, it is no signature.
+    let mut only_v1 = STANDARD_V1A.header_map();
+    only_v1.insert("webhook-signature", v1["webhook-signature"].clone());
+    let err = STANDARD_V1A
+        .verifier()
+        .verify(&only_v1, STANDARD_V1A.body)
+        .expect_err("no v1a entry");
+    assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+    // A v1a signature under the v1 label (or the reverse) is not accepted.
+    let relabelled = v1a_entry.replacen("v1a,", "v1,", 1);
+    let mut headers = STANDARD_V1A.header_map();
+    headers.insert(
+        "webhook-signature",
+        HeaderValue::from_str(&relabelled).expect("ASCII"),
+    );
+    let err = STANDARD_V1A
+        .verifier()
+        .verify(&headers, STANDARD_V1A.body)
+        .expect_err("v1 label");
+    assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+}
+
+#[test]
+fn standard_v1a_svix_header_names_are_accepted() {
+    let mut headers = HeaderMap::new();
+    for (name, value) in STANDARD_V1A.headers {
+        headers.insert(
+            http::HeaderName::try_from(name.replace("webhook-", "svix-")).expect("valid"),
+            HeaderValue::from_static(value),
+        );
+    }
+    let verified = STANDARD_V1A
+        .verifier()
+        .verify(&headers, STANDARD_V1A.body)
+        .expect("svix-* names");
+    assert!(verified.event_id_signed);
 }
