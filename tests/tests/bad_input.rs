@@ -89,6 +89,7 @@ fn sig_value(scheme: Scheme, sig: &str) -> String {
         // group C
         Scheme::Discord => sig.to_owned(),
         Scheme::StandardV1a => format!("v1a,{sig}"),
+        Scheme::SendGrid => sig.to_owned(),
         _ => format!("v1={sig}"),
     }
 }

@@ -18,6 +18,8 @@ fn display_secret(scheme: Scheme, key: &[u8]) -> String {
         // group C: an Ed25519 seed derived from the random bytes, in hex.
         Scheme::Discord => hex::encode(seed(key)),
         Scheme::StandardV1a => format!("whsk_{}", BASE64.encode(seed(key))),
+        // A P-256 scalar (base64; PKCS#8 DER is the usual form, both work).
+        Scheme::SendGrid => BASE64.encode(seed(key)),
         // Any text works; hex keeps it printable and makes distinct keys
         // distinct secrets.
         _ => hex::encode(key),
@@ -35,6 +37,7 @@ fn display_verifying_key(scheme: Scheme, secret: &str) -> String {
                 .expect("base64 seed");
             format!("whpk_{}", BASE64.encode(ed25519_public(&seed)))
         }
+        Scheme::SendGrid => BASE64.encode(p256_public(&BASE64.decode(secret).expect("base64"))),
         _ => secret.to_owned(),
     }
 }
@@ -53,11 +56,22 @@ fn ed25519_public(seed: &[u8]) -> [u8; 32] {
         .to_bytes()
 }
 
+/// The uncompressed SEC1 point of a P-256 scalar.
+fn p256_public(scalar: &[u8]) -> Vec<u8> {
+    p256::ecdsa::SigningKey::from_slice(scalar)
+        .expect("a SHA-256 output is a valid scalar but with negligible probability")
+        .verifying_key()
+        .to_sec1_point(false)
+        .as_bytes()
+        .to_vec()
+}
+
 /// Raw signing and verifying key bytes from random bytes: the bytes
 /// themselves for shared secrets, a derived key pair for public keys.
 fn raw_key_pair(scheme: Scheme, key: &[u8]) -> (Vec<u8>, Vec<u8>) {
     match scheme.algorithm() {
         Algorithm::Ed25519 => (seed(key).to_vec(), ed25519_public(&seed(key)).to_vec()),
+        Algorithm::EcdsaP256 => (seed(key).to_vec(), p256_public(&seed(key))),
         _ => (key.to_vec(), key.to_vec()),
     }
 }

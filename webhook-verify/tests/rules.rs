@@ -479,6 +479,14 @@ fn header_table() -> Vec<(Scheme, Vec<&'static str>, Vec<&'static str>)> {
             vec!["webhook-id", "webhook-timestamp", "webhook-signature"],
             vec![],
         ),
+        (
+            Scheme::SendGrid,
+            vec![
+                "x-twilio-email-event-webhook-signature",
+                "x-twilio-email-event-webhook-timestamp",
+            ],
+            vec![],
+        ),
     ]
 }
 

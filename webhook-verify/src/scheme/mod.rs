@@ -32,6 +32,7 @@ mod webhook;
 // Provider modules: group B (merge anchor, keep)
 // Provider modules: group C (merge anchor, keep)
 mod discord;
+mod sendgrid;
 mod standard_v1a;
 
 pub use algorithm::{Algorithm, SigningInput};
@@ -309,6 +310,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 // Table rows: group C (merge anchor, keep)
 /// | [`Discord`](Self::Discord) | `discord` | `X-Signature-Ed25519: <hex Ed25519>` + `X-Signature-Timestamp` | `{ts}{body}` (timestamp text as received) | hex |
 /// | [`StandardV1a`](Self::StandardV1a) | `standard-v1a` | `webhook-signature: v1a,<b64 Ed25519>[ v1a,<b64>…]` + `webhook-id` + `webhook-timestamp` (or `svix-*`) | `{id}.{ts}.{body}` | base64 |
+/// | [`SendGrid`](Self::SendGrid) | `sendgrid` | `X-Twilio-Email-Event-Webhook-Signature: <b64 DER ECDSA P-256>` + `X-Twilio-Email-Event-Webhook-Timestamp` | `{ts}{body}` (timestamp text as received) | base64 |
 ///
 /// ```
 /// use webhook_verify::Scheme;
@@ -339,6 +341,8 @@ pub enum Scheme {
     Discord,
     /// Standard Webhooks asymmetric signatures (`v1a`, Ed25519; `whpk_`/`whsk_` keys).
     StandardV1a,
+    /// Twilio SendGrid's Signed Event Webhook (ECDSA P-256).
+    SendGrid,
 }
 
 impl Scheme {
@@ -354,6 +358,7 @@ impl Scheme {
         // ALL: group C (merge anchor, keep)
         Scheme::Discord,
         Scheme::StandardV1a,
+        Scheme::SendGrid,
     ];
 
     fn imp(self) -> &'static dyn SignatureScheme {
@@ -368,6 +373,7 @@ impl Scheme {
             // imp: group C (merge anchor, keep)
             Self::Discord => &discord::Discord,
             Self::StandardV1a => &standard_v1a::StandardV1a,
+            Self::SendGrid => &sendgrid::SendGrid,
         }
     }
 
@@ -523,6 +529,7 @@ impl Scheme {
             // title: group C (merge anchor, keep)
             Self::Discord => "Discord",
             Self::StandardV1a => "Standard Webhooks / Svix, asymmetric (v1a)",
+            Self::SendGrid => "Twilio SendGrid Event Webhook",
         }
     }
 
@@ -545,6 +552,7 @@ impl Scheme {
             // aliases: group C (merge anchor, keep)
             Self::Discord => &["discord-interactions"],
             Self::StandardV1a => &["standard-webhooks-v1a", "svix-v1a"],
+            Self::SendGrid => &["twilio-sendgrid"],
             _ => &[],
         }
     }

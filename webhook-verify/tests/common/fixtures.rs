@@ -54,6 +54,15 @@ pub(crate) fn keys(scheme: Scheme) -> Keys {
             other_verify: "whpk_2nE3C6h9u5DilQ6SNTCLtBbNfm0WrhDzXf2tC9g/42g=",
             other_sign: "whsk_aTLk9B9RBwqcNvU3zwBGb9dvPi2jI5LGzX+X5+wZztnacTcLqH27kOKVDpI1MIu0Fs1+bRauEPNd/a0L2D/jaA==",
         },
+        // Generated with Python `cryptography` 50.0.2
+        // (`ec.generate_private_key(ec.SECP256R1())`): base64 DER
+        // SubjectPublicKeyInfo to verify, base64 PKCS#8 DER to sign.
+        "sendgrid" => Keys {
+            verify: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEbKdgXs7tDTXNjaOxAuTdZ8lLd1RLAK90EOhCLIq2bXEBkmga9oWgmqpHSdWcLn/0FjLiQuQCFGYrIB1CsO+qrQ==",
+            sign: "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgr8xV9PRZiZlad7ANg7FkAGz8jXrADyrhTnEhNycDf1GhRANCAARsp2Bezu0NNc2No7EC5N1nyUt3VEsAr3QQ6EIsirZtcQGSaBr2haCaqkdJ1Zwuf/QWMuJC5AIUZisgHUKw76qt",
+            other_verify: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEpZ7kjtgKGppE+dQWaoHanYCHSutVb6TbkEo2La4QGMQuQWnYqP4O2RHo2CswkS9ceXGxa3ZHvd4rvRV5pgZAYw==",
+            other_sign: "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgxTK732M23k21vXxWmwJnPvjAkD+ke/4SyOLGSy77P4OhRANCAASlnuSO2AoamkT51BZqgdqdgIdK61VvpNuQSjYtrhAYxC5Badio/g7ZEejYKzCRL1x5cbFrdke93iu9FXmmBkBj",
+        },
         _ => symmetric("test-secret", "other-secret"),
     }
 }
@@ -68,6 +77,8 @@ pub(crate) fn body(scheme: Scheme) -> Vec<u8> {
         // group C (merge anchor, keep)
         // An application command (type 2); a PING (type 1) is a handshake.
         "discord" => br#"{"id":"evt_123","type":2,"data":{"name":"test"}}"#.to_vec(),
+        // A batch of events, each followed by CR LF.
+        "sendgrid" => b"[{\"email\":\"a@example.com\",\"event\":\"delivered\",\"sg_event_id\":\"evt_123\",\"timestamp\":1700000000}]\r\n".to_vec(),
         _ => br#"{"id":"evt_123","type":"invoice.paid"}"#.to_vec(),
     }
 }

@@ -7,7 +7,7 @@ use webhook_verify::{ErrorKind, Scheme, Signer, Verifier};
 use super::Vector;
 
 /// One vector per scheme of this group, checked by `every_builtin_scheme_has_a_vector`.
-pub(super) const COVERING: &[Vector] = &[DISCORD_PING, STANDARD_V1A];
+pub(super) const COVERING: &[Vector] = &[DISCORD_PING, STANDARD_V1A, SENDGRID_COMPUTED];
 
 /// Discord's libraries publish no fixed vector (their tests sign with a
 /// fresh key pair each run), so this one is computed with PyNaCl, the
@@ -341,4 +341,187 @@ fn standard_v1a_svix_header_names_are_accepted() {
         .verify(&headers, STANDARD_V1A.body)
         .expect("svix-* names");
     assert!(verified.event_id_signed);
+}
+
+/// The body of SendGrid's single-event test: `JSON.stringify([...]) +
+/// '\r\n'` in sendgrid/sendgrid-nodejs
+/// `packages/eventwebhook/src/eventwebhook.spec.js` (`PAYLOAD`), and
+/// `json.dumps(..., sort_keys=True, separators=(',', ':')) + '\r\n'` in
+/// sendgrid/sendgrid-python `test/unit/test_eventwebhook.py`.
+const SENDGRID_SINGLE_BODY: &[u8] = b"[{\"email\":\"hello@world.com\",\"event\":\"dropped\",\"reason\":\"Bounced Address\",\"sg_event_id\":\"ZHJvcC0xMDk5NDkxOS1MUnpYbF9OSFN0T0doUTRrb2ZTbV9BLTA\",\"sg_message_id\":\"LRzXl_NHStOGhQ4kofSm_A.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0\",\"smtp-id\":\"<LRzXl_NHStOGhQ4kofSm_A@ismtpd0039p1iad1.sendgrid.net>\",\"timestamp\":1600112492}]\r\n";
+
+/// SendGrid's own vector, from both official SDKs' tests:
+/// sendgrid/sendgrid-nodejs `packages/eventwebhook/src/eventwebhook.spec.js`
+/// ("should verify a valid single event signature") and sendgrid/sendgrid-python
+/// `test/unit/test_eventwebhook.py` (`test_verify_valid_signature`).
+/// SendGrid's private key is not published, so it only verifies (see
+/// `SENDGRID_COMPUTED` for the signer).
+const SENDGRID_SDK_SINGLE: Vector = Vector {
+    scheme: Scheme::SendGrid,
+    secret: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+2fNNRaINXvVpiglSI8eNEc6wEA3F+g==",
+    timestamp: 1_600_112_502,
+    body: SENDGRID_SINGLE_BODY,
+    headers: &[
+        (
+            "x-twilio-email-event-webhook-signature",
+            "MEUCIGHQVtGj+Y3LkG9fLcxf3qfI10QysgDWmMOVmxG0u6ZUAiEAyBiXDWzM+uOe5W0JuG+luQAbPIqHh89M15TluLtEZtM=",
+        ),
+        ("x-twilio-email-event-webhook-timestamp", "1600112502"),
+    ],
+    reproducible: false,
+    ..Vector::DEFAULTS
+};
+
+/// SendGrid's multi-event vector (a batch of two events, `\r\n` after each):
+/// sendgrid/sendgrid-nodejs `packages/eventwebhook/src/eventwebhook.spec.js`
+/// ("should verify a valid multi event signature": `PAYLOAD_MULTIPLE_EVENTS`,
+/// `SIGNATURE_MULTIPLE`, `PUBLIC_KEY_MULTIPLE`). Verify only, as above.
+const SENDGRID_SDK_MULTIPLE: Vector = Vector {
+    scheme: Scheme::SendGrid,
+    secret: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEQ4LIFtWztlsF7skFqOncjD1lun4H5w8XOhyOArHW9RcIx/FfEzx6cikC/yPfUvwaX/JScE7Fc9CJD2afQ9Ok3Q==",
+    timestamp: 1_619_651_159,
+    body: b"[{\"email\":\"invalid@gmail.com\",\"event\":\"processed\",\"send_at\":0,\"sg_event_id\":\"cHJvY2Vzc2VkLTE5OTQyMTEyLXFOd0JMZ1BRUWpXNkRKdktRd1NBYnctMA\",\"sg_message_id\":\"qNwBLgPQQjW6DJvKQwSAbw.filterdrecv-canary-547b64655b-cw6zx-1-6089EA4A-56.0\",\"smtp-id\":\"<qNwBLgPQQjW6DJvKQwSAbw@ismtpd0178p1mdw1.sendgrid.net>\",\"timestamp\":1619651146},\r\n{\"email\":\"invalid@gmail.com\",\"event\":\"bounce\",\"ip\":\"167.89.101.76\",\"reason\":\"552 5.2.2 The email account that you tried to reach is over quota and inactive. Please direct the recipient to https://support.google.com/mail/?p=OverQuotaPerm c17si1130468pgv.34 - gsmtp\",\"sg_event_id\":\"Ym91bmNlLTAtMTk5NDIxMTItcU53QkxnUFFRalc2REp2S1F3U0Fidy0w\",\"sg_message_id\":\"qNwBLgPQQjW6DJvKQwSAbw.filterdrecv-canary-547b64655b-cw6zx-1-6089EA4A-56.0\",\"smtp-id\":\"<qNwBLgPQQjW6DJvKQwSAbw@ismtpd0178p1mdw1.sendgrid.net>\",\"status\":\"5.2.2\",\"timestamp\":1619651147,\"tls\":1,\"type\":\"blocked\"}]\r\n",
+    headers: &[
+        (
+            "x-twilio-email-event-webhook-signature",
+            "MEYCIQC/I4o6vCgqRYrTljjoVWB/GRWNtxeePlLMHr3x9ETeRQIhAIpV+03nREPTTHWSW0wIOA0EoMPdcNgXa70yCaqDJlu5",
+        ),
+        ("x-twilio-email-event-webhook-timestamp", "1619651159"),
+    ],
+    reproducible: false,
+    ..Vector::DEFAULTS
+};
+
+/// The single-event request signed with a key pair whose private half is
+/// known, so the full harness (including our signer) runs. Computed with
+/// Python `cryptography` 50.0.2 (PyPI), independently of this crate:
+///
+/// ```text
+/// k = ec.generate_private_key(ec.SECP256R1())
+/// b64encode(k.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption()))
+/// b64encode(k.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo))
+/// b64encode(k.sign(b"1600112502" + BODY, ec.ECDSA(hashes.SHA256())))
+/// ```
+///
+/// ECDSA as SendGrid and `cryptography` use it is randomized, so our signer
+/// can't reproduce the value; its own signature must verify instead.
+const SENDGRID_COMPUTED: Vector = Vector {
+    scheme: Scheme::SendGrid,
+    secret: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEbKdgXs7tDTXNjaOxAuTdZ8lLd1RLAK90EOhCLIq2bXEBkmga9oWgmqpHSdWcLn/0FjLiQuQCFGYrIB1CsO+qrQ==",
+    signing_key: Some(
+        "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgr8xV9PRZiZlad7ANg7FkAGz8jXrADyrhTnEhNycDf1GhRANCAARsp2Bezu0NNc2No7EC5N1nyUt3VEsAr3QQ6EIsirZtcQGSaBr2haCaqkdJ1Zwuf/QWMuJC5AIUZisgHUKw76qt",
+    ),
+    timestamp: 1_600_112_502,
+    body: SENDGRID_SINGLE_BODY,
+    headers: &[
+        (
+            "x-twilio-email-event-webhook-signature",
+            "MEUCIQCmXPSe99QYDMkyjxoGaw0KzXEK/3HR4KSjDxgbrwXkagIgBHzw2lQKc8AXZHJAB1gi5rEYMgH/4I8b3Du2ug0nchY=",
+        ),
+        ("x-twilio-email-event-webhook-timestamp", "1600112502"),
+    ],
+    reproducible: false,
+    ..Vector::DEFAULTS
+};
+
+#[test]
+fn sendgrid_sdk_vectors_verify() {
+    for vector in [SENDGRID_SDK_SINGLE, SENDGRID_SDK_MULTIPLE] {
+        let verified = vector.assert_verifies();
+        assert_eq!(verified.event_id, None);
+        vector.assert_tamper_rejected();
+    }
+}
+
+#[test]
+fn sendgrid_computed_vector() {
+    let verified = SENDGRID_COMPUTED.check();
+    assert_eq!(
+        verified.event_id, None,
+        "sg_event_id is per event, in the body"
+    );
+}
+
+#[test]
+fn sendgrid_body_without_its_trailing_crlf_is_a_mismatch() {
+    let body = SENDGRID_SINGLE_BODY.strip_suffix(b"\r\n").expect("CRLF");
+    let err = SENDGRID_SDK_SINGLE
+        .verify_body(&SENDGRID_SDK_SINGLE.header_map(), body)
+        .expect_err("the CRLF is signed");
+    assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+}
+
+#[test]
+fn sendgrid_keys_in_pem_and_other_forms() {
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n{}\n-----END PUBLIC KEY-----\n",
+        &SENDGRID_SDK_SINGLE.secret[..64],
+        &SENDGRID_SDK_SINGLE.secret[64..]
+    );
+    Verifier::builder(Scheme::SendGrid)
+        .secret(&pem)
+        .clock(|| 1_600_112_502)
+        .build()
+        .expect("PEM public key")
+        .verify(&SENDGRID_SDK_SINGLE.header_map(), SENDGRID_SINGLE_BODY)
+        .expect("verifies");
+    let key = SENDGRID_COMPUTED.signing_key.expect("set");
+    let pem = format!("-----BEGIN PRIVATE KEY-----\n{key}\n-----END PRIVATE KEY-----");
+    let headers = Signer::new(Scheme::SendGrid, &pem)
+        .expect("PEM private key")
+        .sign(SENDGRID_SINGLE_BODY, 1_600_112_502, None)
+        .expect("signable");
+    SENDGRID_COMPUTED
+        .verifier()
+        .verify(&headers, SENDGRID_SINGLE_BODY)
+        .expect("our signature verifies");
+    for bad in [
+        "",
+        "not base64!",
+        "AAAA",
+        SENDGRID_COMPUTED.signing_key.expect("set"),
+    ] {
+        assert!(Verifier::new(Scheme::SendGrid, bad).is_err(), "{bad:?}");
+    }
+    for bad in ["", "AAAA", SENDGRID_COMPUTED.secret] {
+        assert!(Signer::new(Scheme::SendGrid, bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn sendgrid_malformed_signatures_are_mismatches() {
+    let good = SENDGRID_SDK_SINGLE.headers[0].1;
+    let raw_bad = "MEUCIQCtIHJeH93Y+qpYeWrySphQgpNGNr/U+UyUlBkU6n7RAwIgJTz2C+8a8xonZGi6BpSzoQsbVRamr2nlxFDWYNH3j/0=";
+    let long = "A".repeat(200);
+    // SDK test "should reject for bad signature" first; then not base64,
+    // not DER, too long, another encoding.
+    for value in [
+        raw_bad,
+        "not base64!",
+        "AAAA",
+        long.as_str(),
+        &good[..good.len() - 4],
+        "3045022061d056d1a3f98dcb906f5f2dcc5fdea7c8d7443",
+    ] {
+        let mut headers = SENDGRID_SDK_SINGLE.header_map();
+        headers.insert(
+            "x-twilio-email-event-webhook-signature",
+            HeaderValue::from_str(value).expect("ASCII"),
+        );
+        let err = SENDGRID_SDK_SINGLE
+            .verify_body(&headers, SENDGRID_SINGLE_BODY)
+            .expect_err(value);
+        assert_eq!(err.kind(), ErrorKind::SignatureMismatch, "{value}");
+    }
+    // SDK test "should reject for bad timestamp": a non-numeric timestamp
+    // is a malformed header here.
+    let mut headers = SENDGRID_SDK_SINGLE.header_map();
+    headers.insert(
+        "x-twilio-email-event-webhook-timestamp",
+        HeaderValue::from_static("timestamp"),
+    );
+    let err = SENDGRID_SDK_SINGLE
+        .verify_body(&headers, SENDGRID_SINGLE_BODY)
+        .expect_err("bad timestamp");
+    assert_eq!(err.kind(), ErrorKind::MalformedHeader);
 }
