@@ -227,3 +227,114 @@ fn an_empty_key_or_no_key_is_a_configuration_error() {
         assert!(Signer::new(scheme, "").is_err(), "{scheme}");
     }
 }
+
+#[test]
+fn spoiled_signature_headers_are_rejected() {
+    for &scheme in Scheme::ALL {
+        let Some(name) = scheme.signature_header() else {
+            continue;
+        };
+        let body = fixtures::body(scheme);
+        let good = sign(scheme, &body, NOW);
+        let verifier = verifier(scheme);
+        let value = good[&name].to_str().expect("ASCII").to_owned();
+        let middle = value.len() / 2;
+        let changed = |c: char| match c {
+            '0'..='8' | 'a'..='y' | 'A'..='Y' => char::from(u8::try_from(c).expect("ASCII") + 1),
+            '9' => '0',
+            _ => 'a',
+        };
+        let flipped: String = value
+            .char_indices()
+            .map(|(i, c)| if i == middle { changed(c) } else { c })
+            .collect();
+        let cases = [
+            // (Padding `=` is optional, so drop a data character.)
+            ("last character dropped", {
+                let end = value.trim_end_matches('=');
+                format!("{}{}", &end[..end.len() - 1], &value[end.len()..])
+            }),
+            ("first character dropped", value[1..].to_owned()),
+            ("a character appended", format!("{value}0")),
+            ("a middle character changed", flipped),
+            ("empty", String::new()),
+        ];
+        for (case, spoiled) in cases {
+            let mut headers = good.clone();
+            headers.insert(
+                &name,
+                HeaderValue::from_str(&spoiled).expect("visible ASCII"),
+            );
+            let err = verify(&verifier, &headers, &body)
+                .expect_err(&format!("{scheme}: {case} must be rejected"));
+            assert!(
+                matches!(
+                    err.kind(),
+                    ErrorKind::SignatureMismatch
+                        | ErrorKind::MalformedHeader
+                        | ErrorKind::TooManySignatures
+                ),
+                "{scheme}: {case}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn debug_never_contains_a_key() {
+    for &scheme in Scheme::ALL {
+        let keys = fixtures::keys(scheme);
+        let verifier = verifier(scheme);
+        let signer = Signer::new(scheme, keys.sign).expect("valid key");
+        for debug in [
+            format!("{verifier:?} {verifier:#?}"),
+            format!("{signer:?} {signer:#?}"),
+        ] {
+            for key in [keys.sign, keys.verify] {
+                assert!(!debug.contains(key), "{scheme}: {debug}");
+            }
+            assert!(debug.contains("redacted"), "{scheme}: {debug}");
+        }
+    }
+}
+
+#[test]
+fn errors_never_contain_a_key_or_the_signature() {
+    for &scheme in Scheme::ALL {
+        let keys = fixtures::keys(scheme);
+        let body = fixtures::body(scheme);
+        let good = sign(scheme, &body, NOW);
+        let verifier = verifier(scheme);
+        let mut requests = vec![
+            (sign_with(scheme, keys.other_sign, &body, NOW), body.clone()),
+            (sign(scheme, &body, NOW - 100_000), body.clone()),
+        ];
+        let mut tampered = body.clone();
+        tampered[0] ^= 1;
+        requests.push((good.clone(), tampered));
+        if let Some(name) = scheme.signature_header() {
+            let mut missing = good.clone();
+            missing.remove(&name);
+            requests.push((missing, body.clone()));
+        }
+        let signatures: Vec<String> = good
+            .values()
+            .filter_map(|v| v.to_str().ok())
+            .filter(|v| v.len() > 16)
+            .map(str::to_owned)
+            .collect();
+        for (headers, body) in requests {
+            let Err(err) = verify(&verifier, &headers, &body) else {
+                continue; // e.g. a scheme that signs no timestamp
+            };
+            let shown = format!("{err} {err:?} {err:#?}");
+            for secret in [keys.sign, keys.verify]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(signatures.clone())
+            {
+                assert!(!shown.contains(&secret), "{scheme}: {shown}");
+            }
+        }
+    }
+}

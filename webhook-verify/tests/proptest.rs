@@ -6,23 +6,82 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
-use webhook_verify::{ErrorKind, Scheme, Signer, Verified, Verifier};
+use webhook_verify::scheme::Algorithm;
+use webhook_verify::{ErrorKind, Scheme, SignatureScheme as _, Signer, Verified, Verifier};
 
-/// A secret as the provider shows it, built from random key bytes: Standard
-/// Webhooks secrets are `whsec_<base64>`, the others are text used as-is.
+/// A secret (or, for public-key schemes, a signing key) as the provider
+/// shows it, built from random key bytes: Standard Webhooks secrets are
+/// `whsec_<base64>`, the others are text used as-is.
 fn display_secret(scheme: Scheme, key: &[u8]) -> String {
     match scheme {
         Scheme::Standard => format!("whsec_{}", BASE64.encode(key)),
+        // group C: an Ed25519 seed derived from the random bytes, in hex.
+        Scheme::Discord => hex::encode(seed(key)),
+        Scheme::StandardV1a => format!("whsk_{}", BASE64.encode(seed(key))),
+        // A P-256 scalar (base64; PKCS#8 DER is the usual form, both work).
+        Scheme::SendGrid => BASE64.encode(seed(key)),
         // Any text works; hex keeps it printable and makes distinct keys
         // distinct secrets.
         _ => hex::encode(key),
     }
 }
 
+/// The verifying key for a [`display_secret`]: the secret itself, or the
+/// public key of a public-key scheme, as the provider shows it.
+fn display_verifying_key(scheme: Scheme, secret: &str) -> String {
+    match scheme {
+        Scheme::Discord => hex::encode(ed25519_public(&hex::decode(secret).expect("hex seed"))),
+        Scheme::StandardV1a => {
+            let seed = BASE64
+                .decode(secret.trim_start_matches("whsk_"))
+                .expect("base64 seed");
+            format!("whpk_{}", BASE64.encode(ed25519_public(&seed)))
+        }
+        Scheme::SendGrid => BASE64.encode(p256_public(&BASE64.decode(secret).expect("base64"))),
+        _ => secret.to_owned(),
+    }
+}
+
+/// 32 bytes derived from random key bytes: a valid Ed25519 seed, and a
+/// valid P-256 scalar but with negligible probability.
+fn seed(key: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(key).into()
+}
+
+fn ed25519_public(seed: &[u8]) -> [u8; 32] {
+    let seed: [u8; 32] = seed.try_into().expect("a 32-byte seed");
+    ed25519_dalek::SigningKey::from_bytes(&seed)
+        .verifying_key()
+        .to_bytes()
+}
+
+/// The uncompressed SEC1 point of a P-256 scalar.
+fn p256_public(scalar: &[u8]) -> Vec<u8> {
+    p256::ecdsa::SigningKey::from_slice(scalar)
+        .expect("a SHA-256 output is a valid scalar but with negligible probability")
+        .verifying_key()
+        .to_sec1_point(false)
+        .as_bytes()
+        .to_vec()
+}
+
+/// Raw signing and verifying key bytes from random bytes: the bytes
+/// themselves for shared secrets, a derived key pair for public keys.
+fn raw_key_pair(scheme: Scheme, key: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    match scheme.algorithm() {
+        Algorithm::Ed25519 => (seed(key).to_vec(), ed25519_public(&seed(key)).to_vec()),
+        Algorithm::EcdsaP256 => (seed(key).to_vec(), p256_public(&seed(key))),
+        _ => (key.to_vec(), key.to_vec()),
+    }
+}
+
 fn verifier(scheme: Scheme, secrets: &[String], now: i64) -> Verifier {
     secrets
         .iter()
-        .fold(Verifier::builder(scheme), |b, s| b.secret(s))
+        .fold(Verifier::builder(scheme), |b, s| {
+            b.secret(display_verifying_key(scheme, s))
+        })
         .clock(move || now)
         .build()
         .expect("generated secrets are valid")
@@ -44,7 +103,9 @@ fn sign(
 /// The event id our signer must be given: Standard Webhooks requires one.
 fn id_for(scheme: Scheme, id: &Option<String>) -> Option<String> {
     match scheme {
-        Scheme::Standard => Some(id.clone().unwrap_or_else(|| "msg_default".to_owned())),
+        Scheme::Standard | Scheme::StandardV1a => {
+            Some(id.clone().unwrap_or_else(|| "msg_default".to_owned()))
+        }
         _ => id.clone(),
     }
 }
@@ -103,7 +164,9 @@ fn set_timestamp(scheme: Scheme, headers: &mut HeaderMap, from: i64, to: i64) {
 fn expected_event_id(scheme: Scheme, id: Option<&str>) -> Option<String> {
     match scheme {
         // These schemes carry an id header; Stripe's and Slack's id is in the body.
-        Scheme::Webhook | Scheme::Standard | Scheme::GitHub => id.map(str::to_owned),
+        Scheme::Webhook | Scheme::Standard | Scheme::GitHub | Scheme::StandardV1a => {
+            id.map(str::to_owned)
+        }
         // Group B: Twilio's I-Twilio-Idempotency-Token.
         Scheme::Twilio => id.map(str::to_owned),
         // Group A: the schemes with an id header report it.
@@ -140,7 +203,7 @@ fn signs_body(scheme: Scheme) -> bool {
 /// Whether any text secret works: a token goes into a header as it is, so
 /// GitLab's must be visible ASCII (non-ASCII is a configuration error).
 fn any_text_secret(scheme: Scheme) -> bool {
-    scheme != Scheme::Standard && !named(scheme, &["gitlab"])
+    scheme != Scheme::Standard && !named(scheme, &["gitlab"]) && scheme.algorithm().is_symmetric()
 }
 
 /// `ts` brought into the range the scheme can write: Zendesk's ISO 8601
@@ -168,8 +231,10 @@ fn single_signature_schemes() -> Vec<Scheme> {
 
 /// Schemes that carry one signature per secret of a sender's rotation.
 fn multi_signature(scheme: Scheme) -> bool {
-    matches!(scheme, Scheme::Webhook | Scheme::Stripe | Scheme::Standard)
-        || named(scheme, &["paddle"])
+    matches!(
+        scheme,
+        Scheme::Webhook | Scheme::Stripe | Scheme::Standard | Scheme::StandardV1a
+    ) || named(scheme, &["paddle"])
 }
 
 /// Zendesk's timestamp text for `ts` (UTC, whole seconds), from the civil
@@ -346,12 +411,13 @@ proptest! {
         let body = fit_body(scheme, body);
         // The byte-level API skips the scheme's decoding, on both sides.
         let id = id_for(scheme, &None);
-        let headers = Signer::from_secrets(scheme, &[key.clone().into()])
+        let (signing, verifying) = raw_key_pair(scheme, &key);
+        let headers = Signer::from_secrets(scheme, &[signing.into()])
             .expect("non-empty key")
             .sign(&body, ts, id.as_deref())
             .expect("signing");
         let verified = Verifier::builder(scheme)
-            .secret_bytes(key)
+            .secret_bytes(verifying)
             .build()
             .expect("non-empty key")
             .verify_at(&headers, &body, ts)
@@ -422,7 +488,7 @@ proptest! {
         set_timestamp(scheme, &mut headers, ts, moved);
         // A 300 s window whatever the provider's own (Paddle's is 5 s).
         let verifier = Verifier::builder(scheme)
-            .secret(&secret[0])
+            .secret(display_verifying_key(scheme, &secret[0]))
             .tolerance(std::time::Duration::from_secs(300))
             .clock(move || ts)
             .build()

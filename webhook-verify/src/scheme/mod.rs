@@ -37,6 +37,9 @@ mod hubspot;
 mod square;
 mod twilio;
 // Provider modules: group C (merge anchor, keep)
+mod discord;
+mod sendgrid;
+mod standard_v1a;
 
 pub use algorithm::{Algorithm, SigningInput};
 pub(crate) use header_values::{for_each_entry, hex_tags, require_timestamp};
@@ -316,6 +319,9 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`Twilio`](Self::Twilio) | `twilio` | `X-Twilio-Signature: <b64>` (+ `I-Twilio-Idempotency-Token` id) | `{URL}{k}{v}…` sorted form params, or `{URL with bodySHA256}` | base64 (HMAC-SHA1) |
 /// | [`HubSpot`](Self::HubSpot) | `hubspot` | `X-HubSpot-Signature-v3: <b64>` + `X-HubSpot-Request-Timestamp` (ms) | `{method}{URI}{body}{ts ms}` | base64 |
 // Table rows: group C (merge anchor, keep)
+/// | [`Discord`](Self::Discord) | `discord` | `X-Signature-Ed25519: <hex Ed25519>` + `X-Signature-Timestamp` | `{ts}{body}` (timestamp text as received) | hex |
+/// | [`StandardV1a`](Self::StandardV1a) | `standard-v1a` | `webhook-signature: v1a,<b64 Ed25519>[ v1a,<b64>…]` + `webhook-id` + `webhook-timestamp` (or `svix-*`) | `{id}.{ts}.{body}` | base64 |
+/// | [`SendGrid`](Self::SendGrid) | `sendgrid` | `X-Twilio-Email-Event-Webhook-Signature: <b64 DER ECDSA P-256>` + `X-Twilio-Email-Event-Webhook-Timestamp` | `{ts}{body}` (timestamp text as received) | base64 |
 ///
 /// ```
 /// use webhook_verify::Scheme;
@@ -352,6 +358,12 @@ pub enum Scheme {
     /// HubSpot signature v3 (`X-HubSpot-Signature-v3`, signs method, URI, body and a millisecond timestamp).
     HubSpot,
     // variants: group C (merge anchor, keep)
+    /// Discord interactions and Webhook Events (Ed25519).
+    Discord,
+    /// Standard Webhooks asymmetric signatures (`v1a`, Ed25519; `whpk_`/`whsk_` keys).
+    StandardV1a,
+    /// Twilio SendGrid's Signed Event Webhook (ECDSA P-256).
+    SendGrid,
 }
 
 impl Scheme {
@@ -370,6 +382,9 @@ impl Scheme {
         Scheme::Twilio,
         Scheme::HubSpot,
         // ALL: group C (merge anchor, keep)
+        Scheme::Discord,
+        Scheme::StandardV1a,
+        Scheme::SendGrid,
     ];
 
     fn imp(self) -> &'static dyn SignatureScheme {
@@ -387,6 +402,9 @@ impl Scheme {
             Self::Twilio => &twilio::Twilio,
             Self::HubSpot => &hubspot::HubSpot,
             // imp: group C (merge anchor, keep)
+            Self::Discord => &discord::Discord,
+            Self::StandardV1a => &standard_v1a::StandardV1a,
+            Self::SendGrid => &sendgrid::SendGrid,
         }
     }
 
@@ -545,6 +563,9 @@ impl Scheme {
             Self::Twilio => "Twilio",
             Self::HubSpot => "HubSpot",
             // title: group C (merge anchor, keep)
+            Self::Discord => "Discord",
+            Self::StandardV1a => "Standard Webhooks / Svix, asymmetric (v1a)",
+            Self::SendGrid => "Twilio SendGrid Event Webhook",
         }
     }
 
@@ -565,6 +586,9 @@ impl Scheme {
             // aliases: group A (merge anchor, keep)
             // aliases: group B (merge anchor, keep)
             // aliases: group C (merge anchor, keep)
+            Self::Discord => &["discord-interactions"],
+            Self::StandardV1a => &["standard-webhooks-v1a", "svix-v1a"],
+            Self::SendGrid => &["twilio-sendgrid"],
             _ => &[],
         }
     }

@@ -72,42 +72,7 @@ impl SignatureScheme for Standard {
         request: &WebhookRequest<'_>,
         max_signatures: usize,
     ) -> Result<ParsedSignature, Error> {
-        let headers = request.headers();
-        // The webhook-* names win; the svix-* set is read only without them.
-        let mut names = [SIGNATURE, ID, TIMESTAMP];
-        let mut found = optional_headers(headers, [&names[0], &names[1], &names[2]])?;
-        if found[0].is_none() {
-            let svix = [SVIX_SIGNATURE, SVIX_ID, SVIX_TIMESTAMP];
-            let svix_found = optional_headers(headers, [&svix[0], &svix[1], &svix[2]])?;
-            if svix_found[0].is_some() {
-                (names, found) = (svix, svix_found);
-            }
-        }
-        let [signature, id, ts] = found;
-        let [sig, id_name, ts_name] = names;
-        let signature = require(signature, &sig)?;
-        let event_id = require(id, &id_name)?.to_owned();
-        let timestamp = parse_timestamp(require(ts, &ts_name)?, &ts_name)?;
-        let mut tags = Vec::new();
-        for (count, entry) in signature.split_ascii_whitespace().enumerate() {
-            if count == max_signatures {
-                return Err(Error::new(ErrorKind::TooManySignatures)
-                    .with_header(sig)
-                    .with_detail(format!("more than {max_signatures} entries")));
-            }
-            let Some((version, encoded)) = entry.split_once(',') else {
-                return Err(Error::new(ErrorKind::MalformedHeader)
-                    .with_header(sig)
-                    .with_detail("entry without ','"));
-            };
-            if version != "v1" {
-                continue;
-            }
-            if let Some(tag) = decode_tag(encoded) {
-                tags.push(tag);
-            }
-        }
-        Ok(ParsedSignature::new(Some(timestamp), Some(event_id), tags))
+        parse_entries(request, max_signatures, "v1", 32)
     }
 
     fn write_signed_payload(
@@ -116,12 +81,7 @@ impl SignatureScheme for Standard {
         request: &WebhookRequest<'_>,
         mac: &mut SigningInput<'_>,
     ) {
-        let body = request.body();
-        mac.update(parts.event_id.unwrap_or_default().as_bytes());
-        mac.update(b".");
-        mac.update_decimal(parts.timestamp.unwrap_or_default());
-        mac.update(b".");
-        mac.update(body);
+        write_id_timestamp_body(parts, request, mac);
     }
 
     fn render_headers(
@@ -129,27 +89,94 @@ impl SignatureScheme for Standard {
         parts: &SignedParts<'_>,
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
-        let timestamp = require_timestamp(parts)?;
-        let id = parts.event_id.ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::EventIdRequired).with_detail("webhook-id")
-        })?;
-        let signature = signatures
-            .iter()
-            .map(|tag| format!("v1,{}", tag.to_base64()))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let mut headers = HeaderMap::new();
-        headers.insert(ID, header_value(id)?);
-        headers.insert(
-            TIMESTAMP,
-            header_value(itoa::Buffer::new().format(timestamp))?,
-        );
-        headers.insert(SIGNATURE, header_value(&signature)?);
-        Ok(headers)
+        render_entries(parts, signatures, "v1")
     }
 }
 
-/// Decodes a base64 tag; anything that is not exactly 32 bytes is `None`.
-fn decode_tag(encoded: &str) -> Option<Signature> {
-    Signature::from_base64(encoded, 32)
+/// Reads the `webhook-*` (or `svix-*`) headers, keeping the base64
+/// signatures of the `wanted` version's entries that decode to exactly `len` bytes;
+/// entries of other versions count towards `max_signatures` but are
+/// otherwise ignored. Shared with the asymmetric `v1a` scheme.
+pub(super) fn parse_entries(
+    request: &WebhookRequest<'_>,
+    max_signatures: usize,
+    wanted: &str,
+    len: usize,
+) -> Result<ParsedSignature, Error> {
+    let headers = request.headers();
+    // The webhook-* names win; the svix-* set is read only without them.
+    let mut names = [SIGNATURE, ID, TIMESTAMP];
+    let mut found = optional_headers(headers, [&names[0], &names[1], &names[2]])?;
+    if found[0].is_none() {
+        let svix = [SVIX_SIGNATURE, SVIX_ID, SVIX_TIMESTAMP];
+        let svix_found = optional_headers(headers, [&svix[0], &svix[1], &svix[2]])?;
+        if svix_found[0].is_some() {
+            (names, found) = (svix, svix_found);
+        }
+    }
+    let [signature, id, ts] = found;
+    let [sig, id_name, ts_name] = names;
+    let signature = require(signature, &sig)?;
+    let event_id = require(id, &id_name)?.to_owned();
+    let timestamp = parse_timestamp(require(ts, &ts_name)?, &ts_name)?;
+    let mut tags = Vec::new();
+    for (count, entry) in signature.split_ascii_whitespace().enumerate() {
+        if count == max_signatures {
+            return Err(Error::new(ErrorKind::TooManySignatures)
+                .with_header(sig)
+                .with_detail(format!("more than {max_signatures} entries")));
+        }
+        let Some((version, encoded)) = entry.split_once(',') else {
+            return Err(Error::new(ErrorKind::MalformedHeader)
+                .with_header(sig)
+                .with_detail("entry without ','"));
+        };
+        if version != wanted {
+            continue;
+        }
+        if let Some(tag) = Signature::from_base64(encoded, len) {
+            tags.push(tag);
+        }
+    }
+    Ok(ParsedSignature::new(Some(timestamp), Some(event_id), tags))
+}
+
+/// Feeds `{id}.{ts}.{body}`.
+pub(super) fn write_id_timestamp_body(
+    parts: &SignedParts<'_>,
+    request: &WebhookRequest<'_>,
+    mac: &mut SigningInput<'_>,
+) {
+    let body = request.body();
+    mac.update(parts.event_id.unwrap_or_default().as_bytes());
+    mac.update(b".");
+    mac.update_decimal(parts.timestamp.unwrap_or_default());
+    mac.update(b".");
+    mac.update(body);
+}
+
+/// Renders `webhook-id`, `webhook-timestamp` and a `webhook-signature` of
+/// `version,<base64>` entries, one per signature.
+pub(super) fn render_entries(
+    parts: &SignedParts<'_>,
+    signatures: &[Signature],
+    version: &str,
+) -> Result<HeaderMap, ConfigError> {
+    let timestamp = require_timestamp(parts)?;
+    let id = parts.event_id.ok_or_else(|| {
+        ConfigError::new(ConfigErrorKind::EventIdRequired).with_detail("webhook-id")
+    })?;
+    let signature = signatures
+        .iter()
+        .map(|tag| format!("{version},{}", tag.to_base64()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut headers = HeaderMap::new();
+    headers.insert(ID, header_value(id)?);
+    headers.insert(
+        TIMESTAMP,
+        header_value(itoa::Buffer::new().format(timestamp))?,
+    );
+    headers.insert(SIGNATURE, header_value(&signature)?);
+    Ok(headers)
 }

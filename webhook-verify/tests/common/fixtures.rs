@@ -38,6 +38,31 @@ pub(crate) fn keys(scheme: Scheme) -> Keys {
         // group A (merge anchor, keep)
         // group B (merge anchor, keep)
         // group C (merge anchor, keep)
+        // RFC 8032 section 7.1 TEST 1 and TEST 2 key pairs: hex public key
+        // to verify, hex seed to sign.
+        "discord" => Keys {
+            verify: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+            sign: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+            other_verify: "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+            other_sign: "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+        },
+        // Generated with PyNaCl 1.5.0 (`SigningKey.generate()`); the secret
+        // keys in Svix's 64-byte seed-and-public-key form.
+        "standard-v1a" => Keys {
+            verify: "whpk_GqBrcUPzTcmBYwSZGFtauxR8hz4hMMsp2VPRAgY79jA=",
+            sign: "whsk_VK7t0AjMexISskRebLeQ4BOSEHNV9GtdRLXqbjU7oSMaoGtxQ/NNyYFjBJkYW1q7FHyHPiEwyynZU9ECBjv2MA==",
+            other_verify: "whpk_2nE3C6h9u5DilQ6SNTCLtBbNfm0WrhDzXf2tC9g/42g=",
+            other_sign: "whsk_aTLk9B9RBwqcNvU3zwBGb9dvPi2jI5LGzX+X5+wZztnacTcLqH27kOKVDpI1MIu0Fs1+bRauEPNd/a0L2D/jaA==",
+        },
+        // Generated with Python `cryptography` 50.0.2
+        // (`ec.generate_private_key(ec.SECP256R1())`): base64 DER
+        // SubjectPublicKeyInfo to verify, base64 PKCS#8 DER to sign.
+        "sendgrid" => Keys {
+            verify: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEbKdgXs7tDTXNjaOxAuTdZ8lLd1RLAK90EOhCLIq2bXEBkmga9oWgmqpHSdWcLn/0FjLiQuQCFGYrIB1CsO+qrQ==",
+            sign: "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgr8xV9PRZiZlad7ANg7FkAGz8jXrADyrhTnEhNycDf1GhRANCAARsp2Bezu0NNc2No7EC5N1nyUt3VEsAr3QQ6EIsirZtcQGSaBr2haCaqkdJ1Zwuf/QWMuJC5AIUZisgHUKw76qt",
+            other_verify: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEpZ7kjtgKGppE+dQWaoHanYCHSutVb6TbkEo2La4QGMQuQWnYqP4O2RHo2CswkS9ceXGxa3ZHvd4rvRV5pgZAYw==",
+            other_sign: "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgxTK732M23k21vXxWmwJnPvjAkD+ke/4SyOLGSy77P4OhRANCAASlnuSO2AoamkT51BZqgdqdgIdK61VvpNuQSjYtrhAYxC5Badio/g7ZEejYKzCRL1x5cbFrdke93iu9FXmmBkBj",
+        },
         _ => symmetric("test-secret", "other-secret"),
     }
 }
@@ -53,6 +78,10 @@ pub(crate) fn body(scheme: Scheme) -> Vec<u8> {
         // group B (merge anchor, keep)
         "twilio" => b"AccountSid=AC123&Body=evt_123&From=%2B14158675309&MessageSid=SM123".to_vec(),
         // group C (merge anchor, keep)
+        // An application command (type 2); a PING (type 1) is a handshake.
+        "discord" => br#"{"id":"evt_123","type":2,"data":{"name":"test"}}"#.to_vec(),
+        // A batch of events, each followed by CR LF.
+        "sendgrid" => b"[{\"email\":\"a@example.com\",\"event\":\"delivered\",\"sg_event_id\":\"evt_123\",\"timestamp\":1700000000}]\r\n".to_vec(),
         _ => br#"{"id":"evt_123","type":"invoice.paid"}"#.to_vec(),
     }
 }
