@@ -22,6 +22,7 @@ use crate::verifier::DEFAULT_TOLERANCE;
 pub(crate) mod algorithm;
 mod github;
 mod header_values;
+mod key_pair;
 mod request;
 mod signature;
 mod slack;
@@ -47,6 +48,7 @@ pub use header_values::{
     header_value, hex_tag, optional_header, optional_headers, parse_timestamp, require,
     required_header,
 };
+pub use key_pair::{KeyPair, RawKeyPair};
 pub use request::WebhookRequest;
 pub use signature::Signature;
 
@@ -210,6 +212,16 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
     /// has key pairs (Standard Webhooks `whsk_…`).
     fn decode_signing_key(&self, key: &str) -> Result<Secret, ConfigError> {
         self.decode_secret(key)
+    }
+
+    /// Writes a freshly generated key pair in the provider's formats:
+    /// `(verifying key, signing key)`, each readable by
+    /// [`decode_secret`](Self::decode_secret) and
+    /// [`decode_signing_key`](Self::decode_signing_key). `None` (the
+    /// default) for schemes with a shared secret. See [`KeyPair::generate`].
+    fn format_key_pair(&self, raw: &RawKeyPair<'_>) -> Option<(String, String)> {
+        let _ = raw;
+        None
     }
 
     /// How far a signed timestamp may be from now by default (the
@@ -474,6 +486,10 @@ impl SignatureScheme for Scheme {
 
     fn default_tolerance(&self) -> Duration {
         self.imp().default_tolerance()
+    }
+
+    fn format_key_pair(&self, raw: &RawKeyPair<'_>) -> Option<(String, String)> {
+        self.imp().format_key_pair(raw)
     }
 
     fn parse(
