@@ -62,6 +62,9 @@ pub(crate) enum Command {
     Roundtrip(RoundtripArgs),
     /// Manage signing secrets (`webhook secret new --scheme standard`).
     Secret(SecretArgs),
+    /// Print a fresh key for a scheme: a key pair (public, private) for the
+    /// asymmetric ones (discord, standard-v1a, sendgrid), else a secret.
+    Keygen(SecretNewArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
 }
@@ -334,7 +337,12 @@ pub(crate) struct SendArgs {
 
     /// Where to POST: the full URL, used as given; without a scheme
     /// http:// is assumed (localhost:3000/webhooks).
-    pub(crate) url: String,
+    #[arg(required_unless_present = "list_events")]
+    pub(crate) url: Option<String>,
+
+    /// List every event template (scheme, event, what it is) and exit.
+    #[arg(long, conflicts_with_all = ["data", "file", "event"])]
+    pub(crate) list_events: bool,
 
     /// The body, given inline (sent byte-exact).
     #[arg(short, long, group = "body")]
@@ -344,12 +352,14 @@ pub(crate) struct SendArgs {
     #[arg(short, long, group = "body")]
     pub(crate) file: Option<PathBuf>,
 
-    /// A built-in event template (ping, invoice.paid, payment_intent.succeeded,
-    /// customer.created, checkout.session.completed, order.created, push).
+    /// A built-in event template shaped like what the --scheme's provider
+    /// sends (a GitHub push, a Shopify orders/create, a Twilio SMS form, …),
+    /// or a generic one; --list-events shows them [default: ping].
     #[arg(short, long, group = "body", value_name = "TYPE")]
     pub(crate) event: Option<String>,
 
-    /// Edit the JSON body: dotted path = JSON value or text (repeat), e.g. data.object.amount=4200.
+    /// Edit the body: dotted JSON path = JSON value or text, or a form field
+    /// of a form template (repeat), e.g. data.object.amount=4200.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub(crate) sets: Vec<String>,
 
@@ -680,12 +690,16 @@ pub(crate) struct SecretArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum SecretCommand {
     /// Print a fresh random secret in the scheme's format (whsec_… for
-    /// standard and stripe); nothing is stored.
+    /// standard and stripe; a key pair for the asymmetric schemes); nothing
+    /// is stored.
     New(SecretNewArgs),
 }
 
 #[derive(Debug, Args)]
-#[command(mut_arg("json", |arg| arg.help("Print {\"scheme\": …, \"secret\": …} instead of the bare secret")))]
+#[command(mut_arg("json", |arg| arg.help(
+    "Print {\"scheme\": …, \"secret\": …} (or \"public\" and \"private\" for a key pair) \
+     instead of the bare key"
+)))]
 pub(crate) struct SecretNewArgs {
     /// The scheme whose format to use.
     #[arg(long, value_enum, default_value_t = SchemeArg(Scheme::Webhook))]
