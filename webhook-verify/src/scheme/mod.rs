@@ -30,8 +30,14 @@ mod stripe;
 mod webhook;
 // Provider modules: group A (merge anchor, keep)
 mod body_mac;
+mod coinbase;
+mod intercom;
+mod lemonsqueezy;
 mod razorpay;
+mod sentry;
 mod shopify;
+mod typeform;
+mod woocommerce;
 // Provider modules: group B (merge anchor, keep)
 // Provider modules: group C (merge anchor, keep)
 
@@ -265,8 +271,12 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
     }
 
     /// The reply to a handshake the provider does not sign (Dropbox's
-    /// `GET ?challenge=`), answered before any verification; `None` for
-    /// everything else.
+    /// `GET ?challenge=`, WooCommerce's `webhook_id=` creation ping),
+    /// answered before any verification; `None` for everything else.
+    ///
+    /// The verify layer asks twice: before reading the body, with an empty
+    /// body (so a `GET` handshake costs no body read), and, when that gave
+    /// `None` and the body is not empty, once more with the body.
     fn unsigned_handshake(&self, request: &WebhookRequest<'_>) -> Option<Response<Bytes>> {
         let _ = request;
         None
@@ -308,6 +318,12 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 // Table rows: group A (merge anchor, keep)
 /// | [`Shopify`](Self::Shopify) | `shopify` | `X-Shopify-Hmac-Sha256: <b64>` (+ `X-Shopify-Webhook-Id` id) | `{body}` | base64 |
 /// | [`Razorpay`](Self::Razorpay) | `razorpay` | `X-Razorpay-Signature: <hex>` (+ `X-Razorpay-Event-Id` id) | `{body}` | hex |
+/// | [`Intercom`](Self::Intercom) | `intercom` | `X-Hub-Signature: sha1=<hex>` (HMAC-SHA1) | `{body}` | hex |
+/// | [`WooCommerce`](Self::WooCommerce) | `woocommerce` | `X-WC-Webhook-Signature: <b64>` (+ `X-WC-Webhook-Delivery-ID` id) | `{body}` | base64 |
+/// | [`Typeform`](Self::Typeform) | `typeform` | `Typeform-Signature: sha256=<b64>` | `{body}` | base64 |
+/// | [`LemonSqueezy`](Self::LemonSqueezy) | `lemonsqueezy` | `X-Signature: <hex>` | `{body}` | hex |
+/// | [`Sentry`](Self::Sentry) | `sentry` | `Sentry-Hook-Signature: <hex>` (+ `Request-ID` id) | `{body}` | hex |
+/// | [`Coinbase`](Self::Coinbase) | `coinbase` | `X-CC-Webhook-Signature: <hex>` | `{body}` | hex |
 // Table rows: group B (merge anchor, keep)
 // Table rows: group C (merge anchor, keep)
 ///
@@ -338,6 +354,18 @@ pub enum Scheme {
     Shopify,
     /// Razorpay (`X-Razorpay-Signature`).
     Razorpay,
+    /// Intercom (`X-Hub-Signature: sha1=`).
+    Intercom,
+    /// WooCommerce (`X-WC-Webhook-Signature`).
+    WooCommerce,
+    /// Typeform (`Typeform-Signature: sha256=`).
+    Typeform,
+    /// Lemon Squeezy (`X-Signature`).
+    LemonSqueezy,
+    /// Sentry integration platform (`Sentry-Hook-Signature`).
+    Sentry,
+    /// Coinbase Commerce (`X-CC-Webhook-Signature`).
+    Coinbase,
     // variants: group B (merge anchor, keep)
     // variants: group C (merge anchor, keep)
 }
@@ -353,6 +381,12 @@ impl Scheme {
         // ALL: group A (merge anchor, keep)
         Scheme::Shopify,
         Scheme::Razorpay,
+        Scheme::Intercom,
+        Scheme::WooCommerce,
+        Scheme::Typeform,
+        Scheme::LemonSqueezy,
+        Scheme::Sentry,
+        Scheme::Coinbase,
         // ALL: group B (merge anchor, keep)
         // ALL: group C (merge anchor, keep)
     ];
@@ -367,6 +401,12 @@ impl Scheme {
             // imp: group A (merge anchor, keep)
             Self::Shopify => &shopify::Shopify,
             Self::Razorpay => &razorpay::Razorpay,
+            Self::Intercom => &intercom::Intercom,
+            Self::WooCommerce => &woocommerce::WooCommerce,
+            Self::Typeform => &typeform::Typeform,
+            Self::LemonSqueezy => &lemonsqueezy::LemonSqueezy,
+            Self::Sentry => &sentry::Sentry,
+            Self::Coinbase => &coinbase::Coinbase,
             // imp: group B (merge anchor, keep)
             // imp: group C (merge anchor, keep)
         }
@@ -522,6 +562,12 @@ impl Scheme {
             // title: group A (merge anchor, keep)
             Self::Shopify => "Shopify",
             Self::Razorpay => "Razorpay",
+            Self::Intercom => "Intercom",
+            Self::WooCommerce => "WooCommerce",
+            Self::Typeform => "Typeform",
+            Self::LemonSqueezy => "Lemon Squeezy",
+            Self::Sentry => "Sentry",
+            Self::Coinbase => "Coinbase Commerce",
             // title: group B (merge anchor, keep)
             // title: group C (merge anchor, keep)
         }

@@ -1,12 +1,22 @@
 //! Group A providers' vectors (see each constant for its source).
 
-use http::HeaderValue;
-use webhook_verify::Scheme;
+use http::{HeaderMap, HeaderValue, Method};
+use webhook_verify::scheme::WebhookRequest;
+use webhook_verify::{Scheme, Verifier};
 
 use super::Vector;
 
 /// One vector per scheme of this group, checked by `every_builtin_scheme_has_a_vector`.
-pub(super) const COVERING: &[Vector] = &[SHOPIFY_SDK, RAZORPAY_SDK_TEST];
+pub(super) const COVERING: &[Vector] = &[
+    SHOPIFY_SDK,
+    RAZORPAY_SDK_TEST,
+    INTERCOM_COMPUTED,
+    WOOCOMMERCE_COMPUTED,
+    TYPEFORM_COMPUTED,
+    LEMONSQUEEZY_COMPUTED,
+    SENTRY_COMPUTED,
+    COINBASE_SDK_TEST,
+];
 
 /// Shopify publishes no fixed vector and its SDK tests compute theirs at run
 /// time. Computed and validated with Shopify's official SDK,
@@ -138,4 +148,305 @@ fn razorpay_sdk_test_vector() {
         .expect("the id is not signed");
     assert_eq!(verified.event_id.as_deref(), Some("Ho5VAwnnYk0fsM"));
     assert!(!verified.event_id_signed);
+}
+
+/// Intercom publishes no fixed vector and its SDKs have no verifier.
+/// Computed with Python 3.11's `hmac` from the documented algorithm
+/// (HMAC-SHA1 of the body with the client secret, hex, `sha1=`), on the
+/// body of Intercom's documented `ping` notification:
+///
+/// ```text
+/// hmac.new(b"8fd3b1fbfa0f6ba0ab3cb42d0c21e5ff", body, hashlib.sha1).hexdigest()
+/// 0fc07671e9173347a6ca9df0ba6d1abec3d638c0
+/// ```
+const INTERCOM_COMPUTED: Vector = Vector {
+    scheme: Scheme::Intercom,
+    secret: "8fd3b1fbfa0f6ba0ab3cb42d0c21e5ff",
+    timestamp: 1_700_000_000,
+    body: br#"{"type":"notification_event","app_id":"a86dr8yl","data":{"type":"notification_event_data","item":{"type":"ping","message":"something something interzen"}},"links":{},"id":null,"topic":"ping","delivery_status":null,"delivery_attempts":1,"delivered_at":0,"first_sent_at":1700000000,"created_at":1700000000,"self":null}"#,
+    headers: &[(
+        "x-hub-signature",
+        "sha1=0fc07671e9173347a6ca9df0ba6d1abec3d638c0",
+    )],
+    ..Vector::DEFAULTS
+};
+
+/// WooCommerce has no verifying SDK. Computed with Python 3.11's `hmac`
+/// from `WC_Webhook::generate_signature` (base64 of the raw HMAC-SHA256 of
+/// the body; the secret has no HTML entities, so `wp_specialchars_decode`
+/// leaves it unchanged), on a trimmed order payload:
+///
+/// ```text
+/// base64.b64encode(hmac.new(b"k>Rv9fX)dE!3vb|y1qA&t8%jLm@2sWzN", body, hashlib.sha256).digest())
+/// +hEowbon87BUW1vxWcNI5XV79TIVwpfBtMaTDf0fBtk=
+/// ```
+const WOOCOMMERCE_COMPUTED: Vector = Vector {
+    scheme: Scheme::WooCommerce,
+    secret: "k>Rv9fX)dE!3vb|y1qA&t8%jLm@2sWzN",
+    timestamp: 1_700_000_000,
+    event_id: Some("b0b3e6b4d4b0f4d0b25d8f0c5e1c1a9e"),
+    body: br#"{"id":727,"parent_id":0,"status":"processing","currency":"USD","total":"29.35","date_created":"2017-03-22T16:28:02"}"#,
+    headers: &[
+        ("x-wc-webhook-source", "https://shop.example/"),
+        ("x-wc-webhook-topic", "order.created"),
+        ("x-wc-webhook-resource", "order"),
+        ("x-wc-webhook-event", "created"),
+        (
+            "x-wc-webhook-signature",
+            "+hEowbon87BUW1vxWcNI5XV79TIVwpfBtMaTDf0fBtk=",
+        ),
+        ("x-wc-webhook-id", "12"),
+        ("x-wc-webhook-delivery-id", "b0b3e6b4d4b0f4d0b25d8f0c5e1c1a9e"),
+    ],
+    ..Vector::DEFAULTS
+};
+
+/// Typeform has no verifying SDK. Computed with Python 3.11's `hmac` from
+/// the documented algorithm (`sha256=` + base64 HMAC-SHA256 of the body):
+///
+/// ```text
+/// "sha256=" + base64.b64encode(hmac.new(b"abc123", body, hashlib.sha256).digest()).decode()
+/// sha256=7XcjW4fMQxtZWkHp5OJI1LzqSrrqkE0NKvN1pts+u30=
+/// ```
+const TYPEFORM_COMPUTED: Vector = Vector {
+    scheme: Scheme::Typeform,
+    secret: "abc123",
+    timestamp: 1_700_000_000,
+    body: br#"{"event_id":"01HNF7JX7DY3F9T9K0V6M7T4BX","event_type":"form_response","form_response":{"form_id":"lT4Z3j","token":"a3a12ec67a1365927098a606107fac15","submitted_at":"2018-01-18T18:17:02Z","answers":[]}}"#,
+    headers: &[(
+        "typeform-signature",
+        "sha256=7XcjW4fMQxtZWkHp5OJI1LzqSrrqkE0NKvN1pts+u30=",
+    )],
+    ..Vector::DEFAULTS
+};
+
+/// Lemon Squeezy's SDK has no verifier. Computed with Python 3.11's `hmac`
+/// from the documented algorithm (hex HMAC-SHA256 of the body):
+///
+/// ```text
+/// hmac.new(b"lemon-secret-42", body, hashlib.sha256).hexdigest()
+/// 47673df154ddbbb6c9d702abd5080f62c761ced10d5f12a0995295312b5f98ca
+/// ```
+const LEMONSQUEEZY_COMPUTED: Vector = Vector {
+    scheme: Scheme::LemonSqueezy,
+    secret: "lemon-secret-42",
+    timestamp: 1_700_000_000,
+    body: br#"{"meta":{"event_name":"order_created","custom_data":{"customer_id":25}},"data":{"type":"orders","id":"1","attributes":{"store_id":1,"total":999}}}"#,
+    headers: &[
+        ("x-event-name", "order_created"),
+        (
+            "x-signature",
+            "47673df154ddbbb6c9d702abd5080f62c761ced10d5f12a0995295312b5f98ca",
+        ),
+    ],
+    ..Vector::DEFAULTS
+};
+
+/// Sentry has no verifying SDK. Computed with Python 3.11's `hmac` exactly
+/// as Sentry's docs verify (`hmac.new(client_secret, body, sha256).hexdigest()`):
+///
+/// ```text
+/// hmac.new(b"b7e2f4f1c1a04dd7a5a2c2d6f8e1b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4", body, hashlib.sha256).hexdigest()
+/// f650a33530a8e9c6f47ef842e110d3e64eadeffb1b72f9d4ca41086eb633c4cb
+/// ```
+const SENTRY_COMPUTED: Vector = Vector {
+    scheme: Scheme::Sentry,
+    secret: "b7e2f4f1c1a04dd7a5a2c2d6f8e1b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4",
+    timestamp: 1_700_000_000,
+    event_id: Some("0a3c4a3e-3b9e-4a6b-9b1e-2f5f0f6c7d8e"),
+    body: br#"{"action":"created","installation":{"uuid":"a8e5d37a-696c-4c54-adb5-b3f28d64c7de"},"data":{"issue":{"id":"1170820242","shortId":"SENTRY-1","title":"Error: Sample error"}},"actor":{"type":"application","id":"sentry","name":"Sentry"}}"#,
+    headers: &[
+        ("request-id", "0a3c4a3e-3b9e-4a6b-9b1e-2f5f0f6c7d8e"),
+        ("sentry-hook-resource", "issue"),
+        ("sentry-hook-timestamp", "1700000000"),
+        (
+            "sentry-hook-signature",
+            "f650a33530a8e9c6f47ef842e110d3e64eadeffb1b72f9d4ca41086eb633c4cb",
+        ),
+    ],
+    ..Vector::DEFAULTS
+};
+
+/// Coinbase Commerce's SDK test: coinbase/coinbase-commerce-node
+/// `test/testWebhook.spec.js` ("should successfully verify signature and
+/// return event", commit d46c5968): its secret, payload (byte for byte) and
+/// expected `X-CC-Webhook-Signature`.
+const COINBASE_SDK_TEST: Vector = Vector {
+    scheme: Scheme::Coinbase,
+    secret: "30291a20-0bd1-4267-9b0f-e6e7b123c0bf",
+    timestamp: 1_700_000_000,
+    body: br#"{"id":1,"scheduled_for":"2017-01-31T20:50:02Z","attempt_number":1,"event":{"id":"24934862-d980-46cb-9402-43c81b0cdba6","type":"charge:created","api_version":"2018-03-22","created_at":"2017-01-31T20:49:02Z","data":{"code":"66BEOV2A","name":"The Sovereign Individual","description":"Mastering the Transition to the Information Age","hosted_url":"https://commerce.coinbase.com/charges/66BEOV2A","created_at":"2017-01-31T20:49:02Z","expires_at":"2017-01-31T21:04:02Z","timeline":[{"time":"2017-01-31T20:49:02Z","status":"NEW"}],"metadata":{},"pricing_type":"no_price","payments":[],"addresses":{"bitcoin":"0000000000000000000000000000000000","ethereum":"0x0000000000000000000000000000000000000000","litecoin":"3000000000000000000000000000000000","bitcoincash":"bitcoincash:000000000000000000000000000000000000000000"}}}}"#,
+    headers: &[(
+        "x-cc-webhook-signature",
+        "8be7742c7d372f08a6a3224edadf18a22b65fa9e28f3f2de97376cdaa092590d",
+    )],
+    ..Vector::DEFAULTS
+};
+
+#[test]
+fn intercom_computed_vector() {
+    let verified = INTERCOM_COMPUTED.check();
+    assert_eq!(verified.event_id, None);
+    // A SHA-256 MAC under the same name (GitHub's header) is malformed.
+    let mut headers = INTERCOM_COMPUTED.header_map();
+    headers.insert(
+        "x-hub-signature",
+        HeaderValue::from_static("sha256=0fc07671e9173347a6ca9df0ba6d1abec3d638c0"),
+    );
+    let err = INTERCOM_COMPUTED
+        .verify_body(&headers, INTERCOM_COMPUTED.body)
+        .expect_err("sha256= is not Intercom's prefix");
+    assert_eq!(err.kind(), webhook_verify::ErrorKind::MalformedHeader);
+}
+
+#[test]
+fn woocommerce_computed_vector() {
+    let verified = WOOCOMMERCE_COMPUTED.check();
+    assert_eq!(
+        verified.event_id.as_deref(),
+        Some("b0b3e6b4d4b0f4d0b25d8f0c5e1c1a9e")
+    );
+    assert!(!verified.event_id_signed);
+}
+
+/// WooCommerce's unsigned creation ping is answered with an empty 200
+/// before verification; anything else that resembles it is not.
+#[test]
+fn woocommerce_creation_ping_is_an_unsigned_handshake() {
+    let verifier = WOOCOMMERCE_COMPUTED.verifier();
+    let none = HeaderMap::new();
+    let ping = |headers, body, method| {
+        verifier.unsigned_handshake(&WebhookRequest::new(headers, body).with_method(method))
+    };
+    let answer = ping(&none, b"webhook_id=12", &Method::POST).expect("the ping is answered");
+    assert_eq!(answer.status(), 200);
+    assert!(answer.body().is_empty());
+    assert!(ping(&none, b"webhook_id=12345678901234567890", &Method::POST).is_some());
+
+    let signed = WOOCOMMERCE_COMPUTED.header_map();
+    let not_pings: [(&HeaderMap, &[u8], &Method); 8] = [
+        (&signed, b"webhook_id=12", &Method::POST),
+        (&none, b"webhook_id=", &Method::POST),
+        (&none, b"webhook_id=12a", &Method::POST),
+        (&none, b"webhook_id=12&x=1", &Method::POST),
+        (&none, b"webhook_id=123456789012345678901", &Method::POST),
+        (&none, b"webhook_id=-1", &Method::POST),
+        (&none, br#"{"webhook_id":12}"#, &Method::POST),
+        (&none, b"webhook_id=12", &Method::GET),
+    ];
+    for (headers, body, method) in not_pings {
+        assert!(
+            ping(headers, body, method).is_none(),
+            "{:?} {method}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    // The ping itself does not verify.
+    let err = verifier
+        .verify(&none, b"webhook_id=12")
+        .expect_err("unsigned");
+    assert_eq!(err.kind(), webhook_verify::ErrorKind::MissingHeader);
+}
+
+#[test]
+fn typeform_computed_vector() {
+    let verified = TYPEFORM_COMPUTED.check();
+    assert_eq!(verified.event_id, None);
+}
+
+#[test]
+fn lemonsqueezy_computed_vector() {
+    let verified = LEMONSQUEEZY_COMPUTED.check();
+    assert_eq!(verified.event_id, None, "X-Event-Name is a type, not an id");
+}
+
+#[test]
+fn sentry_computed_vector() {
+    let verified = SENTRY_COMPUTED.check();
+    assert_eq!(
+        verified.event_id.as_deref(),
+        Some("0a3c4a3e-3b9e-4a6b-9b1e-2f5f0f6c7d8e")
+    );
+    assert!(!verified.event_id_signed);
+    assert_eq!(
+        verified.timestamp, None,
+        "Sentry-Hook-Timestamp is unsigned"
+    );
+    // So a stale Sentry-Hook-Timestamp changes nothing.
+    let mut headers = SENTRY_COMPUTED.header_map();
+    headers.insert("sentry-hook-timestamp", HeaderValue::from_static("1"));
+    SENTRY_COMPUTED
+        .verify_body(&headers, SENTRY_COMPUTED.body)
+        .expect("the timestamp is not read");
+}
+
+#[test]
+fn coinbase_sdk_test_vector() {
+    assert_eq!(COINBASE_SDK_TEST.body.len(), 816);
+    let verified = COINBASE_SDK_TEST.check();
+    assert_eq!(verified.event_id, None);
+    // The SDK test's "invalid secret" case.
+    let err = Verifier::new(Scheme::Coinbase, "30291a20-0bd1-4267-9b0f-e6e7b123c0bg")
+        .expect("valid secret")
+        .verify(&COINBASE_SDK_TEST.header_map(), COINBASE_SDK_TEST.body)
+        .expect_err("another secret");
+    assert_eq!(err.kind(), webhook_verify::ErrorKind::SignatureMismatch);
+}
+
+/// Through the verify layer with handshakes on: the ping gets an empty 200
+/// and the handler never runs; a signed delivery reaches the handler.
+#[tokio::test]
+async fn woocommerce_creation_ping_through_the_layer() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use http::Request;
+    use http_body_util::{BodyExt as _, Full};
+    use tower::{Layer as _, ServiceExt as _};
+    use webhook_verify::VerifyLayer;
+    use webhook_verify::layer::VerifiedBody;
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let handler = tower::service_fn(move |_req: Request<VerifiedBody>| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        async {
+            Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(
+                bytes::Bytes::from_static(b"handled"),
+            )))
+        }
+    });
+    let service = VerifyLayer::new(WOOCOMMERCE_COMPUTED.verifier())
+        .answer_handshakes(true)
+        .layer(handler);
+
+    let ping = Request::post("/hooks/woo")
+        .body(Full::new(bytes::Bytes::from_static(b"webhook_id=12")))
+        .expect("valid request");
+    let res = service.clone().oneshot(ping).await.expect("infallible");
+    assert_eq!(res.status(), 200);
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .expect("readable")
+        .to_bytes();
+    assert!(body.is_empty());
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        0,
+        "the ping never reaches the handler"
+    );
+
+    let mut delivery = Request::post("/hooks/woo")
+        .body(Full::new(bytes::Bytes::from_static(
+            WOOCOMMERCE_COMPUTED.body,
+        )))
+        .expect("valid request");
+    delivery
+        .headers_mut()
+        .extend(WOOCOMMERCE_COMPUTED.header_map());
+    let res = service.oneshot(delivery).await.expect("infallible");
+    assert_eq!(res.status(), 200);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
