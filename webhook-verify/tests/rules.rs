@@ -440,7 +440,13 @@ fn malformed_group_a(good: impl Fn(Scheme) -> String) -> Vec<(Scheme, String, Er
 // ---- entry lists ----
 
 /// Schemes that carry several entries in their signature header.
-const MULTI: [Scheme; 3] = [Scheme::Webhook, Scheme::Stripe, Scheme::Standard];
+const MULTI: [Scheme; 4] = [
+    Scheme::Webhook,
+    Scheme::Stripe,
+    Scheme::Standard,
+    // group A
+    Scheme::Paddle,
+];
 
 #[test]
 fn any_matching_entry_passes_wherever_it_is() {

@@ -33,6 +33,7 @@ mod body_mac;
 mod coinbase;
 mod intercom;
 mod lemonsqueezy;
+mod paddle;
 mod razorpay;
 mod sentry;
 mod shopify;
@@ -324,6 +325,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`LemonSqueezy`](Self::LemonSqueezy) | `lemonsqueezy` | `X-Signature: <hex>` | `{body}` | hex |
 /// | [`Sentry`](Self::Sentry) | `sentry` | `Sentry-Hook-Signature: <hex>` (+ `Request-ID` id) | `{body}` | hex |
 /// | [`Coinbase`](Self::Coinbase) | `coinbase` | `X-CC-Webhook-Signature: <hex>` | `{body}` | hex |
+/// | [`Paddle`](Self::Paddle) | `paddle` | `Paddle-Signature: ts=<ts>;h1=<hex>[;h1=…]` | `{ts}:{body}` | hex |
 // Table rows: group B (merge anchor, keep)
 // Table rows: group C (merge anchor, keep)
 ///
@@ -366,6 +368,8 @@ pub enum Scheme {
     Sentry,
     /// Coinbase Commerce (`X-CC-Webhook-Signature`).
     Coinbase,
+    /// Paddle Billing (`Paddle-Signature: ts=…;h1=…`).
+    Paddle,
     // variants: group B (merge anchor, keep)
     // variants: group C (merge anchor, keep)
 }
@@ -387,6 +391,7 @@ impl Scheme {
         Scheme::LemonSqueezy,
         Scheme::Sentry,
         Scheme::Coinbase,
+        Scheme::Paddle,
         // ALL: group B (merge anchor, keep)
         // ALL: group C (merge anchor, keep)
     ];
@@ -407,6 +412,7 @@ impl Scheme {
             Self::LemonSqueezy => &lemonsqueezy::LemonSqueezy,
             Self::Sentry => &sentry::Sentry,
             Self::Coinbase => &coinbase::Coinbase,
+            Self::Paddle => &paddle::Paddle,
             // imp: group B (merge anchor, keep)
             // imp: group C (merge anchor, keep)
         }
@@ -568,6 +574,7 @@ impl Scheme {
             Self::LemonSqueezy => "Lemon Squeezy",
             Self::Sentry => "Sentry",
             Self::Coinbase => "Coinbase Commerce",
+            Self::Paddle => "Paddle Billing",
             // title: group B (merge anchor, keep)
             // title: group C (merge anchor, keep)
         }

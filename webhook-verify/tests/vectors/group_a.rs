@@ -16,6 +16,7 @@ pub(super) const COVERING: &[Vector] = &[
     LEMONSQUEEZY_COMPUTED,
     SENTRY_COMPUTED,
     COINBASE_SDK_TEST,
+    PADDLE_NODE_SDK_TEST,
 ];
 
 /// Shopify publishes no fixed vector and its SDK tests compute theirs at run
@@ -449,4 +450,111 @@ async fn woocommerce_creation_ping_through_the_layer() {
     let res = service.oneshot(delivery).await.expect("infallible");
     assert_eq!(res.status(), 200);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+/// Paddle's Node SDK test: PaddleHQ/paddle-node-sdk
+/// `src/__tests__/notifications/webhooks-validator.node.test.ts` ("Valid
+/// signature", commit b8ee4b12): secret `VALID_SECRET`, its body and header.
+/// Also `python3 -c 'import hmac,hashlib; print(hmac.new(b"VALID_SECRET",
+/// b"1698796800:" + body, hashlib.sha256).hexdigest())'` gives the same.
+const PADDLE_NODE_SDK_TEST: Vector = Vector {
+    scheme: Scheme::Paddle,
+    secret: "VALID_SECRET",
+    timestamp: 1_698_796_800,
+    body: br#"{"data": ["1", "2"]}"#,
+    headers: &[(
+        "paddle-signature",
+        "ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9",
+    )],
+    ..Vector::DEFAULTS
+};
+
+#[test]
+fn paddle_node_sdk_test_vector() {
+    let verified = PADDLE_NODE_SDK_TEST.check();
+    assert_eq!(verified.timestamp, Some(1_698_796_800));
+    assert_eq!(verified.event_id, None);
+    // The same test file's "has more space" body is rejected.
+    let err = PADDLE_NODE_SDK_TEST
+        .verify_body(
+            &PADDLE_NODE_SDK_TEST.header_map(),
+            br#"{ "data": [ "1", "2" ]}"#,
+        )
+        .expect_err("another body");
+    assert_eq!(err.kind(), webhook_verify::ErrorKind::SignatureMismatch);
+}
+
+/// The Node SDK's "Valid signature with multiple hashes" header: two `h1`
+/// and an `h2`, which is ignored.
+#[test]
+fn paddle_node_sdk_multiple_hashes() {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "paddle-signature",
+        HeaderValue::from_static(
+            "ts=1698796800;h1=28981e941fae76e53db32f3d2a83cb69db41476595e84e1970a1b5d98f62b261;h1=28981e941fae76e53db32f3d2a83cb69db41476595e84e1970a1b5d98f62b261;h2=RANDOM_HASH",
+        ),
+    );
+    PADDLE_NODE_SDK_TEST
+        .verify_body(&headers, br#"{"data": "value"}"#)
+        .expect("either h1 verifies; h2 is ignored");
+}
+
+/// paddle-python-sdk `tests/Unit/Notification/test_Verifier.py`
+/// (`test_validate_paddle_signature_header_integrity`, commit 48c8cc04): a
+/// rotation with three `pdl_ntf_…` secrets of which the third matches, and
+/// a header whose first `h1` is junk.
+#[test]
+fn paddle_python_sdk_rotation_and_several_h1() {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "paddle-signature",
+        HeaderValue::from_static(
+            "ts=1696195954;h1=dummy;h1=d96299976a6eb066f484d7fde011ac56fc32b38fc9940bc419d6e537fdc6ef02",
+        ),
+    );
+    let verifier = Verifier::builder(Scheme::Paddle)
+        .secret("pdl_ntf_01hbpjmytsa32fhr36nqgc3kgb_TjIG2BXbm83HPXqNfziwe506sBEdqL/4")
+        .secret("pdl_ntf_01hbpjmytsa32fhr36nqgc3kgb_vB/yIOnTOCWIvpBadM5jzBZPHc7OmdSo")
+        .secret("pdl_ntf_01hbpjmytsa32fhr36nqgc3kgb_WvRO0eL4Bj9rgYYIBZY6wZhG4EHy9jzh")
+        .clock(|| 1_696_195_954)
+        .build()
+        .expect("valid secrets");
+    let verified = verifier
+        .verify(&headers, b"hello-world")
+        .expect("the third secret matches the second h1");
+    assert_eq!(verified.secret_index, 2);
+}
+
+#[test]
+fn paddle_tolerance_is_the_sdks_five_seconds() {
+    assert_eq!(
+        PADDLE_NODE_SDK_TEST.verifier().tolerance(),
+        Some(std::time::Duration::from_secs(5))
+    );
+    let headers = PADDLE_NODE_SDK_TEST.header_map();
+    let body = PADDLE_NODE_SDK_TEST.body;
+    let verifier = |now: i64| {
+        Verifier::builder(Scheme::Paddle)
+            .secret("VALID_SECRET")
+            .clock(move || now)
+            .build()
+            .expect("valid")
+    };
+    let ts = PADDLE_NODE_SDK_TEST.timestamp;
+    verifier(ts + 5).verify(&headers, body).expect("5 s old");
+    let err = verifier(ts + 6)
+        .verify(&headers, body)
+        .expect_err("6 s old");
+    assert_eq!(err.kind(), webhook_verify::ErrorKind::TimestampTooOld);
+    // As in the SDK test's "Invalid timestamp" case.
+    let mut stale = HeaderMap::new();
+    stale.insert(
+        "paddle-signature",
+        HeaderValue::from_static(
+            "ts=9876;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9",
+        ),
+    );
+    let err = verifier(ts).verify(&stale, body).expect_err("stale");
+    assert_eq!(err.kind(), webhook_verify::ErrorKind::TimestampTooOld);
 }
