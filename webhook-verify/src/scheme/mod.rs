@@ -39,6 +39,7 @@ mod sentry;
 mod shopify;
 mod typeform;
 mod woocommerce;
+mod zendesk;
 // Provider modules: group B (merge anchor, keep)
 // Provider modules: group C (merge anchor, keep)
 
@@ -326,6 +327,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`Sentry`](Self::Sentry) | `sentry` | `Sentry-Hook-Signature: <hex>` (+ `Request-ID` id) | `{body}` | hex |
 /// | [`Coinbase`](Self::Coinbase) | `coinbase` | `X-CC-Webhook-Signature: <hex>` | `{body}` | hex |
 /// | [`Paddle`](Self::Paddle) | `paddle` | `Paddle-Signature: ts=<ts>;h1=<hex>[;h1=…]` | `{ts}:{body}` | hex |
+/// | [`Zendesk`](Self::Zendesk) | `zendesk` | `X-Zendesk-Webhook-Signature: <b64>` + `X-Zendesk-Webhook-Signature-Timestamp: <ISO 8601>` (+ `X-Zendesk-Webhook-Invocation-Id` id) | `{ts}{body}` | base64 |
 // Table rows: group B (merge anchor, keep)
 // Table rows: group C (merge anchor, keep)
 ///
@@ -370,6 +372,8 @@ pub enum Scheme {
     Coinbase,
     /// Paddle Billing (`Paddle-Signature: ts=…;h1=…`).
     Paddle,
+    /// Zendesk (`X-Zendesk-Webhook-Signature`, ISO 8601 timestamp).
+    Zendesk,
     // variants: group B (merge anchor, keep)
     // variants: group C (merge anchor, keep)
 }
@@ -392,6 +396,7 @@ impl Scheme {
         Scheme::Sentry,
         Scheme::Coinbase,
         Scheme::Paddle,
+        Scheme::Zendesk,
         // ALL: group B (merge anchor, keep)
         // ALL: group C (merge anchor, keep)
     ];
@@ -413,6 +418,7 @@ impl Scheme {
             Self::Sentry => &sentry::Sentry,
             Self::Coinbase => &coinbase::Coinbase,
             Self::Paddle => &paddle::Paddle,
+            Self::Zendesk => &zendesk::Zendesk,
             // imp: group B (merge anchor, keep)
             // imp: group C (merge anchor, keep)
         }
@@ -575,6 +581,7 @@ impl Scheme {
             Self::Sentry => "Sentry",
             Self::Coinbase => "Coinbase Commerce",
             Self::Paddle => "Paddle Billing",
+            Self::Zendesk => "Zendesk",
             // title: group B (merge anchor, keep)
             // title: group C (merge anchor, keep)
         }

@@ -17,6 +17,7 @@ pub(super) const COVERING: &[Vector] = &[
     SENTRY_COMPUTED,
     COINBASE_SDK_TEST,
     PADDLE_NODE_SDK_TEST,
+    ZENDESK_COMPUTED,
 ];
 
 /// Shopify publishes no fixed vector and its SDK tests compute theirs at run
@@ -557,4 +558,146 @@ fn paddle_tolerance_is_the_sdks_five_seconds() {
     );
     let err = verifier(ts).verify(&stale, body).expect_err("stale");
     assert_eq!(err.kind(), webhook_verify::ErrorKind::TimestampTooOld);
+}
+
+/// Zendesk publishes no fixed vector and ships no verifying SDK. Computed
+/// with Python 3.11's `hmac` from the current docs' algorithm
+/// (`base64(HMACSHA256(TIMESTAMP + BODY))`, the secret's text as the key),
+/// on a header and body in the documented shapes:
+///
+/// ```text
+/// base64.b64encode(hmac.new(b"dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==",
+///     b"2021-03-18T19:25:00Z" + body, hashlib.sha256).digest())
+/// ZHekI7xAO5SVqjF4WnGxySvladsxXImSnUkU3G4eI8k=
+/// ```
+const ZENDESK_COMPUTED: Vector = Vector {
+    scheme: Scheme::Zendesk,
+    secret: "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==",
+    timestamp: 1_616_095_500,
+    event_id: Some("8350205582"),
+    body: br#"{"ticket":{"id":12345,"subject":"Help needed"}}"#,
+    headers: &[
+        ("x-zendesk-webhook-id", "01F1KRFQ6BG29CNWFR60NK5FNY"),
+        ("x-zendesk-webhook-invocation-id", "8350205582"),
+        (
+            "x-zendesk-webhook-signature-timestamp",
+            "2021-03-18T19:25:00Z",
+        ),
+        (
+            "x-zendesk-webhook-signature",
+            "ZHekI7xAO5SVqjF4WnGxySvladsxXImSnUkU3G4eI8k=",
+        ),
+    ],
+    ..Vector::DEFAULTS
+};
+
+#[test]
+fn zendesk_computed_vector() {
+    let verified = ZENDESK_COMPUTED.check();
+    assert_eq!(verified.timestamp, Some(1_616_095_500));
+    assert_eq!(verified.event_id.as_deref(), Some("8350205582"));
+    assert!(!verified.event_id_signed);
+    assert_eq!(
+        ZENDESK_COMPUTED.verifier().tolerance(),
+        Some(std::time::Duration::from_secs(300))
+    );
+}
+
+/// The old docs' order (body first) is not what Zendesk signs: its MAC,
+/// computed the same way with the parts swapped, is a mismatch.
+#[test]
+fn zendesk_body_then_timestamp_is_a_mismatch() {
+    let mut headers = ZENDESK_COMPUTED.header_map();
+    headers.insert(
+        "x-zendesk-webhook-signature",
+        HeaderValue::from_static("24cr90MIdvqwWlAMRyJKD6lNkS0WGe7NBiNJZ+jqSrQ="),
+    );
+    let err = ZENDESK_COMPUTED
+        .verify_body(&headers, ZENDESK_COMPUTED.body)
+        .expect_err("the body-first MAC");
+    assert_eq!(err.kind(), webhook_verify::ErrorKind::SignatureMismatch);
+}
+
+/// The timestamp is ISO 8601 text: the rules that `rules.rs` checks for
+/// decimal timestamps, in Zendesk's form.
+#[test]
+fn zendesk_timestamps_are_iso8601_text() {
+    use webhook_verify::{ConfigErrorKind, ErrorKind, Signer};
+
+    let name = "x-zendesk-webhook-signature-timestamp";
+    let with_text = |text: &'static str| {
+        let mut headers = ZENDESK_COMPUTED.header_map();
+        headers.insert(name, HeaderValue::from_static(text));
+        headers
+    };
+    // Malformed: numbers, other ISO forms, impossible dates.
+    for text in [
+        "1616095500",
+        "2021-03-18T19:25:00",
+        "2021-03-18T19:25:00.000Z",
+        "2021-03-18T19:25:00+00:00",
+        "2021-02-29T19:25:00Z",
+        "1969-12-31T23:59:59Z",
+        "10000-01-01T00:00:00Z",
+    ] {
+        let err = ZENDESK_COMPUTED
+            .verify_body(&with_text(text), ZENDESK_COMPUTED.body)
+            .expect_err(text);
+        assert_eq!(err.kind(), ErrorKind::MalformedHeader, "{text}");
+    }
+    // Well formed, far from now: outside the tolerance, not malformed.
+    for (text, kind) in [
+        ("9999-12-31T23:59:59Z", ErrorKind::TimestampInFuture),
+        ("1970-01-01T00:00:00Z", ErrorKind::TimestampTooOld),
+    ] {
+        let err = ZENDESK_COMPUTED
+            .verify_body(&with_text(text), ZENDESK_COMPUTED.body)
+            .expect_err(text);
+        assert_eq!(err.kind(), kind, "{text}");
+    }
+    // One second later, inside the tolerance: only the MAC catches it.
+    let err = ZENDESK_COMPUTED
+        .verify_body(&with_text("2021-03-18T19:25:01Z"), ZENDESK_COMPUTED.body)
+        .expect_err("a moved timestamp");
+    assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+
+    // The signer writes the whole range a four-digit year allows, and the
+    // verifier accepts it at any clock when the window is off.
+    let signer = Signer::new(Scheme::Zendesk, ZENDESK_COMPUTED.secret).expect("valid");
+    let relaxed = Verifier::builder(Scheme::Zendesk)
+        .secret(ZENDESK_COMPUTED.secret)
+        .disable_timestamp_check()
+        .build()
+        .expect("valid");
+    for (ts, text) in [
+        (0, "1970-01-01T00:00:00Z"),
+        (253_402_300_799, "9999-12-31T23:59:59Z"),
+    ] {
+        let headers = signer.sign(b"{}", ts, None).expect("in range");
+        assert_eq!(headers[name], text);
+        let verified = relaxed.verify(&headers, b"{}").expect("signed");
+        assert_eq!(verified.timestamp, Some(ts));
+        for now in [i64::MIN, 0, i64::MAX] {
+            let verifier = Verifier::builder(Scheme::Zendesk)
+                .secret(ZENDESK_COMPUTED.secret)
+                .build()
+                .expect("valid");
+            let result = verifier.verify_at(&headers, b"{}", now);
+            if now == ts {
+                result.expect("at its own time");
+            } else {
+                assert!(
+                    matches!(
+                        result.map_err(|e| e.kind()),
+                        Err(ErrorKind::TimestampTooOld | ErrorKind::TimestampInFuture)
+                    ),
+                    "{ts} at {now}"
+                );
+            }
+        }
+    }
+    for ts in [-1, 253_402_300_800, i64::MAX] {
+        let err = signer.sign(b"{}", ts, None).expect_err("out of range");
+        assert_eq!(err.kind(), ConfigErrorKind::InvalidInput, "{ts}");
+    }
 }
