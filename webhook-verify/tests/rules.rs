@@ -1455,3 +1455,14 @@ fn published_header_names_are_the_ones_the_signer_writes() {
         }
     }
 }
+
+/// Every name in group A's by-name tables is a built-in scheme (a typo
+/// would silently drop its rows).
+#[test]
+fn group_a_tables_name_built_in_schemes() {
+    let built_in_names: Vec<String> = Scheme::ALL.iter().map(ToString::to_string).collect();
+    for (name, _, _) in GROUP_A_HEADERS {
+        assert!(built_in_names.iter().any(|n| n == name), "{name}");
+    }
+    assert_eq!(built_in(GROUP_A_HEADERS).count(), GROUP_A_HEADERS.len());
+}

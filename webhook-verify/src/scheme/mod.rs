@@ -31,6 +31,7 @@ mod webhook;
 // Provider modules: group A (merge anchor, keep)
 mod body_mac;
 mod coinbase;
+mod gitlab;
 mod intercom;
 mod lemonsqueezy;
 mod paddle;
@@ -328,6 +329,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`Coinbase`](Self::Coinbase) | `coinbase` | `X-CC-Webhook-Signature: <hex>` | `{body}` | hex |
 /// | [`Paddle`](Self::Paddle) | `paddle` | `Paddle-Signature: ts=<ts>;h1=<hex>[;h1=…]` | `{ts}:{body}` | hex |
 /// | [`Zendesk`](Self::Zendesk) | `zendesk` | `X-Zendesk-Webhook-Signature: <b64>` + `X-Zendesk-Webhook-Signature-Timestamp: <ISO 8601>` (+ `X-Zendesk-Webhook-Invocation-Id` id) | `{ts}{body}` | base64 |
+/// | [`GitLab`](Self::GitLab) | `gitlab` | `X-Gitlab-Token: <token>` (+ `Idempotency-Key` id) | nothing: the token itself | as configured |
 // Table rows: group B (merge anchor, keep)
 // Table rows: group C (merge anchor, keep)
 ///
@@ -374,6 +376,8 @@ pub enum Scheme {
     Paddle,
     /// Zendesk (`X-Zendesk-Webhook-Signature`, ISO 8601 timestamp).
     Zendesk,
+    /// GitLab (`X-Gitlab-Token`, a shared token: nothing signed).
+    GitLab,
     // variants: group B (merge anchor, keep)
     // variants: group C (merge anchor, keep)
 }
@@ -397,6 +401,7 @@ impl Scheme {
         Scheme::Coinbase,
         Scheme::Paddle,
         Scheme::Zendesk,
+        Scheme::GitLab,
         // ALL: group B (merge anchor, keep)
         // ALL: group C (merge anchor, keep)
     ];
@@ -419,6 +424,7 @@ impl Scheme {
             Self::Coinbase => &coinbase::Coinbase,
             Self::Paddle => &paddle::Paddle,
             Self::Zendesk => &zendesk::Zendesk,
+            Self::GitLab => &gitlab::GitLab,
             // imp: group B (merge anchor, keep)
             // imp: group C (merge anchor, keep)
         }
@@ -582,6 +588,7 @@ impl Scheme {
             Self::Coinbase => "Coinbase Commerce",
             Self::Paddle => "Paddle Billing",
             Self::Zendesk => "Zendesk",
+            Self::GitLab => "GitLab",
             // title: group B (merge anchor, keep)
             // title: group C (merge anchor, keep)
         }

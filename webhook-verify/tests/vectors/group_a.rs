@@ -18,6 +18,7 @@ pub(super) const COVERING: &[Vector] = &[
     COINBASE_SDK_TEST,
     PADDLE_NODE_SDK_TEST,
     ZENDESK_COMPUTED,
+    GITLAB_DOCS,
 ];
 
 /// Shopify publishes no fixed vector and its SDK tests compute theirs at run
@@ -699,5 +700,87 @@ fn zendesk_timestamps_are_iso8601_text() {
     for ts in [-1, 253_402_300_800, i64::MAX] {
         let err = signer.sign(b"{}", ts, None).expect_err("out of range");
         assert_eq!(err.kind(), ConfigErrorKind::InvalidInput, "{ts}");
+    }
+}
+
+/// GitLab signs nothing, so no value can be computed or taken from an SDK:
+/// this is the header set GitLab documents for a push event
+/// (docs.gitlab.com "Webhook events" → "Push events", and "Delivery
+/// headers"), with a token of our choosing and a trimmed push body.
+const GITLAB_DOCS: Vector = Vector {
+    scheme: Scheme::GitLab,
+    secret: "My-Secret_Token 42",
+    timestamp: 1_700_000_000,
+    event_id: Some("908a6d9e-45fd-46c8-97e6-c4f350f219dd"),
+    body: br#"{"object_kind":"push","event_name":"push","before":"95790bf891e76fee5e1747ab589903a6a1f80f22","after":"da1560886d4f094c3e6c9ef40349f7d38b5d27d7","ref":"refs/heads/master","project_id":15}"#,
+    headers: &[
+        ("content-type", "application/json"),
+        ("user-agent", "GitLab/17.4.0"),
+        ("x-gitlab-event", "Push Hook"),
+        ("x-gitlab-instance", "https://gitlab.com"),
+        ("x-gitlab-webhook-uuid", "16412037-6f66-4ac7-bfcb-0ad4a1c5b6a6"),
+        ("x-gitlab-event-uuid", "7a8a0b4e-4a6c-4f0b-9b2e-1c6f3f2d8e11"),
+        ("idempotency-key", "908a6d9e-45fd-46c8-97e6-c4f350f219dd"),
+        ("x-gitlab-token", "My-Secret_Token 42"),
+    ],
+    ..Vector::DEFAULTS
+};
+
+#[test]
+fn gitlab_documented_header_set() {
+    use webhook_verify::{ConfigErrorKind, ErrorKind};
+
+    // Not `check()`: the body is not signed, so a changed body passes.
+    let verified = GITLAB_DOCS.assert_verifies();
+    GITLAB_DOCS.assert_signer_reproduces();
+    assert_eq!(
+        verified.event_id.as_deref(),
+        Some("908a6d9e-45fd-46c8-97e6-c4f350f219dd")
+    );
+    assert!(!verified.event_id_signed);
+    assert_eq!(verified.timestamp, None);
+    GITLAB_DOCS
+        .verify_body(&GITLAB_DOCS.header_map(), b"anything at all")
+        .expect("GitLab signs no body: any body passes with the token");
+
+    // Only the exact token passes.
+    for wrong in [
+        "My-Secret_Token 4",
+        "My-Secret_Token 421",
+        "my-secret_token 42",
+        "My-Secret_Token  42",
+        "x",
+    ] {
+        let mut headers = GITLAB_DOCS.header_map();
+        headers.insert(
+            "x-gitlab-token",
+            HeaderValue::from_str(wrong).expect("ASCII"),
+        );
+        let err = GITLAB_DOCS
+            .verify_body(&headers, GITLAB_DOCS.body)
+            .expect_err(wrong);
+        assert_eq!(err.kind(), ErrorKind::SignatureMismatch, "{wrong}");
+    }
+    // Rotation: either configured token passes and is reported.
+    let rotating = Verifier::builder(Scheme::GitLab)
+        .secret("old-token")
+        .secret("My-Secret_Token 42")
+        .build()
+        .expect("valid tokens");
+    let verified = rotating
+        .verify(&GITLAB_DOCS.header_map(), GITLAB_DOCS.body)
+        .expect("the second token");
+    assert_eq!(verified.secret_index, 1);
+    // Tokens no header can carry are refused when the verifier is built.
+    for bad in [
+        "",
+        " lead",
+        "trail ",
+        "caf\u{e9}",
+        "tab\there\n",
+        "line\nbreak",
+    ] {
+        let err = Verifier::new(Scheme::GitLab, bad).expect_err(bad);
+        assert_eq!(err.kind(), ConfigErrorKind::InvalidSecret, "{bad:?}");
     }
 }
