@@ -330,6 +330,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`Paddle`](Self::Paddle) | `paddle` | `Paddle-Signature: ts=<ts>;h1=<hex>[;h1=…]` | `{ts}:{body}` | hex |
 /// | [`Zendesk`](Self::Zendesk) | `zendesk` | `X-Zendesk-Webhook-Signature: <b64>` + `X-Zendesk-Webhook-Signature-Timestamp: <ISO 8601>` (+ `X-Zendesk-Webhook-Invocation-Id` id) | `{ts}{body}` | base64 |
 /// | [`GitLab`](Self::GitLab) | `gitlab` | `X-Gitlab-Token: <token>` (+ `Idempotency-Key` id) | nothing: the token itself | as configured |
+/// | [`Standard`](Self::Standard) | `clerk`, `resend` (aliases of `standard`) | `svix-signature: v1,<b64>` + `svix-id` + `svix-timestamp`, `whsec_` secret | `{id}.{ts}.{body}` | base64 |
 // Table rows: group B (merge anchor, keep)
 // Table rows: group C (merge anchor, keep)
 ///
@@ -607,8 +608,14 @@ impl Scheme {
     pub fn aliases(self) -> &'static [&'static str] {
         match self {
             Self::Webhook => &["default"],
-            Self::Standard => &["standard-webhooks", "svix"],
+            // Clerk and Resend (group A) send Standard Webhooks as Svix
+            // does; a second `Standard` arm below the anchor would never be
+            // reached, so they join this one.
+            Self::Standard => &["standard-webhooks", "svix", "clerk", "resend"],
             // aliases: group A (merge anchor, keep)
+            Self::LemonSqueezy => &["lemon-squeezy"],
+            Self::Coinbase => &["coinbase-commerce"],
+            Self::Paddle => &["paddle-billing"],
             // aliases: group B (merge anchor, keep)
             // aliases: group C (merge anchor, keep)
             _ => &[],

@@ -784,3 +784,92 @@ fn gitlab_documented_header_set() {
         assert_eq!(err.kind(), ConfigErrorKind::InvalidSecret, "{bad:?}");
     }
 }
+
+/// Clerk sends Standard Webhooks under the `svix-*` names with a `whsec_`
+/// secret; `clerk` is an alias of `standard`. Clerk's SDK tests sign at
+/// run time, so this was computed and verified with Clerk's SDK,
+/// `@clerk/backend` 3.25.0 (npm), Node 20, on the secret of its test
+/// `packages/backend/src/__tests__/webhooks.test.ts` and a `user.created`
+/// body in Clerk's documented shape:
+///
+/// ```text
+/// new Webhook(secret).sign(id, new Date(1796394551 * 1000), body)   // standardwebhooks 1.1.1
+/// v1,rSwD0CVnU1ZxYOng2icvHac0BRfRB4ocP0q+Dmh2/zI=
+/// await verifyWebhook(request, { signingSecret: secret })          // @clerk/backend/webhooks
+/// → { type: "user.created", … }
+/// ```
+const CLERK_SDK: Vector = Vector {
+    scheme: Scheme::Standard,
+    secret: "whsec_dGVzdF9zaWduaW5nX3NlY3JldF8zMl9jaGFyc19sb25n",
+    timestamp: 1_796_394_551,
+    event_id: Some("msg_2mnN0Dd1T0kqqOuVdx0sYbo1D7R"),
+    body: br#"{"data":{"id":"user_29w83sxmDNGwOuEthce5gg56FcC","object":"user","first_name":"Example"},"object":"event","type":"user.created"}"#,
+    headers: &[
+        ("svix-id", "msg_2mnN0Dd1T0kqqOuVdx0sYbo1D7R"),
+        ("svix-timestamp", "1796394551"),
+        (
+            "svix-signature",
+            "v1,rSwD0CVnU1ZxYOng2icvHac0BRfRB4ocP0q+Dmh2/zI=",
+        ),
+    ],
+    ..Vector::DEFAULTS
+};
+
+/// Resend, likewise (`resend` is an alias of `standard`): computed with
+/// `standardwebhooks` 1.1.1 and verified with Resend's SDK, `resend` 6.38.0
+/// (npm), `resend.webhooks.verify({payload, headers, webhookSecret})`, on
+/// the secret of its test `src/webhooks/webhooks-verify.spec.ts` and the
+/// `email.sent` body of Resend's docs; Resend delivers the `svix-*` names.
+///
+/// ```text
+/// new Webhook(secret).sign(id, new Date(1796394524 * 1000), payload)
+/// v1,Z6JTrKmlkCXnwuuEJXrKZCPcbaz5oUkV8doapAT/26I=
+/// ```
+const RESEND_SDK: Vector = Vector {
+    scheme: Scheme::Standard,
+    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    timestamp: 1_796_394_524,
+    event_id: Some("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"),
+    body: br#"{"type":"email.sent","created_at":"2024-02-22T23:41:12.126Z","data":{"email_id":"56761188-7520-42d8-8898-ff6fc54ce618","from":"Acme <onboarding@resend.dev>","to":["delivered@resend.dev"],"subject":"Sending this example"}}"#,
+    headers: &[
+        ("svix-id", "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"),
+        ("svix-timestamp", "1796394524"),
+        (
+            "svix-signature",
+            "v1,Z6JTrKmlkCXnwuuEJXrKZCPcbaz5oUkV8doapAT/26I=",
+        ),
+    ],
+    ..Vector::DEFAULTS
+};
+
+/// Clerk's and Resend's `svix-*` deliveries verify under their alias, the
+/// id is the signed `svix-id`, and our signer computes the same MAC (it
+/// writes the `webhook-*` names, which both SDKs also accept).
+#[test]
+fn clerk_and_resend_are_standard_webhooks() {
+    for (alias, vector) in [("clerk", CLERK_SDK), ("resend", RESEND_SDK)] {
+        let scheme: Scheme = alias.parse().expect("an alias");
+        assert_eq!(scheme, Scheme::Standard);
+        assert!(Scheme::Standard.aliases().contains(&alias));
+        let verified = vector.assert_verifies();
+        assert_eq!(verified.event_id.as_deref(), vector.event_id, "{alias}");
+        assert!(verified.event_id_signed, "{alias}");
+        vector.assert_tamper_rejected();
+        let ours = webhook_verify::Signer::new(scheme, vector.secret)
+            .expect("valid secret")
+            .sign(vector.body, vector.timestamp, vector.event_id)
+            .expect("signable");
+        assert_eq!(
+            ours["webhook-signature"],
+            vector.header_map()["svix-signature"],
+            "{alias}"
+        );
+        // The svix-id is signed: another id is a mismatch.
+        let mut headers = vector.header_map();
+        headers.insert("svix-id", HeaderValue::from_static("msg_other"));
+        let err = vector
+            .verify_body(&headers, vector.body)
+            .expect_err("a changed signed id");
+        assert_eq!(err.kind(), webhook_verify::ErrorKind::SignatureMismatch);
+    }
+}
