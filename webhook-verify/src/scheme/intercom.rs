@@ -13,7 +13,7 @@
 //! - **Id**: none in a header; the notification id is the body's `id`
 //!   (`notif_…`), which the MAC covers (use `IdSource::json("/id")`).
 //! - The header name is the one GitHub used for its legacy SHA-1 signature
-//!   ([`headers::X_HUB_SIGNATURE`](crate::headers::X_HUB_SIGNATURE)), so a
+//!   ([`headers::X_HUB_SIGNATURE`]), so a
 //!   GitHub delivery posted here fails as a mismatch, not as a parse error.
 //!
 //! Sources: developers.intercom.com, "Webhooks" → "Signed notifications"
