@@ -9,9 +9,10 @@
 //!
 //! - **Signed bytes**: the raw body, nothing else; one lowercase hex MAC.
 //!   Sentry's documented Python check is
-//!   `hmac.new(client_secret, body, sha256).hexdigest()`; its Node example
-//!   MACs `JSON.stringify(request.body)`, which equals the raw body only
-//!   because Sentry sends compact JSON: verify the raw bytes.
+//!   `hmac.new(client_secret, body, sha256).hexdigest()`. A Node example
+//!   that MACs `JSON.stringify(request.body)` matches only while the
+//!   re-serialised JSON equals the bytes Sentry sent: the raw bytes are
+//!   verified here.
 //! - **Key**: the integration's client secret, as text.
 //! - **Timestamp**: `Sentry-Hook-Timestamp` is sent but not signed, so a
 //!   replay can rewrite it: it is not used for a replay window. Pair this

@@ -11,8 +11,10 @@
 //!   immediately followed by the raw body: no separator. The current docs
 //!   ("Verifying webhook authenticity") say `base64(HMACSHA256(TIMESTAMP + BODY))`
 //!   and their Node example does `hmac.update(timestamp + body)`. An older
-//!   version of that page showed the body first; the current order is the
-//!   one followed here. A request without a body signs the timestamp alone.
+//!   example is reported to put the body first (not seen while writing
+//!   this); the current docs' order is the one followed here, and the
+//!   body-first MAC is tested to fail. A request without a body signs the
+//!   timestamp alone.
 //! - **Timestamp**: ISO 8601 UTC text, `YYYY-MM-DDTHH:MM:SSZ` exactly (the
 //!   form Zendesk sends), parsed strictly to Unix seconds: four-digit years
 //!   from 1970 to 9999, real calendar dates, no leap second, no fraction, no
