@@ -80,6 +80,7 @@ fn sig_value(scheme: Scheme, sig: &str) -> String {
         Scheme::Slack => format!("v0={sig}"),
         // Group B: the bare MAC.
         Scheme::Square | Scheme::Twilio | Scheme::HubSpot => sig.to_owned(),
+        Scheme::Zoom => format!("v0={sig}"),
         _ => format!("v1={sig}"),
     }
 }

@@ -107,6 +107,7 @@ fn entry(scheme: Scheme, encoded: &str) -> String {
         Scheme::Slack => format!("v0={encoded}"),
         // Group B.
         Scheme::Square | Scheme::Twilio | Scheme::HubSpot => encoded.to_owned(),
+        Scheme::Zoom => format!("v0={encoded}"),
         other => panic!("no table entry for {other}"),
     }
 }
@@ -330,6 +331,13 @@ fn malformed_signature_headers_are_400() {
             format!("V0={}", good(Scheme::Slack)),
             ErrorKind::MalformedHeader,
         ),
+        // Group B.
+        (
+            Scheme::Zoom,
+            format!("v1={}", good(Scheme::Zoom)),
+            ErrorKind::MalformedHeader,
+        ),
+        (Scheme::Zoom, good(Scheme::Zoom), ErrorKind::MalformedHeader),
     ];
     for (scheme, value, kind) in cases {
         let err = verifier(scheme)
@@ -484,6 +492,11 @@ fn header_table() -> Vec<(Scheme, Vec<&'static str>, Vec<&'static str>)> {
         (
             Scheme::HubSpot,
             vec!["x-hubspot-request-timestamp", "x-hubspot-signature-v3"],
+            vec![],
+        ),
+        (
+            Scheme::Zoom,
+            vec!["x-zm-request-timestamp", "x-zm-signature"],
             vec![],
         ),
     ]

@@ -30,9 +30,11 @@ mod stripe;
 mod webhook;
 // Provider modules: group A (merge anchor, keep)
 // Provider modules: group B (merge anchor, keep)
+mod challenge;
 mod hubspot;
 mod square;
 mod twilio;
+mod zoom;
 // Provider modules: group C (merge anchor, keep)
 
 pub use algorithm::{Algorithm, SigningInput};
@@ -310,6 +312,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`Square`](Self::Square) | `square` | `X-Square-Hmacsha256-Signature: <b64>` | `{notification URL}{body}` | base64 |
 /// | [`Twilio`](Self::Twilio) | `twilio` | `X-Twilio-Signature: <b64>` (+ `I-Twilio-Idempotency-Token` id) | `{URL}{k}{v}…` sorted form params, or `{URL with bodySHA256}` | base64 (HMAC-SHA1) |
 /// | [`HubSpot`](Self::HubSpot) | `hubspot` | `X-HubSpot-Signature-v3: <b64>` + `X-HubSpot-Request-Timestamp` (ms) | `{method}{URI}{body}{ts ms}` | base64 |
+/// | [`Zoom`](Self::Zoom) | `zoom` | `x-zm-signature: v0=<hex>` + `x-zm-request-timestamp` (answers `endpoint.url_validation`) | `v0:{ts}:{body}` | hex |
 // Table rows: group C (merge anchor, keep)
 ///
 /// ```
@@ -342,6 +345,8 @@ pub enum Scheme {
     Twilio,
     /// HubSpot signature v3 (`X-HubSpot-Signature-v3`, signs method, URI, body and a millisecond timestamp).
     HubSpot,
+    /// Zoom (`x-zm-signature`), answering the signed `endpoint.url_validation` handshake.
+    Zoom,
     // variants: group C (merge anchor, keep)
 }
 
@@ -358,6 +363,7 @@ impl Scheme {
         Scheme::Square,
         Scheme::Twilio,
         Scheme::HubSpot,
+        Scheme::Zoom,
         // ALL: group C (merge anchor, keep)
     ];
 
@@ -373,6 +379,7 @@ impl Scheme {
             Self::Square => &square::Square,
             Self::Twilio => &twilio::Twilio,
             Self::HubSpot => &hubspot::HubSpot,
+            Self::Zoom => &zoom::Zoom,
             // imp: group C (merge anchor, keep)
         }
     }
@@ -529,6 +536,7 @@ impl Scheme {
             Self::Square => "Square",
             Self::Twilio => "Twilio",
             Self::HubSpot => "HubSpot",
+            Self::Zoom => "Zoom",
             // title: group C (merge anchor, keep)
         }
     }

@@ -1,11 +1,12 @@
 //! Group B providers' vectors (see each constant for its source).
 
+use webhook_verify::scheme::WebhookRequest;
 use webhook_verify::{ErrorKind, Scheme};
 
 use super::Vector;
 
 /// One vector per scheme of this group, checked by `every_builtin_scheme_has_a_vector`.
-pub(super) const COVERING: &[Vector] = &[SQUARE_SDK, TWILIO_FORM, HUBSPOT_SDK];
+pub(super) const COVERING: &[Vector] = &[SQUARE_SDK, TWILIO_FORM, HUBSPOT_SDK, ZOOM_URL_VALIDATION];
 
 /// Square's SDK test vector: square/square-python-sdk
 /// `tests/integration/test_webhooks_helper.py` (`test_signature_validation_pass`:
@@ -243,4 +244,81 @@ fn hubspot_signs_the_method_the_uri_and_the_millisecond_text() {
         .verify_body(&escaped.header_map(), escaped.body)
         .expect_err("%5F is not in HubSpot's table, so it stays encoded");
     assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+}
+
+/// Zoom publishes no fixed signed request. Computed with Node's `crypto`
+/// on the documented algorithm and checked with Zoom's official SDK,
+/// `@zoom/rivet` 0.4.0 from npm: its `AwsLambdaReceiver` (which runs
+/// `CommonHttpRequest.processEvent`: verify `x-zm-signature`, then hash the
+/// token) accepted these headers, rejected them with the last hex digit
+/// changed, and answered
+/// `{"encryptedToken":"7dc1ece6…ae62","plainToken":"qgg8vlvZRS6UYooatFL8Aw"}`:
+///
+/// ```text
+/// const sig = 'v0=' + crypto.createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex');
+/// await new AwsLambdaReceiver({ webhooksSecretToken: secret }).start()(
+///     { body, headers: { 'x-zm-signature': sig, 'x-zm-request-timestamp': ts }, isBase64Encoded: false }, {});
+/// ```
+///
+/// The body is the documented `endpoint.url_validation` shape (compact: the
+/// SDK verifies `JSON.stringify` of the parsed body).
+const ZOOM_URL_VALIDATION: Vector = Vector {
+    scheme: Scheme::Zoom,
+    secret: "Zw3H0dS2sBpHg9bQk1cR7A",
+    timestamp: 1_654_503_849,
+    body: br#"{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,"event":"endpoint.url_validation"}"#,
+    headers: &[
+        ("x-zm-request-timestamp", "1654503849"),
+        (
+            "x-zm-signature",
+            "v0=c25abcf5599150da125b414853ca60d453753139eea83522bcf3d4bbb1bcfc15",
+        ),
+    ],
+    ..Vector::DEFAULTS
+};
+
+/// An ordinary event, computed and checked the same way (the SDK answered
+/// "Zoom event processed successfully.").
+const ZOOM_EVENT: Vector = Vector {
+    timestamp: 1_700_000_000,
+    body: br#"{"event":"meeting.started","payload":{"account_id":"AAAAAA","object":{"id":"123","uuid":"evt_123"}},"event_ts":1700000000123}"#,
+    headers: &[
+        ("x-zm-request-timestamp", "1700000000"),
+        (
+            "x-zm-signature",
+            "v0=a12924fb0cb15bd6860b5af497b61bbdd3a46ead3f178cf28ed08d29dffdfc6d",
+        ),
+    ],
+    ..ZOOM_URL_VALIDATION
+};
+
+#[test]
+fn zoom_vectors_and_the_url_validation_reply() {
+    for vector in [ZOOM_URL_VALIDATION, ZOOM_EVENT] {
+        let verified = vector.check();
+        assert_eq!(verified.event_id, None);
+    }
+    let vector = ZOOM_URL_VALIDATION;
+    let headers = vector.header_map();
+    let request = WebhookRequest::new(&headers, vector.body);
+    let verifier = vector.verifier();
+    let verified = verifier
+        .verify_request(&request)
+        .expect("the vector verifies");
+    let reply = verifier
+        .handshake(&request, &verified)
+        .expect("a url_validation is answered");
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.headers()["content-type"], "application/json");
+    // The SDK's answer, in Zoom's documented key order.
+    assert_eq!(
+        reply.body().as_ref(),
+        br#"{"plainToken":"qgg8vlvZRS6UYooatFL8Aw","encryptedToken":"7dc1ece6c7d8b53d13da3a0ac1c756e769ccf3354962f5c5aaf9d68c57bfae62"}"#
+    );
+    // An ordinary event is no handshake.
+    let headers = ZOOM_EVENT.header_map();
+    let request = WebhookRequest::new(&headers, ZOOM_EVENT.body);
+    let verifier = ZOOM_EVENT.verifier();
+    let verified = verifier.verify_request(&request).expect("verifies");
+    assert!(verifier.handshake(&request, &verified).is_none());
 }
