@@ -44,7 +44,10 @@ fn sign(
 /// The event id our signer must be given: Standard Webhooks requires one.
 fn id_for(scheme: Scheme, id: &Option<String>) -> Option<String> {
     match scheme {
-        Scheme::Standard => Some(id.clone().unwrap_or_else(|| "msg_default".to_owned())),
+        // The schemes that sign their id need one.
+        Scheme::Standard | Scheme::Twitch => {
+            Some(id.clone().unwrap_or_else(|| "msg_default".to_owned()))
+        }
         _ => id.clone(),
     }
 }
@@ -79,7 +82,7 @@ fn expected_event_id(scheme: Scheme, id: Option<&str>) -> Option<String> {
         // These schemes carry an id header; Stripe's and Slack's id is in the body.
         Scheme::Webhook | Scheme::Standard | Scheme::GitHub => id.map(str::to_owned),
         // Group B: Twilio's I-Twilio-Idempotency-Token.
-        Scheme::Twilio => id.map(str::to_owned),
+        Scheme::Twilio | Scheme::Twitch => id.map(str::to_owned),
         _ => None,
     }
 }
@@ -99,6 +102,8 @@ fn max_timestamp(scheme: Scheme) -> i64 {
     match scheme {
         // Group B.
         Scheme::HubSpot => i64::MAX / 1000,
+        // 9999-12-31T23:59:59Z.
+        Scheme::Twitch => 253_402_300_799,
         _ => i64::MAX,
     }
 }
@@ -108,13 +113,15 @@ fn fit_timestamp(scheme: Scheme, ts: i64) -> i64 {
     ts.min(max_timestamp(scheme))
 }
 
-/// The timestamp header's text for `secs` (HubSpot writes milliseconds).
+/// The timestamp header's text for `secs`, as the scheme's signer writes
+/// it (HubSpot in milliseconds, Twitch in RFC 3339).
 fn timestamp_text(scheme: Scheme, secs: i64) -> String {
-    match scheme {
-        // Group B.
-        Scheme::HubSpot => (secs * 1000).to_string(),
-        _ => secs.to_string(),
-    }
+    let headers = Signer::from_secrets(scheme, &[b"any key".to_vec().into()])
+        .expect("a key")
+        .sign(b"", secs, Some("id"))
+        .expect("a writable timestamp");
+    let name = scheme.timestamp_header().expect("a timestamp header");
+    headers[name].to_str().expect("ASCII").to_owned()
 }
 
 /// Whether a changed, added or removed body byte must break the signature:
@@ -218,7 +225,8 @@ proptest! {
         let body = fit_body(scheme, body);
         // Secrets that are not ASCII are keyed by their UTF-8 bytes.
         let secret = vec![secret];
-        let headers = sign(scheme, &secret, &body, ts, None);
+        let id = id_for(scheme, &None);
+        let headers = sign(scheme, &secret, &body, ts, id.as_deref());
         let verified = verifier(scheme, &secret, ts)
             .verify(&headers, &body)
             .unwrap_or_else(|err| panic!("{scheme}: {err}"));

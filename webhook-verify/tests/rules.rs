@@ -108,6 +108,7 @@ fn entry(scheme: Scheme, encoded: &str) -> String {
         // Group B.
         Scheme::Square | Scheme::Twilio | Scheme::HubSpot => encoded.to_owned(),
         Scheme::Zoom => format!("v0={encoded}"),
+        Scheme::Twitch => format!("sha256={encoded}"),
         other => panic!("no table entry for {other}"),
     }
 }
@@ -499,6 +500,15 @@ fn header_table() -> Vec<(Scheme, Vec<&'static str>, Vec<&'static str>)> {
             vec!["x-zm-request-timestamp", "x-zm-signature"],
             vec![],
         ),
+        (
+            Scheme::Twitch,
+            vec![
+                "twitch-eventsub-message-id",
+                "twitch-eventsub-message-timestamp",
+                "twitch-eventsub-message-signature",
+            ],
+            vec![],
+        ),
     ]
 }
 
@@ -567,6 +577,7 @@ fn event_id_signed_says_whether_changing_the_id_breaks_the_signature() {
         (Scheme::GitHub, "x-github-delivery"),
         // Group B.
         (Scheme::Twilio, "i-twilio-idempotency-token"),
+        (Scheme::Twitch, "twitch-eventsub-message-id"),
     ];
     for &scheme in Scheme::ALL {
         let verified = assert_accepted(verifier(scheme).verify(&signed(scheme), BODY), "signed");
@@ -768,11 +779,18 @@ fn malformed_timestamps_are_rejected_even_with_the_check_disabled() {
 #[test]
 fn extreme_but_well_formed_timestamps_are_401() {
     for scheme in timestamped() {
-        let cases = [
-            (i64::MAX.to_string(), ErrorKind::TimestampInFuture),
-            ("0".to_owned(), ErrorKind::TimestampTooOld),
-            ("0000000000000000001".to_owned(), ErrorKind::TimestampTooOld),
+        // The scheme's own text for its largest and smallest timestamps
+        // (`i64::MAX` and `0` for Unix seconds).
+        let mut cases = vec![
+            (
+                timestamp_text(scheme, max_timestamp(scheme)),
+                ErrorKind::TimestampInFuture,
+            ),
+            (timestamp_text(scheme, 0), ErrorKind::TimestampTooOld),
         ];
+        if timestamp_text(scheme, 1) == "1" {
+            cases.push(("0000000000000000001".to_owned(), ErrorKind::TimestampTooOld));
+        }
         for (text, kind) in cases {
             assert_rejected(
                 verifier(scheme).verify(&with_timestamp_text(scheme, &text), BODY),
@@ -862,22 +880,38 @@ fn tolerance_boundaries_in_both_directions() {
 fn default_tolerance_is_300_seconds_both_ways() {
     assert_eq!(DEFAULT_TOLERANCE, Duration::from_secs(300));
     for scheme in timestamped() {
+        // 300 s unless the provider documents its own (`provider_tolerance`).
+        let t = provider_tolerance(scheme);
         let verifier = verifier(scheme);
-        assert_eq!(verifier.tolerance(), Some(DEFAULT_TOLERANCE));
-        assert_accepted(verifier.verify(&signed_at(scheme, NOW - 300), BODY), "-300");
-        assert_accepted(verifier.verify(&signed_at(scheme, NOW + 300), BODY), "+300");
+        assert_eq!(
+            verifier.tolerance(),
+            Some(Duration::from_secs(t.unsigned_abs())),
+            "{scheme}"
+        );
+        assert_accepted(verifier.verify(&signed_at(scheme, NOW - t), BODY), "-t");
+        assert_accepted(verifier.verify(&signed_at(scheme, NOW + t), BODY), "+t");
         assert_rejected(
-            verifier.verify(&signed_at(scheme, NOW - 301), BODY),
+            verifier.verify(&signed_at(scheme, NOW - t - 1), BODY),
             ErrorKind::TimestampTooOld,
             401,
-            "-301",
+            "-t-1",
         );
         assert_rejected(
-            verifier.verify(&signed_at(scheme, NOW + 301), BODY),
+            verifier.verify(&signed_at(scheme, NOW + t + 1), BODY),
             ErrorKind::TimestampInFuture,
             401,
-            "+301",
+            "+t+1",
         );
+    }
+}
+
+/// A scheme's default tolerance in seconds: 300 unless its provider
+/// documents another.
+fn provider_tolerance(scheme: Scheme) -> i64 {
+    match scheme {
+        // Group B: Twitch's guide says 10 minutes.
+        Scheme::Twitch => 600,
+        _ => 300,
     }
 }
 
@@ -1330,6 +1364,19 @@ fn max_timestamp(scheme: Scheme) -> i64 {
     match scheme {
         // Group B.
         Scheme::HubSpot => i64::MAX / 1000,
+        // 9999-12-31T23:59:59Z.
+        Scheme::Twitch => 253_402_300_799,
         _ => i64::MAX,
+    }
+}
+
+/// The timestamp header's text for `secs`, as the scheme's signer writes
+/// it (decimal seconds for most; HubSpot milliseconds, Twitch RFC 3339).
+fn timestamp_text(scheme: Scheme, secs: i64) -> String {
+    let headers = signed_at(scheme, secs);
+    match scheme.timestamp_header() {
+        Some(name) => headers[name].to_str().expect("ASCII").to_owned(),
+        // Stripe's `t=` is decimal seconds.
+        None => secs.to_string(),
     }
 }

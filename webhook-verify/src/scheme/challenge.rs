@@ -7,6 +7,8 @@ use http::{HeaderValue, Response, StatusCode, header};
 
 /// `application/json`.
 pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json");
+/// `text/plain` (Twitch, Dropbox).
+pub(crate) const TEXT: HeaderValue = HeaderValue::from_static("text/plain");
 
 /// A 200 reply with `content_type` and `body`.
 pub(crate) fn reply(content_type: HeaderValue, body: impl Into<Bytes>) -> Response<Bytes> {

@@ -32,8 +32,10 @@ mod webhook;
 // Provider modules: group B (merge anchor, keep)
 mod challenge;
 mod hubspot;
+mod rfc3339;
 mod square;
 mod twilio;
+mod twitch;
 mod zoom;
 // Provider modules: group C (merge anchor, keep)
 
@@ -313,6 +315,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`Twilio`](Self::Twilio) | `twilio` | `X-Twilio-Signature: <b64>` (+ `I-Twilio-Idempotency-Token` id) | `{URL}{k}{v}…` sorted form params, or `{URL with bodySHA256}` | base64 (HMAC-SHA1) |
 /// | [`HubSpot`](Self::HubSpot) | `hubspot` | `X-HubSpot-Signature-v3: <b64>` + `X-HubSpot-Request-Timestamp` (ms) | `{method}{URI}{body}{ts ms}` | base64 |
 /// | [`Zoom`](Self::Zoom) | `zoom` | `x-zm-signature: v0=<hex>` + `x-zm-request-timestamp` (answers `endpoint.url_validation`) | `v0:{ts}:{body}` | hex |
+/// | [`Twitch`](Self::Twitch) | `twitch` | `Twitch-Eventsub-Message-Signature: sha256=<hex>` + `-Message-Id` + `-Message-Timestamp` (RFC 3339; answers `webhook_callback_verification`) | `{id}{ts text}{body}` | hex |
 // Table rows: group C (merge anchor, keep)
 ///
 /// ```
@@ -347,6 +350,8 @@ pub enum Scheme {
     HubSpot,
     /// Zoom (`x-zm-signature`), answering the signed `endpoint.url_validation` handshake.
     Zoom,
+    /// Twitch EventSub (`Twitch-Eventsub-Message-Signature`), answering the signed `webhook_callback_verification` challenge.
+    Twitch,
     // variants: group C (merge anchor, keep)
 }
 
@@ -364,6 +369,7 @@ impl Scheme {
         Scheme::Twilio,
         Scheme::HubSpot,
         Scheme::Zoom,
+        Scheme::Twitch,
         // ALL: group C (merge anchor, keep)
     ];
 
@@ -380,6 +386,7 @@ impl Scheme {
             Self::Twilio => &twilio::Twilio,
             Self::HubSpot => &hubspot::HubSpot,
             Self::Zoom => &zoom::Zoom,
+            Self::Twitch => &twitch::Twitch,
             // imp: group C (merge anchor, keep)
         }
     }
@@ -537,6 +544,7 @@ impl Scheme {
             Self::Twilio => "Twilio",
             Self::HubSpot => "HubSpot",
             Self::Zoom => "Zoom",
+            Self::Twitch => "Twitch EventSub",
             // title: group C (merge anchor, keep)
         }
     }
@@ -557,6 +565,7 @@ impl Scheme {
             Self::Standard => &["standard-webhooks", "svix"],
             // aliases: group A (merge anchor, keep)
             // aliases: group B (merge anchor, keep)
+            Self::Twitch => &["twitch-eventsub", "eventsub"],
             // aliases: group C (merge anchor, keep)
             _ => &[],
         }

@@ -6,7 +6,13 @@ use webhook_verify::{ErrorKind, Scheme};
 use super::Vector;
 
 /// One vector per scheme of this group, checked by `every_builtin_scheme_has_a_vector`.
-pub(super) const COVERING: &[Vector] = &[SQUARE_SDK, TWILIO_FORM, HUBSPOT_SDK, ZOOM_URL_VALIDATION];
+pub(super) const COVERING: &[Vector] = &[
+    SQUARE_SDK,
+    TWILIO_FORM,
+    HUBSPOT_SDK,
+    ZOOM_URL_VALIDATION,
+    TWITCH_VERIFICATION,
+];
 
 /// Square's SDK test vector: square/square-python-sdk
 /// `tests/integration/test_webhooks_helper.py` (`test_signature_validation_pass`:
@@ -320,5 +326,149 @@ fn zoom_vectors_and_the_url_validation_reply() {
     let request = WebhookRequest::new(&headers, ZOOM_EVENT.body);
     let verifier = ZOOM_EVENT.verifier();
     let verified = verifier.verify_request(&request).expect("verifies");
+    assert!(verifier.handshake(&request, &verified).is_none());
+}
+
+const TWITCH_BODY: &[u8] = br#"{"challenge":"pogchamp-kappa-360noscope-vohiyo","subscription":{"id":"f1c2a387-161a-49f9-a165-0f21d7a4e1c4","status":"webhook_callback_verification_pending","type":"channel.follow","version":"1","cost":1,"condition":{"broadcaster_user_id":"12826"},"transport":{"method":"webhook","callback":"https://example.com/webhooks/callback"},"created_at":"2019-11-16T10:11:12.634234626Z"}}"#;
+
+/// Twitch publishes no signed example and ships no server SDK. The body,
+/// id and timestamp are the `webhook_callback_verification` example of
+/// dev.twitch.tv/docs/eventsub/handling-webhook-events/; the MAC was
+/// computed with Python's `hmac` on the documented algorithm (id ‖
+/// timestamp text ‖ body), independently of this crate:
+///
+/// ```text
+/// hmac.new(b"this-is-a-twitch-secret",
+///          b"e76c6bd4-55c9-4987-8304-da1588d8988b" + b"2019-11-16T10:11:12.634234626Z" + body,
+///          hashlib.sha256).hexdigest()
+/// f1254074ecd960a4310ac1e7eb5d87e80fdc1debe0769663784a01fa557a8b9c
+/// ```
+///
+/// The timestamp has nanoseconds, which our signer does not write, so the
+/// signer is only required to produce headers that verify.
+const TWITCH_VERIFICATION: Vector = Vector {
+    scheme: Scheme::Twitch,
+    secret: "this-is-a-twitch-secret",
+    timestamp: 1_573_899_072,
+    event_id: Some("e76c6bd4-55c9-4987-8304-da1588d8988b"),
+    body: TWITCH_BODY,
+    headers: &[
+        (
+            "twitch-eventsub-message-id",
+            "e76c6bd4-55c9-4987-8304-da1588d8988b",
+        ),
+        (
+            "twitch-eventsub-message-timestamp",
+            "2019-11-16T10:11:12.634234626Z",
+        ),
+        (
+            "twitch-eventsub-message-signature",
+            "sha256=f1254074ecd960a4310ac1e7eb5d87e80fdc1debe0769663784a01fa557a8b9c",
+        ),
+        (
+            "twitch-eventsub-message-type",
+            "webhook_callback_verification",
+        ),
+    ],
+    reproducible: false,
+    ..Vector::DEFAULTS
+};
+
+/// The same message at a whole second, as our signer writes it; computed
+/// the same way (`b"2019-11-16T10:11:12Z"` for the timestamp):
+/// `2fcea3ea54ba65a9a2d5494d4df02eadb97a7309fa7bba9f768e39034eb8b6db`.
+const TWITCH_WHOLE_SECOND: Vector = Vector {
+    headers: &[
+        (
+            "twitch-eventsub-message-id",
+            "e76c6bd4-55c9-4987-8304-da1588d8988b",
+        ),
+        ("twitch-eventsub-message-timestamp", "2019-11-16T10:11:12Z"),
+        (
+            "twitch-eventsub-message-signature",
+            "sha256=2fcea3ea54ba65a9a2d5494d4df02eadb97a7309fa7bba9f768e39034eb8b6db",
+        ),
+        (
+            "twitch-eventsub-message-type",
+            "webhook_callback_verification",
+        ),
+    ],
+    reproducible: true,
+    ..TWITCH_VERIFICATION
+};
+
+#[test]
+fn twitch_vectors_report_the_signed_message_id() {
+    for vector in [TWITCH_VERIFICATION, TWITCH_WHOLE_SECOND] {
+        let verified = vector.check();
+        assert_eq!(
+            verified.event_id.as_deref(),
+            Some("e76c6bd4-55c9-4987-8304-da1588d8988b")
+        );
+        assert!(verified.event_id_signed, "the id is part of the MAC input");
+        assert_eq!(verified.timestamp, Some(1_573_899_072));
+    }
+}
+
+#[test]
+fn twitch_signs_the_timestamp_text_and_the_id() {
+    // The same instant written otherwise is another text, so a mismatch.
+    for (name, value) in [
+        (
+            "twitch-eventsub-message-timestamp",
+            "2019-11-16T10:11:12.634234626z",
+        ),
+        (
+            "twitch-eventsub-message-timestamp",
+            "2019-11-16T11:11:12.634234626+01:00",
+        ),
+        (
+            "twitch-eventsub-message-id",
+            "e76c6bd4-55c9-4987-8304-da1588d8988c",
+        ),
+    ] {
+        let mut headers = TWITCH_VERIFICATION.header_map();
+        headers.insert(name, http::HeaderValue::from_static(value));
+        let err = TWITCH_VERIFICATION
+            .verify_body(&headers, TWITCH_BODY)
+            .expect_err(value);
+        assert_eq!(err.kind(), ErrorKind::SignatureMismatch, "{value}");
+    }
+    // Text that is not RFC 3339 is malformed, and a default tolerance of 10 minutes.
+    for bad in ["1573899072", "2019-11-16 10:11:12Z", "2019-02-29T10:11:12Z"] {
+        let mut headers = TWITCH_VERIFICATION.header_map();
+        headers.insert(
+            "twitch-eventsub-message-timestamp",
+            http::HeaderValue::from_static(bad),
+        );
+        let err = TWITCH_VERIFICATION
+            .verify_body(&headers, TWITCH_BODY)
+            .expect_err(bad);
+        assert_eq!(err.kind(), ErrorKind::MalformedHeader, "{bad}");
+    }
+    assert_eq!(
+        TWITCH_VERIFICATION.verifier().tolerance(),
+        Some(std::time::Duration::from_secs(600))
+    );
+}
+
+#[test]
+fn twitch_challenge_is_answered_as_plain_text() {
+    let vector = TWITCH_VERIFICATION;
+    let headers = vector.header_map();
+    let request = WebhookRequest::new(&headers, vector.body);
+    let verifier = vector.verifier();
+    let verified = verifier.verify_request(&request).expect("verifies");
+    let reply = verifier.handshake(&request, &verified).expect("answered");
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.headers()["content-type"], "text/plain");
+    assert_eq!(reply.body().as_ref(), b"pogchamp-kappa-360noscope-vohiyo");
+    // The same message as a notification is no handshake.
+    let mut headers = vector.header_map();
+    headers.insert(
+        "twitch-eventsub-message-type",
+        http::HeaderValue::from_static("notification"),
+    );
+    let request = WebhookRequest::new(&headers, vector.body);
     assert!(verifier.handshake(&request, &verified).is_none());
 }
