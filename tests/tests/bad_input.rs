@@ -79,7 +79,7 @@ fn sig_value(scheme: Scheme, sig: &str) -> String {
         Scheme::GitHub => format!("sha256={sig}"),
         Scheme::Slack => format!("v0={sig}"),
         // Group B: the bare MAC.
-        Scheme::Square | Scheme::Twilio | Scheme::HubSpot => sig.to_owned(),
+        Scheme::Square | Scheme::Twilio | Scheme::HubSpot | Scheme::Dropbox => sig.to_owned(),
         Scheme::Zoom => format!("v0={sig}"),
         Scheme::Twitch => format!("sha256={sig}"),
         _ => format!("v1={sig}"),

@@ -79,7 +79,16 @@ fn handshakes() -> Vec<Handshake> {
             content_type: "application/json",
             reply: br#"{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}"#.to_vec(),
         },
-        // Group B: Dropbox (merge point).
+        Handshake {
+            scheme: Scheme::Dropbox,
+            method: Method::GET,
+            uri: "/hook?challenge=Vo3sfrsHkv3D5oR2YUtuOQ%3D%3D",
+            body: b"",
+            extra: &[],
+            signed: false,
+            content_type: "text/plain",
+            reply: b"Vo3sfrsHkv3D5oR2YUtuOQ==".to_vec(),
+        },
     ]
 }
 
@@ -193,6 +202,74 @@ async fn forged_or_unsigned_signed_handshakes_are_rejected_not_answered() {
             assert_eq!(calls, 0, "{scheme}: {case}");
         }
     }
+}
+
+#[tokio::test]
+async fn dropbox_answers_only_its_exact_challenge_shape() {
+    let good = handshakes()
+        .into_iter()
+        .find(|h| h.scheme == Scheme::Dropbox)
+        .expect("a Dropbox handshake");
+    let (_, headers, _, _) = send(Scheme::Dropbox, true, request(&good, None)).await;
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let long = format!("/hook?challenge={}", "a".repeat(257));
+    let long: &'static str = Box::leak(long.into_boxed_str());
+    for (case, method, uri) in [
+        ("a POST", Method::POST, "/hook?challenge=abc"),
+        ("no challenge", Method::GET, "/hook?other=abc"),
+        ("no query", Method::GET, "/hook"),
+        ("an empty challenge", Method::GET, "/hook?challenge="),
+        (
+            "two challenges",
+            Method::GET,
+            "/hook?challenge=a&challenge=b",
+        ),
+        ("a control character", Method::GET, "/hook?challenge=a%0Db"),
+        ("a space", Method::GET, "/hook?challenge=a+b"),
+        ("non-ASCII", Method::GET, "/hook?challenge=%C3%A9"),
+        ("257 characters", Method::GET, long),
+    ] {
+        let bad = Handshake {
+            method,
+            uri,
+            ..handshakes()
+                .into_iter()
+                .find(|h| h.scheme == Scheme::Dropbox)
+                .expect("a Dropbox handshake")
+        };
+        let (status, _, _, calls) = send(Scheme::Dropbox, true, request(&bad, None)).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{case}: verified, and unsigned"
+        );
+        assert_eq!(calls, 0, "{case}");
+    }
+    // Markup is echoed as it is: text/plain with nosniff is what Dropbox
+    // asks for so that a browser never renders it.
+    let markup = Handshake {
+        uri: "/hook?challenge=%3Cscript%3E%22",
+        reply: b"<script>\"".to_vec(),
+        ..handshakes()
+            .into_iter()
+            .find(|h| h.scheme == Scheme::Dropbox)
+            .expect("a Dropbox handshake")
+    };
+    let (status, headers, body, _) = send(Scheme::Dropbox, true, request(&markup, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/plain");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(body, markup.reply);
+    // 256 characters are still a challenge.
+    let max = format!("/hook?challenge={}", "a".repeat(256));
+    let ok = Handshake {
+        uri: Box::leak(max.into_boxed_str()),
+        reply: "a".repeat(256).into_bytes(),
+        ..good
+    };
+    let (status, _, body, _) = send(Scheme::Dropbox, true, request(&ok, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, ok.reply);
 }
 
 #[tokio::test]

@@ -124,7 +124,7 @@ async fn every_scheme_passes_the_exact_bytes_to_the_handler() {
         let expected_id: &[u8] = match scheme {
             Scheme::Stripe | Scheme::Slack => b"",
             // Group B: no id header (Square's and HubSpot's are in the body).
-            Scheme::Square | Scheme::HubSpot | Scheme::Zoom => b"",
+            Scheme::Square | Scheme::HubSpot | Scheme::Zoom | Scheme::Dropbox => b"",
             _ => b"evt_123",
         };
         assert_eq!(id, expected_id, "{scheme}");

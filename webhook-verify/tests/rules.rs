@@ -106,7 +106,7 @@ fn entry(scheme: Scheme, encoded: &str) -> String {
         Scheme::GitHub => format!("sha256={encoded}"),
         Scheme::Slack => format!("v0={encoded}"),
         // Group B.
-        Scheme::Square | Scheme::Twilio | Scheme::HubSpot => encoded.to_owned(),
+        Scheme::Square | Scheme::Twilio | Scheme::HubSpot | Scheme::Dropbox => encoded.to_owned(),
         Scheme::Zoom => format!("v0={encoded}"),
         Scheme::Twitch => format!("sha256={encoded}"),
         other => panic!("no table entry for {other}"),
@@ -500,6 +500,7 @@ fn header_table() -> Vec<(Scheme, Vec<&'static str>, Vec<&'static str>)> {
             vec!["x-zm-request-timestamp", "x-zm-signature"],
             vec![],
         ),
+        (Scheme::Dropbox, vec!["x-dropbox-signature"], vec![]),
         (
             Scheme::Twitch,
             vec![
@@ -1352,10 +1353,10 @@ fn published_header_names_are_the_ones_the_signer_writes() {
     }
 }
 
-/// Group B schemes without a timestamp header: Square and Twilio sign no
-/// timestamp.
+/// Group B schemes without a timestamp header: Square, Twilio and Dropbox
+/// sign no timestamp.
 fn no_timestamp_header_b(scheme: Scheme) -> bool {
-    matches!(scheme, Scheme::Square | Scheme::Twilio)
+    matches!(scheme, Scheme::Square | Scheme::Twilio | Scheme::Dropbox)
 }
 
 /// The largest timestamp (Unix seconds) a scheme can write: HubSpot's

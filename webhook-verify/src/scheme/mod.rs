@@ -31,6 +31,7 @@ mod webhook;
 // Provider modules: group A (merge anchor, keep)
 // Provider modules: group B (merge anchor, keep)
 mod challenge;
+mod dropbox;
 mod hubspot;
 mod rfc3339;
 mod square;
@@ -316,6 +317,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`HubSpot`](Self::HubSpot) | `hubspot` | `X-HubSpot-Signature-v3: <b64>` + `X-HubSpot-Request-Timestamp` (ms) | `{method}{URI}{body}{ts ms}` | base64 |
 /// | [`Zoom`](Self::Zoom) | `zoom` | `x-zm-signature: v0=<hex>` + `x-zm-request-timestamp` (answers `endpoint.url_validation`) | `v0:{ts}:{body}` | hex |
 /// | [`Twitch`](Self::Twitch) | `twitch` | `Twitch-Eventsub-Message-Signature: sha256=<hex>` + `-Message-Id` + `-Message-Timestamp` (RFC 3339; answers `webhook_callback_verification`) | `{id}{ts text}{body}` | hex |
+/// | [`Dropbox`](Self::Dropbox) | `dropbox` | `X-Dropbox-Signature: <hex>` (answers the unsigned `GET ?challenge=`) | `{body}` | hex |
 // Table rows: group C (merge anchor, keep)
 ///
 /// ```
@@ -352,6 +354,8 @@ pub enum Scheme {
     Zoom,
     /// Twitch EventSub (`Twitch-Eventsub-Message-Signature`), answering the signed `webhook_callback_verification` challenge.
     Twitch,
+    /// Dropbox (`X-Dropbox-Signature`), answering the unsigned `GET ?challenge=` verification.
+    Dropbox,
     // variants: group C (merge anchor, keep)
 }
 
@@ -370,6 +374,7 @@ impl Scheme {
         Scheme::HubSpot,
         Scheme::Zoom,
         Scheme::Twitch,
+        Scheme::Dropbox,
         // ALL: group C (merge anchor, keep)
     ];
 
@@ -387,6 +392,7 @@ impl Scheme {
             Self::HubSpot => &hubspot::HubSpot,
             Self::Zoom => &zoom::Zoom,
             Self::Twitch => &twitch::Twitch,
+            Self::Dropbox => &dropbox::Dropbox,
             // imp: group C (merge anchor, keep)
         }
     }
@@ -545,6 +551,7 @@ impl Scheme {
             Self::HubSpot => "HubSpot",
             Self::Zoom => "Zoom",
             Self::Twitch => "Twitch EventSub",
+            Self::Dropbox => "Dropbox",
             // title: group C (merge anchor, keep)
         }
     }

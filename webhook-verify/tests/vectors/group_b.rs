@@ -12,6 +12,7 @@ pub(super) const COVERING: &[Vector] = &[
     HUBSPOT_SDK,
     ZOOM_URL_VALIDATION,
     TWITCH_VERIFICATION,
+    DROPBOX_NOTIFICATION,
 ];
 
 /// Square's SDK test vector: square/square-python-sdk
@@ -471,4 +472,33 @@ fn twitch_challenge_is_answered_as_plain_text() {
     );
     let request = WebhookRequest::new(&headers, vector.body);
     assert!(verifier.handshake(&request, &verified).is_none());
+}
+
+/// Dropbox publishes no signed example and its SDKs do not verify webhooks.
+/// The body is the notification of dropbox.com/developers/reference/webhooks
+/// (one account); the MAC was computed with Python's `hmac` as the docs'
+/// own Python example does (`hmac.new(APP_SECRET, request.data, sha256).hexdigest()`),
+/// independently of this crate:
+///
+/// ```text
+/// hmac.new(b"dropbox-app-secret", body, hashlib.sha256).hexdigest()
+/// 934a71150dbcd4e1e320daa0ce811d8dfa3e5e97c9c9006034bc05752d5e16dc
+/// ```
+const DROPBOX_NOTIFICATION: Vector = Vector {
+    scheme: Scheme::Dropbox,
+    secret: "dropbox-app-secret",
+    timestamp: 1_700_000_000,
+    body: br#"{"list_folder": {"accounts": ["dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"]}, "delta": {"users": [12345678, 23456789]}}"#,
+    headers: &[(
+        "x-dropbox-signature",
+        "934a71150dbcd4e1e320daa0ce811d8dfa3e5e97c9c9006034bc05752d5e16dc",
+    )],
+    ..Vector::DEFAULTS
+};
+
+#[test]
+fn dropbox_vector() {
+    let verified = DROPBOX_NOTIFICATION.check();
+    assert_eq!(verified.timestamp, None);
+    assert_eq!(verified.event_id, None);
 }
