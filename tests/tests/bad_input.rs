@@ -25,7 +25,9 @@ use webhook_verify::{Scheme, Signer, Verifier, VerifyLayer};
 const NOW: i64 = 1_700_000_000;
 const LIMIT: usize = 16 * 1024;
 const STANDARD_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const BODY: &[u8] = br#"{"id":"evt_1","type":"invoice.paid"}"#;
+// `webhookTimestamp` (NOW in ms) is Linear's signed timestamp; the other
+// schemes ignore it.
+const BODY: &[u8] = br#"{"id":"evt_1","type":"invoice.paid","webhookTimestamp":1700000000000}"#;
 
 fn secret(scheme: Scheme) -> &'static str {
     if scheme == Scheme::Standard {
@@ -79,7 +81,9 @@ fn sig_value(scheme: Scheme, sig: &str) -> String {
         Scheme::GitHub => format!("sha256={sig}"),
         Scheme::Slack => format!("v0={sig}"),
         // Group B: the bare MAC.
-        Scheme::Square | Scheme::Twilio | Scheme::HubSpot | Scheme::Dropbox => sig.to_owned(),
+        Scheme::Square | Scheme::Twilio | Scheme::HubSpot | Scheme::Dropbox | Scheme::Linear => {
+            sig.to_owned()
+        }
         Scheme::Zoom => format!("v0={sig}"),
         Scheme::Twitch => format!("sha256={sig}"),
         _ => format!("v1={sig}"),
@@ -187,7 +191,10 @@ fn corpus() -> Vec<Case> {
             // Ids that are optional in the scheme don't make a request invalid.
             let optional = matches!(
                 name.as_str(),
-                "x-webhook-id" | "x-github-delivery" | "i-twilio-idempotency-token"
+                "x-webhook-id"
+                    | "x-github-delivery"
+                    | "i-twilio-idempotency-token"
+                    | "linear-delivery"
             );
             if !optional {
                 cases.push(case(format!("{scheme}: missing {name}"), scheme, h, BODY));
@@ -216,7 +223,8 @@ fn corpus() -> Vec<Case> {
         ));
 
         // Timestamps that overflow, carry signs, decimals or whitespace.
-        if scheme.has_timestamp() {
+        // Linear's timestamp is in the body: see its cases below.
+        if scheme.has_timestamp() && scheme != Scheme::Linear {
             for (what, ts) in bad_timestamps {
                 let mut h = good.clone();
                 with_timestamp(scheme, &mut h, ts);
@@ -342,6 +350,37 @@ fn corpus() -> Vec<Case> {
                 h,
                 body,
             ));
+        }
+
+        // Linear: correctly signed bodies whose webhookTimestamp is stale,
+        // ahead, or not a non-negative integer of milliseconds.
+        if scheme == Scheme::Linear {
+            let stamps: [(&str, &str); 10] = [
+                ("stale", "1699999939000"),
+                ("ahead", "1700000061000"),
+                ("missing", ""),
+                ("a string", r#""1700000000000""#),
+                ("a float", "1700000000000.5"),
+                ("an exponent", "1.7e12"),
+                ("negative", "-1"),
+                ("null", "null"),
+                ("past u64", "99999999999999999999"),
+                ("i64::MAX + 1", "9223372036854775808"),
+            ];
+            for (what, stamp) in stamps {
+                let body = if stamp.is_empty() {
+                    br#"{"id":"evt_1"}"#.to_vec()
+                } else {
+                    format!(r#"{{"id":"evt_1","webhookTimestamp":{stamp}}}"#).into_bytes()
+                };
+                let h = signed(scheme, &body, NOW);
+                cases.push(case(
+                    format!("{scheme}: webhookTimestamp {what}"),
+                    scheme,
+                    h,
+                    &body,
+                ));
+            }
         }
 
         cases.push(Case {

@@ -33,6 +33,7 @@ mod webhook;
 mod challenge;
 mod dropbox;
 mod hubspot;
+mod linear;
 mod rfc3339;
 mod square;
 mod twilio;
@@ -318,6 +319,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`Zoom`](Self::Zoom) | `zoom` | `x-zm-signature: v0=<hex>` + `x-zm-request-timestamp` (answers `endpoint.url_validation`) | `v0:{ts}:{body}` | hex |
 /// | [`Twitch`](Self::Twitch) | `twitch` | `Twitch-Eventsub-Message-Signature: sha256=<hex>` + `-Message-Id` + `-Message-Timestamp` (RFC 3339; answers `webhook_callback_verification`) | `{id}{ts text}{body}` | hex |
 /// | [`Dropbox`](Self::Dropbox) | `dropbox` | `X-Dropbox-Signature: <hex>` (answers the unsigned `GET ?challenge=`) | `{body}` | hex |
+/// | [`Linear`](Self::Linear) | `linear` | `Linear-Signature: <hex>` (+ `Linear-Delivery` id); timestamp = body `webhookTimestamp` (ms) | `{body}` | hex |
 // Table rows: group C (merge anchor, keep)
 ///
 /// ```
@@ -356,6 +358,8 @@ pub enum Scheme {
     Twitch,
     /// Dropbox (`X-Dropbox-Signature`), answering the unsigned `GET ?challenge=` verification.
     Dropbox,
+    /// Linear (`Linear-Signature`; the signed timestamp is the body's `webhookTimestamp`).
+    Linear,
     // variants: group C (merge anchor, keep)
 }
 
@@ -375,6 +379,7 @@ impl Scheme {
         Scheme::Zoom,
         Scheme::Twitch,
         Scheme::Dropbox,
+        Scheme::Linear,
         // ALL: group C (merge anchor, keep)
     ];
 
@@ -393,6 +398,7 @@ impl Scheme {
             Self::Zoom => &zoom::Zoom,
             Self::Twitch => &twitch::Twitch,
             Self::Dropbox => &dropbox::Dropbox,
+            Self::Linear => &linear::Linear,
             // imp: group C (merge anchor, keep)
         }
     }
@@ -552,6 +558,7 @@ impl Scheme {
             Self::Zoom => "Zoom",
             Self::Twitch => "Twitch EventSub",
             Self::Dropbox => "Dropbox",
+            Self::Linear => "Linear",
             // title: group C (merge anchor, keep)
         }
     }

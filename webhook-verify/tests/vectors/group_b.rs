@@ -13,6 +13,7 @@ pub(super) const COVERING: &[Vector] = &[
     ZOOM_URL_VALIDATION,
     TWITCH_VERIFICATION,
     DROPBOX_NOTIFICATION,
+    LINEAR_SDK,
 ];
 
 /// Square's SDK test vector: square/square-python-sdk
@@ -501,4 +502,114 @@ fn dropbox_vector() {
     let verified = DROPBOX_NOTIFICATION.check();
     assert_eq!(verified.timestamp, None);
     assert_eq!(verified.event_id, None);
+}
+
+const LINEAR_BODY: &[u8] = br#"{"action":"create","type":"Issue","createdAt":"2023-02-10T19:22:20.508Z","data":{"id":"2174add1-f7c8-44e3-bbf3-2d60b5ea8bc9","title":"Test issue","teamId":"72b2a2dc-6f4f-4423-9d34-24b5bd10634a"},"url":"https://linear.app/issue/LIN-1778/test-issue","organizationId":"8ee5ec8d-0d4f-4b1a-bc6f-5fd1e7a1a0ad","webhookTimestamp":1676056940508,"webhookId":"000042e3-d123-4980-b49f-8e140eef9329"}"#;
+
+/// Linear publishes no signed example. Computed with Node's `crypto` on the
+/// documented algorithm and checked with Linear's official SDK,
+/// `@linear/sdk` 98.0.0 from npm, with `Date.now` pinned to 1676056941000:
+///
+/// ```text
+/// const sig = crypto.createHmac('sha256', secret).update(body).digest('hex');
+/// new LinearWebhookClient(secret).verify(body, sig)   // true
+/// ```
+///
+/// The SDK rejected the signature with its last digit changed ("Invalid
+/// webhook signature") and the request 60,001 ms after `webhookTimestamp`
+/// ("Invalid webhook timestamp"). The body is an issue-created payload of
+/// Linear's documented shape; the delivery id is illustrative (it is not
+/// signed). Flipping the first body byte breaks the JSON, so the harness's
+/// tamper case is a malformed body; `linear_signs_the_body` checks a changed
+/// value.
+const LINEAR_SDK: Vector = Vector {
+    scheme: Scheme::Linear,
+    secret: "lin_wh_3QkV6nS0pZsT8y2mW4cR7eLx",
+    timestamp: 1_676_056_940,
+    event_id: Some("234d1a4e-b617-4388-90fe-adc3633d6b72"),
+    body: LINEAR_BODY,
+    headers: &[
+        ("linear-delivery", "234d1a4e-b617-4388-90fe-adc3633d6b72"),
+        (
+            "linear-signature",
+            "478420031cb80b581f0fc4ca45e10349db976f73cc3ab2ad04cd179f816f4b42",
+        ),
+        ("linear-event", "Issue"),
+    ],
+    tampered: ErrorKind::MalformedBody,
+    ..Vector::DEFAULTS
+};
+
+#[test]
+fn linear_sdk_vector_reports_the_unsigned_delivery_id() {
+    let verified = LINEAR_SDK.check();
+    assert_eq!(
+        verified.timestamp,
+        Some(1_676_056_940),
+        "webhookTimestamp in seconds"
+    );
+    assert_eq!(
+        verified.event_id.as_deref(),
+        Some("234d1a4e-b617-4388-90fe-adc3633d6b72")
+    );
+    assert!(
+        !verified.event_id_signed,
+        "Linear-Delivery is outside the MAC"
+    );
+}
+
+#[test]
+fn linear_signs_the_body_and_reads_its_timestamp() {
+    let verify = |body: &[u8], now: i64| {
+        let verifier = webhook_verify::Verifier::builder(Scheme::Linear)
+            .secret(LINEAR_SDK.secret)
+            .clock(move || now)
+            .build()
+            .expect("valid");
+        verifier.verify(&LINEAR_SDK.header_map(), body)
+    };
+    // A changed value, and a changed timestamp within the tolerance.
+    let changed = String::from_utf8(LINEAR_BODY.to_vec())
+        .expect("UTF-8")
+        .replace("Test issue", "Test issuE");
+    assert_eq!(
+        verify(changed.as_bytes(), 1_676_056_940)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::SignatureMismatch
+    );
+    let moved = String::from_utf8(LINEAR_BODY.to_vec())
+        .expect("UTF-8")
+        .replace("1676056940508", "1676056950508");
+    assert_eq!(
+        verify(moved.as_bytes(), 1_676_056_940).unwrap_err().kind(),
+        ErrorKind::SignatureMismatch
+    );
+    // 60 s either way (the SDK's check), in whole seconds.
+    assert!(verify(LINEAR_BODY, 1_676_056_940 + 60).is_ok());
+    assert!(verify(LINEAR_BODY, 1_676_056_940 - 60).is_ok());
+    assert_eq!(
+        verify(LINEAR_BODY, 1_676_056_940 + 61).unwrap_err().kind(),
+        ErrorKind::TimestampTooOld
+    );
+    assert_eq!(
+        verify(LINEAR_BODY, 1_676_056_940 - 61).unwrap_err().kind(),
+        ErrorKind::TimestampInFuture
+    );
+    // The timestamp must be there, and a non-negative integer.
+    for bad in [
+        &br#"{"action":"create"}"#[..],
+        br#"{"webhookTimestamp":"1676056940508"}"#,
+        br#"{"webhookTimestamp":1676056940508.0}"#,
+        br#"{"webhookTimestamp":-1676056940508}"#,
+        b"webhookTimestamp=1676056940508",
+        b"",
+    ] {
+        assert_eq!(
+            verify(bad, 1_676_056_940).unwrap_err().kind(),
+            ErrorKind::MalformedBody,
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
 }
