@@ -358,3 +358,46 @@ async fn roundtrip_against_a_real_redis() {
     assert_eq!(report["dedupe"]["store_errors"], 0);
     assert!(report["dedupe"]["duplicates"].as_u64().unwrap() > 0);
 }
+
+/// `listen --verify` answers a provider's URL handshake itself, so the
+/// provider's dashboard can enable the URL; a forged one is refused, and
+/// an ordinary event still reaches the receiver.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_verify_answers_the_providers_handshake() {
+    let mut listener = Listener::start(&["--verify", "--scheme", "slack", "--secret", SECRET]);
+    let url = format!("{}/", listener.url);
+    let send_event = |secret: &'static str, event: &'static str| {
+        let mut cmd = webhook();
+        cmd.args([
+            "send", &url, "--scheme", "slack", "--secret", secret, "--event", event,
+        ]);
+        run(cmd)
+    };
+
+    let output = send_event(SECRET, "url_verification").await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    // Slack's documented challenge, echoed by the listener.
+    assert!(
+        stdout(&output).contains("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"),
+        "{}",
+        stdout(&output)
+    );
+    let line = listener.next_line();
+    assert!(line.contains("sig=ok") && line.contains("-> 200"), "{line}");
+
+    // The same handshake signed with another secret is refused, not echoed.
+    let output = send_event("wrong-secret", "url_verification").await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!stdout(&output).contains("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"));
+    assert!(listener.next_line().contains("-> 401"));
+
+    // An ordinary event is the receiver's, answered with its status.
+    let output = send_event(SECRET, "event_callback").await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        !stdout(&output).contains("challenge"),
+        "{}",
+        stdout(&output)
+    );
+    listener.next_line();
+}
