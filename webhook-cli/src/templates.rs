@@ -538,6 +538,375 @@ static TEMPLATES: &[Template] = &[
         },
         headers: &[],
     },
+    // Razorpay: the id is X-Razorpay-Event-Id.
+    Template {
+        scheme: Some("razorpay"),
+        event: "payment.captured",
+        about: "Razorpay payment.captured",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "entity": "event", "account_id": "acc_BFQ7uQEaa7j2z7",
+                "event": "payment.captured", "contains": ["payment"],
+                "payload": {"payment": {"entity": {
+                    "id": "pay_DESlfW9H8K9uqM", "entity": "payment", "amount": 100,
+                    "currency": "INR", "status": "captured", "order_id": "order_DESlLckIVRkHWj",
+                    "method": "netbanking", "captured": true, "email": "gaurav.kumar@example.com",
+                    "contact": "+919876543210", "created_at": f.now
+                }}},
+                "created_at": f.now
+            }))
+        },
+        headers: &[],
+    },
+    // Intercom: a notification_event; its id is in the body.
+    Template {
+        scheme: Some("intercom"),
+        event: "conversation.user.created",
+        about: "Intercom notification_event for a new conversation",
+        id_in_body: true,
+        body: |f| {
+            Payload::Json(json!({
+                "type": "notification_event", "app_id": "abc123", "id": f.id,
+                "topic": "conversation.user.created", "delivery_status": "pending",
+                "delivery_attempts": 1, "created_at": f.now,
+                "data": {"type": "notification_event_data", "item": {
+                    "type": "conversation", "id": "147", "created_at": f.now, "state": "open",
+                    "source": {"type": "conversation", "body": "<p>Hi</p>",
+                               "author": {"type": "user", "id": "5310d8e7598c9a0b24000002"}}
+                }}
+            }))
+        },
+        headers: &[],
+    },
+    // WooCommerce: topic and resource in headers; the id is X-WC-Webhook-Delivery-ID.
+    Template {
+        scheme: Some("woocommerce"),
+        event: "order.created",
+        about: "WooCommerce order.created",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "id": 727, "status": "processing", "currency": "USD", "total": "29.35",
+                "date_created_gmt": rfc3339(f.now).trim_end_matches('Z'),
+                "billing": {"first_name": "John", "last_name": "Doe", "email": "john.doe@example.com"},
+                "line_items": [{"id": 315, "name": "Woo Single #1", "product_id": 93,
+                                "quantity": 2, "total": "6.00"}]
+            }))
+        },
+        headers: &[
+            ("x-wc-webhook-source", "https://example.com/"),
+            ("x-wc-webhook-topic", "order.created"),
+            ("x-wc-webhook-resource", "order"),
+            ("x-wc-webhook-event", "created"),
+            ("x-wc-webhook-id", "1"),
+        ],
+    },
+    // Typeform: one form response; no id header, the event_id is in the body.
+    Template {
+        scheme: Some("typeform"),
+        event: "form_response",
+        about: "Typeform form_response",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "event_id": f.id, "event_type": "form_response",
+                "form_response": {
+                    "form_id": "lT4Z3j", "token": "a3a12ec67a1365927098a606107fac15",
+                    "submitted_at": rfc3339(f.now), "landed_at": rfc3339(f.now - 60),
+                    "definition": {"id": "lT4Z3j", "title": "Webhooks example", "fields": [
+                        {"id": "DlXFaesGBpoF", "title": "What is your name?", "type": "short_text",
+                         "ref": "name"}]},
+                    "answers": [{"type": "text", "text": "Laura",
+                                 "field": {"id": "DlXFaesGBpoF", "type": "short_text"}}]
+                }
+            }))
+        },
+        headers: &[],
+    },
+    // Lemon Squeezy: the event name is a header and in meta.
+    Template {
+        scheme: Some("lemonsqueezy"),
+        event: "order_created",
+        about: "Lemon Squeezy order_created",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "meta": {"event_name": "order_created", "custom_data": {}},
+                "data": {"type": "orders", "id": "1", "attributes": {
+                    "store_id": 1, "customer_id": 1, "identifier": "104e18a2-d755-4d4b-80c4-a6c1dcbe1c10",
+                    "order_number": 1, "user_name": "Darlene Daugherty",
+                    "user_email": "gernser@yahoo.com", "currency": "USD", "total": 999,
+                    "status": "paid", "created_at": rfc3339(f.now)
+                }}
+            }))
+        },
+        headers: &[("x-event-name", "order_created")],
+    },
+    // Sentry: an issue alert; the resource is a header, the id Request-ID.
+    Template {
+        scheme: Some("sentry"),
+        event: "issue.created",
+        about: "Sentry integration issue created",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "action": "created",
+                "installation": {"uuid": "7a485448-a9e2-4c85-8a3c-4f44175783c9"},
+                "data": {"issue": {"id": "1170820242", "shortId": "FRONT-END-2",
+                                   "title": "Error: Unexpected token", "level": "error",
+                                   "status": "unresolved", "firstSeen": rfc3339(f.now)}},
+                "actor": {"type": "application", "id": "sentry", "name": "Sentry"}
+            }))
+        },
+        headers: &[("sentry-hook-resource", "issue")],
+    },
+    // Coinbase Commerce: the event is nested; no id header.
+    Template {
+        scheme: Some("coinbase"),
+        event: "charge:confirmed",
+        about: "Coinbase Commerce charge:confirmed",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "id": 1, "scheduled_for": rfc3339(f.now), "attempt_number": 1,
+                "event": {"id": f.id, "resource": "event", "type": "charge:confirmed",
+                          "api_version": "2018-03-22", "created_at": rfc3339(f.now),
+                          "data": {"code": "66BEOV2A", "name": "The Sovereign Individual",
+                                   "pricing_type": "fixed_price",
+                                   "pricing": {"local": {"amount": "100.00", "currency": "USD"}}}}
+            }))
+        },
+        headers: &[],
+    },
+    // Paddle Billing: event_id in the body.
+    Template {
+        scheme: Some("paddle"),
+        event: "transaction.completed",
+        about: "Paddle Billing transaction.completed",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "event_id": f.id, "event_type": "transaction.completed",
+                "occurred_at": rfc3339(f.now), "notification_id": "ntf_01h8bkrfe7w1vwf8xmytwn51e7",
+                "data": {"id": "txn_01h8bkrfe7w1vwf8xmytwn51e7", "status": "completed",
+                         "customer_id": "ctm_01h8441jn5pcwrfhwh78jqt8hk", "currency_code": "USD",
+                         "origin": "web", "billed_at": rfc3339(f.now),
+                         "details": {"totals": {"total": "2400", "currency_code": "USD"}}}
+            }))
+        },
+        headers: &[],
+    },
+    // Zendesk: an event in the 2022-11-06 envelope; the id is in the body.
+    Template {
+        scheme: Some("zendesk"),
+        event: "ticket.created",
+        about: "Zendesk zen:event-type:ticket.created",
+        id_in_body: true,
+        body: |f| {
+            Payload::Json(json!({
+                "type": "zen:event-type:ticket.created", "account_id": 12514403, "id": f.id,
+                "time": rfc3339(f.now), "zendesk_event_version": "2022-11-06",
+                "subject": "zen:ticket:5158",
+                "detail": {"id": "5158", "subject": "Help, my printer is on fire!",
+                           "status": "NEW", "priority": "HIGH", "requester_id": "8447388090494",
+                           "created_at": rfc3339(f.now)},
+                "event": {}
+            }))
+        },
+        headers: &[],
+    },
+    // GitLab: the event name is a header; the id is Idempotency-Key.
+    Template {
+        scheme: Some("gitlab"),
+        event: "push",
+        about: "GitLab Push Hook",
+        id_in_body: false,
+        body: |_| {
+            Payload::Json(json!({
+                "object_kind": "push", "event_name": "push",
+                "before": "95790bf891e76fee5e1747ab589903a6a1f80f22",
+                "after": "da1560886d4f094c3e6c9ef40349f7d38b5d27d7",
+                "ref": "refs/heads/main", "user_username": "jsmith", "project_id": 15,
+                "project": {"id": 15, "name": "Diaspora",
+                            "path_with_namespace": "mike/diaspora", "default_branch": "main"},
+                "commits": [], "total_commits_count": 0
+            }))
+        },
+        headers: &[("x-gitlab-event", "Push Hook")],
+    },
+    // Square: the event id is in the body; the notification URL is signed.
+    Template {
+        scheme: Some("square"),
+        event: "payment.created",
+        about: "Square payment.created (the URL is signed)",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "merchant_id": "6SSW7HV8K2ST5", "type": "payment.created", "event_id": f.id,
+                "created_at": rfc3339(f.now),
+                "data": {"type": "payment", "id": "KkAkhdMsgzn59SM8A89WgKwekxLZY",
+                         "object": {"payment": {
+                             "id": "KkAkhdMsgzn59SM8A89WgKwekxLZY", "status": "APPROVED",
+                             "amount_money": {"amount": 100, "currency": "USD"},
+                             "location_id": "S8GWD5R9QB376", "created_at": rfc3339(f.now)}}}
+            }))
+        },
+        headers: &[],
+    },
+    // HubSpot: a batch of events; method, URL and body are signed.
+    Template {
+        scheme: Some("hubspot"),
+        event: "contact.creation",
+        about: "HubSpot contact.creation batch (method and URL are signed)",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!([{
+                "eventId": 1, "subscriptionId": 2, "portalId": 62515, "appId": 54321,
+                "occurredAt": f.now * 1000, "subscriptionType": "contact.creation",
+                "attemptNumber": 0, "objectId": 123, "changeFlag": "CREATED",
+                "changeSource": "CRM"
+            }]))
+        },
+        headers: &[],
+    },
+    // Zoom: an event and the URL validation handshake.
+    Template {
+        scheme: Some("zoom"),
+        event: "meeting.started",
+        about: "Zoom meeting.started",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "event": "meeting.started", "event_ts": f.now * 1000,
+                "payload": {"account_id": "AAAAAABBBB", "object": {
+                    "id": "1234567890", "uuid": "4444AAAiAAAAAiAiAiiAii==",
+                    "host_id": "x1yCzABCDEfg23HiJKl4mN", "topic": "My Meeting", "type": 2,
+                    "start_time": rfc3339(f.now), "timezone": "America/Los_Angeles",
+                    "duration": 60}}
+            }))
+        },
+        headers: &[],
+    },
+    Template {
+        scheme: Some("zoom"),
+        event: "endpoint.url_validation",
+        about: "Zoom's URL validation handshake (answered by listen --verify)",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "payload": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw"},
+                "event_ts": f.now * 1000, "event": "endpoint.url_validation"
+            }))
+        },
+        headers: &[],
+    },
+    // Twitch EventSub: the message type is a header; the id is signed.
+    Template {
+        scheme: Some("twitch"),
+        event: "channel.follow",
+        about: "Twitch EventSub notification for channel.follow",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "subscription": {"id": "f1c2a387-161a-49f9-a165-0f21d7a4e1c4",
+                                 "status": "enabled", "type": "channel.follow", "version": "2",
+                                 "cost": 0,
+                                 "condition": {"broadcaster_user_id": "1337",
+                                               "moderator_user_id": "1337"},
+                                 "transport": {"method": "webhook",
+                                               "callback": "https://example.com/webhooks/callback"},
+                                 "created_at": rfc3339(f.now - 3600)},
+                "event": {"user_id": "1234", "user_login": "cool_user",
+                          "user_name": "Cool_User", "broadcaster_user_id": "1337",
+                          "broadcaster_user_login": "cooler_user",
+                          "broadcaster_user_name": "Cooler_User",
+                          "followed_at": rfc3339(f.now)}
+            }))
+        },
+        headers: &[
+            ("twitch-eventsub-message-type", "notification"),
+            ("twitch-eventsub-subscription-type", "channel.follow"),
+            ("twitch-eventsub-subscription-version", "2"),
+        ],
+    },
+    Template {
+        scheme: Some("twitch"),
+        event: "webhook_callback_verification",
+        about: "Twitch's challenge (answered by listen --verify)",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "challenge": "pogchamp-kappa-360noscope-vohiyo",
+                "subscription": {"id": "f1c2a387-161a-49f9-a165-0f21d7a4e1c4",
+                                 "status": "webhook_callback_verification_pending",
+                                 "type": "channel.follow", "version": "2", "cost": 0,
+                                 "condition": {"broadcaster_user_id": "12826"},
+                                 "transport": {"method": "webhook",
+                                               "callback": "https://example.com/webhooks/callback"},
+                                 "created_at": rfc3339(f.now)}
+            }))
+        },
+        headers: &[
+            (
+                "twitch-eventsub-message-type",
+                "webhook_callback_verification",
+            ),
+            ("twitch-eventsub-subscription-type", "channel.follow"),
+            ("twitch-eventsub-subscription-version", "2"),
+        ],
+    },
+    // Dropbox: which accounts changed.
+    Template {
+        scheme: Some("dropbox"),
+        event: "list_folder",
+        about: "Dropbox file-change notification",
+        id_in_body: false,
+        body: |_| {
+            Payload::Json(json!({
+                "list_folder": {"accounts": ["dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"]},
+                "delta": {"users": [12345678]}
+            }))
+        },
+        headers: &[],
+    },
+    // Linear: the signed body carries webhookTimestamp (ms).
+    Template {
+        scheme: Some("linear"),
+        event: "Issue.create",
+        about: "Linear Issue create (webhookTimestamp in the body)",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "action": "create", "type": "Issue", "createdAt": rfc3339(f.now),
+                "data": {"id": "2174add1-f7c8-44e3-bbf3-2d60b5ea8bc9", "identifier": "ENG-123",
+                         "title": "Crash on launch", "priority": 2,
+                         "teamId": "72b2a2dc-6f4f-4423-9d34-24b5bd10634a",
+                         "createdAt": rfc3339(f.now)},
+                "url": "https://linear.app/acme/issue/ENG-123/crash-on-launch",
+                "organizationId": "c8de1a4a-7b1b-4bb5-a1e7-eea5e2a6e8d3",
+                "webhookTimestamp": f.now * 1000,
+                "webhookId": "000042e3-d123-4980-b49f-8e140eef9329"
+            }))
+        },
+        headers: &[("linear-event", "Issue")],
+    },
+    // SendGrid: a batch of events, each with its sg_event_id.
+    Template {
+        scheme: Some("sendgrid"),
+        event: "delivered",
+        about: "SendGrid Event Webhook batch with one delivered event",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!([{
+                "email": "example@test.com", "timestamp": f.now, "event": "delivered",
+                "sg_event_id": f.id, "sg_message_id": "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0",
+                "smtp-id": "<14c5d75ce93.dfd.64b469@ismtpd-555>", "response": "250 OK",
+                "category": "cat facts"
+            }]))
+        },
+        headers: &[],
+    },
 ];
 
 /// Applies `path=value`: a dotted path (objects created as needed), the

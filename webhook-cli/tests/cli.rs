@@ -1313,3 +1313,73 @@ fn keygen_prints_a_working_key_pair_for_asymmetric_schemes_and_a_secret_otherwis
     assert_eq!(json["scheme"], "github");
     assert_eq!(json["secret"].as_str().map(str::len), Some(64));
 }
+
+/// Every template of every scheme, sent by `send`, is accepted by the
+/// library's verifier for that scheme at the URL it was sent to — so "what
+/// Shopify would send" is also what a Shopify receiver accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_provider_template_verifies_as_its_provider() {
+    let listed = webhook()
+        .args(["send", "--list-events", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let templates: Vec<serde_json::Value> = serde_json::from_slice(&listed).unwrap();
+    let server = RecordingServer::ok().await;
+    let url = server.url("/hooks/provider?tenant=1");
+    let mut sent = 0;
+    for template in &templates {
+        let scheme_name = template["scheme"].as_str().unwrap();
+        if scheme_name == "any" {
+            continue;
+        }
+        let event = template["event"].as_str().unwrap();
+        let scheme: Scheme = scheme_name.parse().unwrap();
+        let (verifying, signing) = match scheme {
+            Scheme::Standard => {
+                let key = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned();
+                (key.clone(), key)
+            }
+            _ if !webhook_verify::SignatureScheme::algorithm(&scheme).is_symmetric() => {
+                let pair = webhook_verify::scheme::KeyPair::generate(scheme, [3; 32]).unwrap();
+                (pair.verifying().to_owned(), pair.signing().to_owned())
+            }
+            _ => (SECRET.to_owned(), SECRET.to_owned()),
+        };
+        let mut cmd = webhook();
+        cmd.args(["send", &url, "--scheme", scheme_name, "--secret", &signing])
+            .args(["--event", event]);
+        let output = run(cmd).await;
+        assert!(
+            output.status.success(),
+            "{scheme_name} {event}: {}",
+            stderr(&output)
+        );
+        sent += 1;
+        let request = server.requests().pop().expect("a request");
+        let uri: http::Uri = url.parse().unwrap();
+        let verified = Verifier::new(scheme, &verifying)
+            .unwrap()
+            .verify_request(
+                &WebhookRequest::new(&request.headers, &request.body)
+                    .with_method(&http::Method::POST)
+                    .with_uri(&uri),
+            )
+            .unwrap_or_else(|e| panic!("{scheme_name} {event}: {e}"));
+        // The provider's delivery id header carries the id `send` printed.
+        if let Some(name) = scheme.id_header() {
+            assert!(
+                request.headers.contains_key(&name),
+                "{scheme_name} {event}: no {name}"
+            );
+            assert_eq!(
+                verified.event_id.as_deref(),
+                request.headers[&name].to_str().ok(),
+                "{scheme_name} {event}"
+            );
+        }
+    }
+    assert!(sent >= 30, "only {sent} provider templates");
+}
