@@ -36,6 +36,13 @@ fn original(scheme: Scheme) -> bool {
     )
 }
 
+/// Whether the scheme sends its signature in a header, as every test here
+/// assumes. Mailgun's is in the body; its rules are in `every_scheme.rs`
+/// and `vectors/group_c.rs`.
+fn in_headers(scheme: Scheme) -> bool {
+    scheme.signature_header().is_some()
+}
+
 /// The verifying key: the shared secret, or a public key (from the
 /// fixtures) for the schemes this file's tables don't spell out.
 fn secret(scheme: Scheme) -> &'static str {
@@ -167,7 +174,10 @@ fn with_timestamp_text(scheme: Scheme, text: &str) -> HeaderMap {
 }
 
 fn timestamped() -> impl Iterator<Item = Scheme> {
-    Scheme::ALL.iter().copied().filter(|s| s.has_timestamp())
+    Scheme::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.has_timestamp() && in_headers(*s))
 }
 
 #[track_caller]
@@ -493,7 +503,7 @@ fn header_table() -> Vec<(Scheme, Vec<&'static str>, Vec<&'static str>)> {
 #[test]
 fn header_table_covers_every_scheme_and_every_signed_header() {
     let table = header_table();
-    for &scheme in Scheme::ALL {
+    for &scheme in Scheme::ALL.iter().filter(|s| in_headers(**s)) {
         let (_, required, optional) = table
             .iter()
             .find(|(s, _, _)| *s == scheme)
@@ -556,7 +566,7 @@ fn event_id_signed_says_whether_changing_the_id_breaks_the_signature() {
         // group C
         (Scheme::StandardV1a, "webhook-id"),
     ];
-    for &scheme in Scheme::ALL {
+    for &scheme in Scheme::ALL.iter().filter(|s| in_headers(**s)) {
         let verified = assert_accepted(verifier(scheme).verify(&signed(scheme), BODY), "signed");
         let Some((_, name)) = id_headers.iter().find(|(s, _)| *s == scheme) else {
             assert_eq!(verified.event_id, None, "{scheme} carries no id header");
@@ -1275,7 +1285,7 @@ fn statuses_and_codes_of_request_errors() {
 /// have no timestamp header of their own.
 #[test]
 fn published_header_names_are_the_ones_the_signer_writes() {
-    for &scheme in Scheme::ALL {
+    for &scheme in Scheme::ALL.iter().filter(|s| in_headers(**s)) {
         let secret = match scheme {
             Scheme::Standard => "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             s if !original(s) => signing_key(s),
