@@ -62,6 +62,9 @@ pub(crate) enum Command {
     Roundtrip(RoundtripArgs),
     /// Manage signing secrets (`webhook secret new --scheme standard`).
     Secret(SecretArgs),
+    /// Print a fresh key for a scheme: a key pair (public, private) for the
+    /// asymmetric ones (discord, standard-v1a, sendgrid), else a secret.
+    Keygen(SecretNewArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
 }
@@ -124,6 +127,36 @@ pub(crate) struct SigningArgs {
     /// Read secrets from a file, one per line.
     #[arg(long, value_name = "FILE")]
     pub(crate) secret_file: Option<PathBuf>,
+}
+
+/// The request line of an offline sign or verify, for schemes that sign
+/// the URL or the method (square, twilio, hubspot).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct RequestArgs {
+    /// The full URL the request is (or was) sent to. Defaults to the --curl
+    /// URL when signing with --curl.
+    #[arg(long, value_name = "URL")]
+    pub(crate) url: Option<String>,
+
+    /// The request method.
+    #[arg(long, default_value = "POST", value_parser = parse_method)]
+    pub(crate) method: http::Method,
+}
+
+/// `--url`: an absolute http(s) URL, as the provider signs it.
+pub(crate) fn parse_absolute_url(text: &str) -> Result<http::Uri, crate::errors::UsageError> {
+    let bad =
+        || crate::errors::UsageError(format!("--url {text:?} is not an absolute http(s) URL"));
+    let uri: http::Uri = text.parse().map_err(|_| bad())?;
+    match uri.scheme_str() {
+        Some("http" | "https") if uri.authority().is_some() => Ok(uri),
+        _ => Err(bad()),
+    }
+}
+
+fn parse_method(text: &str) -> Result<http::Method, String> {
+    http::Method::from_bytes(text.to_ascii_uppercase().as_bytes())
+        .map_err(|_| format!("{text:?} is not an HTTP method"))
 }
 
 /// TLS options of every command that sends.
@@ -248,6 +281,9 @@ pub(crate) struct SignArgs {
     pub(crate) id: Option<String>,
 
     #[command(flatten)]
+    pub(crate) request: RequestArgs,
+
+    #[command(flatten)]
     pub(crate) output: OutputArgs,
 
     /// Print a ready-to-run curl command that POSTs the body to URL.
@@ -272,9 +308,13 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_name = "UNIX")]
     pub(crate) now: Option<i64>,
 
-    /// How far the signed timestamp may be from now.
-    #[arg(long, value_parser = parse_duration, default_value = "5m")]
-    pub(crate) tolerance: Duration,
+    /// How far the signed timestamp may be from now (default: the
+    /// provider's own, 5m for most).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) tolerance: Option<Duration>,
+
+    #[command(flatten)]
+    pub(crate) request: RequestArgs,
 
     /// Verify captured requests instead (a capture file, or - for stdin; every
     /// line, or the one given by --line).
@@ -297,7 +337,12 @@ pub(crate) struct SendArgs {
 
     /// Where to POST: the full URL, used as given; without a scheme
     /// http:// is assumed (localhost:3000/webhooks).
-    pub(crate) url: String,
+    #[arg(required_unless_present = "list_events")]
+    pub(crate) url: Option<String>,
+
+    /// List every event template (scheme, event, what it is) and exit.
+    #[arg(long, conflicts_with_all = ["data", "file", "event"])]
+    pub(crate) list_events: bool,
 
     /// The body, given inline (sent byte-exact).
     #[arg(short, long, group = "body")]
@@ -307,12 +352,14 @@ pub(crate) struct SendArgs {
     #[arg(short, long, group = "body")]
     pub(crate) file: Option<PathBuf>,
 
-    /// A built-in event template (ping, invoice.paid, payment_intent.succeeded,
-    /// customer.created, checkout.session.completed, order.created, push).
+    /// A built-in event template shaped like what the --scheme's provider
+    /// sends (a GitHub push, a Shopify orders/create, a Twilio SMS form, …),
+    /// or a generic one; --list-events shows them [default: ping].
     #[arg(short, long, group = "body", value_name = "TYPE")]
     pub(crate) event: Option<String>,
 
-    /// Edit the JSON body: dotted path = JSON value or text (repeat), e.g. data.object.amount=4200.
+    /// Edit the body: dotted JSON path = JSON value or text, or a form field
+    /// of a form template (repeat), e.g. data.object.amount=4200.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub(crate) sets: Vec<String>,
 
@@ -404,9 +451,15 @@ pub(crate) struct ListenArgs {
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub(crate) delay: Option<Duration>,
 
-    /// Tolerance for --verify.
-    #[arg(long, value_parser = parse_duration, default_value = "5m")]
-    pub(crate) tolerance: Duration,
+    /// Tolerance for --verify (default: the provider's own, 5m for most).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) tolerance: Option<Duration>,
+
+    /// The public URL the provider sends to (a tunnel or proxy in front of
+    /// the listener), for schemes that sign the URL (square, twilio,
+    /// hubspot): the request's path and query are appended to it.
+    #[arg(long, value_name = "URL")]
+    pub(crate) public_url: Option<String>,
 
     /// Largest request body read (65536, 64KiB, 1MiB, …); larger ones get 413,
     /// before any byte is read when Content-Length says so.
@@ -637,12 +690,16 @@ pub(crate) struct SecretArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum SecretCommand {
     /// Print a fresh random secret in the scheme's format (whsec_… for
-    /// standard and stripe); nothing is stored.
+    /// standard and stripe; a key pair for the asymmetric schemes); nothing
+    /// is stored.
     New(SecretNewArgs),
 }
 
 #[derive(Debug, Args)]
-#[command(mut_arg("json", |arg| arg.help("Print {\"scheme\": …, \"secret\": …} instead of the bare secret")))]
+#[command(mut_arg("json", |arg| arg.help(
+    "Print {\"scheme\": …, \"secret\": …} (or \"public\" and \"private\" for a key pair) \
+     instead of the bare key"
+)))]
 pub(crate) struct SecretNewArgs {
     /// The scheme whose format to use.
     #[arg(long, value_enum, default_value_t = SchemeArg(Scheme::Webhook))]

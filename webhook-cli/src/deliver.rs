@@ -12,8 +12,9 @@ use crate::cli::DeliverArgs;
 use crate::errors::UsageError;
 use crate::random_id::random_id;
 use crate::target_url::parse_target_url;
-use crate::templates::template;
+use crate::templates::{self, Fill};
 use crate::{Run, RunContext};
+use webhook_verify::SignatureScheme as _;
 use webhook_verify::{Clock as _, SystemClock};
 
 /// How many "not a JSON object" warnings `--from` prints before it only
@@ -67,8 +68,9 @@ fn events_from_file(
 impl Run for DeliverArgs {
     async fn run(self, ctx: &RunContext) -> anyhow::Result<()> {
         let url = parse_target_url(&self.url, "URL")?;
-        // Check the template name before starting.
-        template(&self.event, "evt", 0)?;
+        // Find the template before starting.
+        let scheme = self.signing.scheme();
+        let template = templates::find(scheme.name(), &self.event)?;
         let config = SenderConfig {
             signer: Some(self.signing.signer()?),
             max_attempts: self.retry.max_attempts,
@@ -91,14 +93,25 @@ impl Run for DeliverArgs {
                 .await
         } else {
             let count = self.count.unwrap_or(1000);
-            let kind = self.event.clone();
             let created = SystemClock.now_unix();
+            let id_header = scheme.id_header();
             let events = (1..=count).map(move |n| {
                 let id = format!("evt_{run}_{n}");
-                let value = template(&kind, &id, created)?;
-                // A serde_json::Value always serializes.
-                let body = serde_json::to_vec(&value).expect("JSON values serialize");
-                Ok::<_, UsageError>(Outgoing::json(&url, id, body))
+                let payload = template.payload(&Fill {
+                    id: &id,
+                    now: created,
+                });
+                let mut event = Outgoing::json(&url, id, payload.to_bytes());
+                event.headers = template.headers(&payload);
+                // The provider's delivery id header, where it has one (the
+                // signer overwrites it where the id is signed).
+                if let Some(name) = &id_header {
+                    let value = http::HeaderValue::from_str(&event.id).map_err(|_| {
+                        UsageError(format!("event id {:?} is not a header value", event.id))
+                    })?;
+                    event.headers.insert(name, value);
+                }
+                Ok::<_, UsageError>(event)
             });
             self.sender
                 .run_engine(&sender, events, Some(count), "--count is 0", ctx)

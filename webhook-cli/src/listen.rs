@@ -33,7 +33,10 @@ impl Run for ListenArgs {
             return Err(UsageError(format!("--path {:?} must start with /", self.path)).into());
         }
         let verifier = if self.verify {
-            Some(self.signing.verifier(self.tolerance)?)
+            Some(
+                self.signing
+                    .verifier(self.tolerance, self.public_url.as_deref())?,
+            )
         } else {
             None
         };

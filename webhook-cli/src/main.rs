@@ -59,6 +59,7 @@ impl Run for Command {
             Command::Deliver(args) => Box::pin(args.run(ctx)).await,
             Command::Roundtrip(args) => Box::pin(args.run(ctx)).await,
             Command::Secret(args) => args.run(ctx).await,
+            Command::Keygen(args) => args.run(ctx).await,
             Command::Completions(args) => args.run(ctx).await,
         }
     }

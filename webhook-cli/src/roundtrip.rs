@@ -37,6 +37,7 @@ use crate::errors::Failure;
 use crate::output::{self, RoundtripReport, write_roundtrip};
 use crate::progress;
 use crate::random_id::random_id;
+use crate::secret_new::{NewKey, new_key};
 use crate::{Run, RunContext};
 use webhook_verify::{Clock as _, SystemClock};
 
@@ -93,13 +94,13 @@ impl Run for RoundtripArgs {
     async fn run(self, ctx: &RunContext) -> anyhow::Result<()> {
         let scheme: Scheme = self.scheme.into();
         let run = random_id("")[..8].to_owned();
-        let secret = match scheme {
-            // Standard Webhooks secrets are whsec_ + base64.
-            Scheme::Standard => format!("whsec_{}", base64_of(&random_id(""))),
-            _ => random_id("rt_"),
+        // A fresh key in the scheme's format: one secret, or a key pair.
+        let (verifying, signing) = match new_key(scheme)? {
+            NewKey::Shared(secret) => (secret.clone(), secret),
+            NewKey::Pair(pair) => (pair.verifying().to_owned(), pair.signing().to_owned()),
         };
-        let verifier = Verifier::new(scheme, &secret).context("building the verifier")?;
-        let signer = Signer::new(scheme, &secret).context("building the signer")?;
+        let verifier = Verifier::new(scheme, &verifying).context("building the verifier")?;
+        let signer = Signer::new(scheme, &signing).context("building the signer")?;
         let prefix = format!("webhook:roundtrip:{run}");
         // A short lease: the handler is instant, and a duplicate that meets its
         // twin in progress gets 409 with Retry-After = the lease remaining,
@@ -241,11 +242,6 @@ impl Run for RoundtripArgs {
             .into())
         }
     }
-}
-
-fn base64_of(text: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(text)
 }
 
 /// Deletes the run's records from the user's Redis (the run is over; they

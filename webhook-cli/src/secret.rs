@@ -3,7 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use webhook_verify::{Scheme, Signer, Verifier};
+use std::time::Duration;
+
+use webhook_verify::{ConfigError, ConfigErrorKind, Scheme, Signer, Verifier};
 
 use crate::cli::SigningArgs;
 use crate::errors::UsageError;
@@ -72,26 +74,41 @@ impl SigningArgs {
             .map_err(|e| self.bad_secret(e))
     }
 
-    pub(crate) fn verifier(&self, tolerance: std::time::Duration) -> anyhow::Result<Verifier> {
-        let mut builder = Verifier::builder(self.scheme()).tolerance(tolerance);
+    /// A verifier for the scheme and secrets: the provider's own tolerance
+    /// unless `tolerance` overrides it, and the public URL the provider
+    /// signs, for schemes that sign the URL.
+    pub(crate) fn verifier(
+        &self,
+        tolerance: Option<Duration>,
+        public_url: Option<&str>,
+    ) -> anyhow::Result<Verifier> {
+        let mut builder = Verifier::builder(self.scheme());
+        if let Some(tolerance) = tolerance {
+            builder = builder.tolerance(tolerance);
+        }
+        if let Some(url) = public_url {
+            builder = builder.public_url(url);
+        }
         for secret in self.secrets()? {
             builder = builder.secret(secret.expose());
         }
-        builder.build().map_err(|e| self.bad_secret(e))
+        builder.build().map_err(|e| self.bad_config(e))
     }
 
     /// A secret the scheme cannot use is a bad argument (exit 2). The
-    /// message names the scheme's format, never the secret.
-    fn bad_secret(&self, err: webhook_verify::ConfigError) -> anyhow::Error {
-        let hint = match self.scheme() {
-            Scheme::Standard => " (Standard Webhooks secrets are whsec_ followed by base64)",
-            _ => "",
-        };
-        UsageError(format!(
-            "unusable --secret for {}: {err}{hint}",
-            self.scheme()
-        ))
-        .into()
+    /// message names the scheme's format (the library's detail says it),
+    /// never the secret.
+    fn bad_secret(&self, err: ConfigError) -> anyhow::Error {
+        UsageError(format!("unusable --secret for {}: {err}", self.scheme())).into()
+    }
+
+    /// Like [`bad_secret`](Self::bad_secret), but the verifier's other
+    /// settings (the public URL) can be what is wrong.
+    fn bad_config(&self, err: ConfigError) -> anyhow::Error {
+        match err.kind() {
+            ConfigErrorKind::InvalidSecret => self.bad_secret(err),
+            _ => UsageError(format!("cannot verify {}: {err}", self.scheme())).into(),
+        }
     }
 }
 

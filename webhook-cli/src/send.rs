@@ -13,41 +13,68 @@ use crate::cli::SendArgs;
 use crate::errors::{Failure, UsageError, describe};
 use crate::headers::parse_headers;
 use crate::input::read_input;
-use crate::output::{self, SendReport, write_send};
+use crate::output::{self, SendReport, write_event_list, write_send};
 use crate::random_id::random_id;
 use crate::target_url::parse_target_url;
-use crate::templates::{apply_set, template};
+use crate::templates::{self, Fill, apply_set};
 use crate::tls::certificate_hint;
 use crate::{Run, RunContext};
-use webhook_verify::{Clock as _, SystemClock};
+use webhook_verify::scheme::WebhookRequest;
+use webhook_verify::{Clock as _, Scheme, SignatureScheme as _, SystemClock};
+
+/// What `send` POSTs: the body, the event id and the headers besides the
+/// signature.
+struct Outbound {
+    body: Vec<u8>,
+    id: String,
+    headers: http::HeaderMap,
+}
 
 impl SendArgs {
-    /// The body bytes and the event id. The id signed into the headers is
-    /// the body's `"id"` whenever the body has one (after `--set`), so the
-    /// two never disagree; `--id` fills it in for templates, and a `--id`
-    /// that contradicts the body is a usage error.
-    fn body_and_id(&self) -> anyhow::Result<(Vec<u8>, String)> {
-        let now = SystemClock.now_unix();
-        let mut body = if let Some(data) = &self.data {
-            data.clone().into_bytes()
-        } else if let Some(file) = &self.file {
-            read_input(file)?
-        } else {
-            let kind = self.event.as_deref().unwrap_or("ping");
-            let id = self.id.clone().unwrap_or_else(|| random_id("evt_"));
-            let value = template(kind, &id, now)?;
-            // A serde_json::Value always serializes.
-            serde_json::to_vec(&value).expect("JSON values serialize")
+    /// The body, the event id and the template's headers. For bodies whose
+    /// `"id"` is the event id (given bodies, generic and Stripe-like
+    /// templates) the id signed is the body's `"id"` whenever it has one
+    /// (after `--set`), so the two never disagree, and a `--id` that
+    /// contradicts it is a usage error; provider templates carry the id in
+    /// the provider's id header instead.
+    fn outbound(&self, scheme: Scheme) -> anyhow::Result<Outbound> {
+        let given = match (&self.data, &self.file) {
+            (Some(data), _) => Some(data.clone().into_bytes()),
+            (None, Some(file)) => Some(read_input(file)?),
+            (None, None) => None,
         };
-        if !self.sets.is_empty() {
-            let mut value: Value = serde_json::from_slice(&body)
-                .map_err(|e| UsageError(format!("--set needs a JSON body: {e}")))?;
-            for assignment in &self.sets {
-                apply_set(&mut value, assignment)?;
+        let (body, headers) = if let Some(mut body) = given {
+            if !self.sets.is_empty() {
+                let mut value: Value = serde_json::from_slice(&body)
+                    .map_err(|e| UsageError(format!("--set needs a JSON body: {e}")))?;
+                for assignment in &self.sets {
+                    apply_set(&mut value, assignment)?;
+                }
+                // A serde_json::Value always serializes.
+                body = serde_json::to_vec(&value).expect("JSON values serialize");
             }
-            // A serde_json::Value always serializes.
-            body = serde_json::to_vec(&value).expect("JSON values serialize");
-        }
+            let mut headers = http::HeaderMap::new();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            (body, headers)
+        } else {
+            let event = self.event.as_deref().unwrap_or("ping");
+            let template = templates::find(scheme.name(), event)?;
+            let id = self.id.clone().unwrap_or_else(|| random_id("evt_"));
+            let fill = Fill {
+                id: &id,
+                now: SystemClock.now_unix(),
+            };
+            let mut payload = template.payload(&fill);
+            for assignment in &self.sets {
+                payload.set(assignment)?;
+            }
+            let headers = template.headers(&payload);
+            if !template.id_in_body {
+                let body = payload.to_bytes();
+                return Ok(Outbound { body, id, headers });
+            }
+            (payload.to_bytes(), headers)
+        };
         let body_id = serde_json::from_slice::<Value>(&body)
             .ok()
             .and_then(|v| match v.get("id")? {
@@ -68,25 +95,48 @@ impl SendArgs {
             (None, Some(id)) => id.clone(),
             (None, None) => random_id("evt_"),
         };
-        Ok((body, id))
+        Ok(Outbound { body, id, headers })
     }
 }
 
 impl Run for SendArgs {
     async fn run(self, ctx: &RunContext) -> anyhow::Result<()> {
+        if self.list_events {
+            return output::print(|out| {
+                write_event_list(out, self.output.format(), templates::all())
+            });
+        }
+        let scheme = self.signing.scheme();
         let signer = self.signing.signer()?;
-        let url = parse_target_url(&self.url, "URL")?;
+        // clap requires the URL unless --list-events.
+        let url = parse_target_url(self.url.as_deref().unwrap_or_default(), "URL")?;
         let tls = self.tls.options(ctx)?;
-        let (body, id) = self.body_and_id()?;
-        let mut headers = http::HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let Outbound {
+            body,
+            id,
+            mut headers,
+        } = self.outbound(scheme)?;
         for (name, value) in &parse_headers(&self.headers)? {
             headers.insert(name, value.clone());
         }
+        // Schemes that sign the URL (square, twilio, hubspot) sign the one
+        // the request goes to.
+        let uri: http::Uri = url.as_str().parse().context("the target URL")?;
+        let none = http::HeaderMap::new();
+        let request = WebhookRequest::new(&none, &body)
+            .with_method(&http::Method::POST)
+            .with_uri(&uri);
         let signature = signer
-            .sign_now(&body, Some(&id))
+            .sign_request(&request, SystemClock.now_unix(), Some(&id))
             .context("signing the event")?;
         headers.extend(signature);
+        // The provider's delivery id header, where the scheme has one and
+        // the signer did not write it (it is not signed).
+        if let Some(name) = scheme.id_header()
+            && !headers.contains_key(&name)
+        {
+            headers.insert(name, HeaderValue::from_str(&id).context("the event id")?);
+        }
 
         let settings = ClientSettings {
             timeout: Some(self.timeout),

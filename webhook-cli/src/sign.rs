@@ -3,9 +3,10 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use webhook_verify::Scheme;
+use webhook_verify::SignatureScheme as _;
+use webhook_verify::scheme::WebhookRequest;
 
-use crate::cli::SignArgs;
+use crate::cli::{SignArgs, parse_absolute_url};
 use crate::input::read_input;
 use crate::output::{self, CurlData, write_curl, write_signature_headers};
 use crate::random_id::random_id;
@@ -17,14 +18,25 @@ impl Run for SignArgs {
         let signer = self.signing.signer()?;
         let body = read_input(&self.input)?;
         let timestamp = self.timestamp.unwrap_or_else(|| SystemClock.now_unix());
-        let id = match (&self.id, self.signing.scheme()) {
-            (Some(id), _) => Some(id.clone()),
-            // Standard Webhooks signs the id: one is required.
-            (None, Scheme::Standard) => Some(random_id("msg_")),
-            (None, _) => None,
+        let scheme = self.signing.scheme();
+        // A scheme that signs the id needs one: generate it.
+        let id = match &self.id {
+            Some(id) => Some(id.clone()),
+            None if scheme.signs_event_id() => Some(random_id("msg_")),
+            None => None,
         };
+        // The URL the request goes to is signed by some schemes.
+        let uri = match self.request.url.as_deref().or(self.curl.as_deref()) {
+            Some(url) => Some(parse_absolute_url(url)?),
+            None => None,
+        };
+        let none = http::HeaderMap::new();
+        let mut request = WebhookRequest::new(&none, &body).with_method(&self.request.method);
+        if let Some(uri) = &uri {
+            request = request.with_uri(uri);
+        }
         let headers = signer
-            .sign(&body, timestamp, id.as_deref())
+            .sign_request(&request, timestamp, id.as_deref())
             .context("signing the body")?;
         let pairs: Vec<(String, String)> = headers
             .iter()

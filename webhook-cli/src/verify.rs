@@ -8,8 +8,9 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use webhook_cli::capture;
+use webhook_verify::scheme::WebhookRequest;
 
-use crate::cli::VerifyArgs;
+use crate::cli::{VerifyArgs, parse_absolute_url};
 use crate::errors::{Failure, UsageError};
 use crate::headers::parse_headers;
 use crate::input::read_input;
@@ -18,10 +19,13 @@ use crate::{Run, RunContext};
 
 impl Run for VerifyArgs {
     async fn run(self, _ctx: &RunContext) -> anyhow::Result<()> {
-        let verifier = self.signing.verifier(self.tolerance)?;
-        let check = |headers: &http::HeaderMap, body: &[u8]| match self.now {
-            Some(now) => verifier.verify_at(headers, body, now),
-            None => verifier.verify(headers, body),
+        // With --capture, --url is the public base each captured path is
+        // appended to; for one request it is the request's full URL.
+        let public_base = self.capture.as_ref().and(self.request.url.as_deref());
+        let verifier = self.signing.verifier(self.tolerance, public_base)?;
+        let check = |request: &WebhookRequest<'_>| match self.now {
+            Some(now) => verifier.verify_request_at(request, now),
+            None => verifier.verify_request(request),
         };
 
         let Some(path) = &self.capture else {
@@ -34,7 +38,16 @@ impl Run for VerifyArgs {
             let headers = parse_headers(&self.headers)?;
             let input = self.input.as_deref().unwrap_or(Path::new("-"));
             let body = read_input(input)?;
-            return match check(&headers, &body) {
+            let uri = match &self.request.url {
+                Some(url) => Some(parse_absolute_url(url)?),
+                None => None,
+            };
+            let mut request =
+                WebhookRequest::new(&headers, &body).with_method(&self.request.method);
+            if let Some(uri) = &uri {
+                request = request.with_uri(uri);
+            }
+            return match check(&request) {
                 Ok(verified) => output::print(|out| write_verdict(out, None, Ok(&verified))),
                 Err(err) => Err(Failure(format!("invalid signature: {err}")).into()),
             };
@@ -52,7 +65,16 @@ impl Run for VerifyArgs {
                 .header_map()
                 .with_context(|| format!("{}:{line}", path.display()))?;
             let body = record.body()?;
-            let verdict = check(&headers, &body);
+            let method = http::Method::from_bytes(record.method.as_bytes())
+                .with_context(|| format!("{}:{line}: method", path.display()))?;
+            let uri: http::Uri = record
+                .path_and_query()
+                .parse()
+                .with_context(|| format!("{}:{line}: path", path.display()))?;
+            let request = WebhookRequest::new(&headers, &body)
+                .with_method(&method)
+                .with_uri(&uri);
+            let verdict = check(&request);
             if verdict.is_err() {
                 invalid += 1;
             }

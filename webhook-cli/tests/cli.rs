@@ -8,6 +8,7 @@ use common::{
     RecordingServer, TestCa, error_line, respond, run, stderr, stdout, unrelated_ca_pem, webhook,
 };
 use webhook_cli::capture::{self, CapturedRequest};
+use webhook_verify::scheme::WebhookRequest;
 use webhook_verify::{Scheme, Verifier};
 
 const SECRET: &str = "s3cret";
@@ -194,6 +195,35 @@ fn usage_errors_exit_2() {
         .write_stdin("{}")
         .assert()
         .code(2);
+    // A signed URL must be absolute http(s); a method must be a method.
+    for url in ["/hooks", "ftp://x/hooks", "not a url"] {
+        webhook()
+            .args(["sign", "--secret", "x", "--url", url])
+            .write_stdin("{}")
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("not an absolute http(s) URL"));
+    }
+    webhook()
+        .args(["sign", "--secret", "x", "--method", "GE T"])
+        .write_stdin("{}")
+        .assert()
+        .code(2);
+    // A listener's public URL with a query can't be a base.
+    webhook()
+        .args([
+            "listen",
+            "--verify",
+            "--secret",
+            "x",
+            "--public-url",
+            "https://x.test/?a=1",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "public_url must be an absolute http(s) URL without a query",
+        ));
 }
 
 #[test]
@@ -433,6 +463,132 @@ async fn send_templates_with_set_for_every_scheme() {
             .verify(&request.headers, &request.body)
             .unwrap_or_else(|e| panic!("{scheme}: {e}"));
     }
+}
+
+/// A provider template is what that provider sends: its body shape, its
+/// headers besides the signature, and the delivery id in its id header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_provider_templates_carry_the_providers_headers_and_id() {
+    let server = RecordingServer::ok().await;
+    let mut cmd = webhook();
+    cmd.args([
+        "send",
+        &server.url("/"),
+        "--scheme",
+        "github",
+        "--secret",
+        SECRET,
+        "--event",
+        "push",
+        "--set",
+        "ref=refs/heads/dev",
+        "--id",
+        "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+    ]);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let request = &server.requests()[0];
+    assert_eq!(request.headers["x-github-event"], "push");
+    assert_eq!(
+        request.headers["x-github-delivery"],
+        "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+    );
+    let event: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(event["ref"], "refs/heads/dev");
+    assert_eq!(event["repository"]["full_name"], "octocat/Hello-World");
+    assert!(event.get("id").is_none(), "a push has no top-level id");
+    let verified = Verifier::new(Scheme::GitHub, SECRET)
+        .unwrap()
+        .verify(&request.headers, &request.body)
+        .unwrap();
+    assert_eq!(
+        verified.event_id.as_deref(),
+        Some("72d3162e-cc78-11e3-81ab-4c9367dc0958")
+    );
+
+    // An event the scheme has no template for names the choices.
+    webhook()
+        .args([
+            "send",
+            "http://127.0.0.1:9/",
+            "--scheme",
+            "github",
+            "--secret",
+            SECRET,
+        ])
+        .args(["--event", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("pull_request.opened"));
+}
+
+/// Twilio signs the URL and the form: `send` signs the URL it posts to,
+/// and `--set` edits a form field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_signs_the_url_it_posts_to_for_url_signing_schemes() {
+    let server = RecordingServer::ok().await;
+    let url = server.url("/sms?tenant=acme");
+    let mut cmd = webhook();
+    cmd.args(["send", &url, "--scheme", "twilio", "--secret", SECRET])
+        .args(["--event", "sms.incoming", "--set", "Body=hello there"]);
+    let output = run(cmd).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let request = &server.requests()[0];
+    assert_eq!(
+        request.headers["content-type"],
+        "application/x-www-form-urlencoded"
+    );
+    let form: Vec<(String, String)> = form_urlencoded::parse(&request.body).into_owned().collect();
+    assert!(form.contains(&("Body".to_owned(), "hello there".to_owned())));
+    let verifier = Verifier::new(Scheme::Twilio, SECRET).unwrap();
+    let uri: http::Uri = url.parse().unwrap();
+    let check = |uri: &http::Uri| {
+        let request = WebhookRequest::new(&request.headers, &request.body)
+            .with_method(&http::Method::POST)
+            .with_uri(uri);
+        verifier.verify_request(&request)
+    };
+    check(&uri).expect("signed for the URL it was sent to");
+    // Another URL (here: without the query) is another signature.
+    let other: http::Uri = server.url("/sms").parse().unwrap();
+    assert!(check(&other).is_err());
+}
+
+#[test]
+fn send_list_events_lists_provider_and_generic_templates() {
+    let output = webhook()
+        .args(["send", "--list-events"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .map(|line| line.split_whitespace().take(2).collect())
+        .collect();
+    assert_eq!(rows[0], ["SCHEME", "EVENT"]);
+    for row in [
+        ["github", "push"],
+        ["stripe", "payment_intent.succeeded"],
+        ["any", "ping"],
+    ] {
+        assert!(rows.contains(&row.to_vec()), "{row:?} missing:\n{text}");
+    }
+    let json = webhook()
+        .args(["send", "--list-events", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap();
+    assert_eq!(list.len(), rows.len() - 1);
+    assert!(
+        list.iter()
+            .all(|t| t["about"].as_str().is_some_and(|a| !a.is_empty()))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1092,4 +1248,68 @@ async fn without_platform_roots_http_and_cacert_still_work() {
     let output = run(cmd).await;
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(tls.requests().len(), 1);
+}
+
+/// `keygen` prints a key pair in the provider's format for the asymmetric
+/// schemes; the private half signs and the public half verifies, through
+/// the CLI itself.
+#[test]
+fn keygen_prints_a_working_key_pair_for_asymmetric_schemes_and_a_secret_otherwise() {
+    for scheme in ["discord", "standard-v1a", "sendgrid"] {
+        let out = webhook()
+            .args(["keygen", "--scheme", scheme])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{scheme}: {text}");
+        let public = lines[0].strip_prefix("public ").expect("public line");
+        let private = lines[1].strip_prefix("private ").expect("private line");
+        assert_ne!(public, private);
+
+        let signed = webhook()
+            .args([
+                "sign", "--scheme", scheme, "--secret", private, "--id", "evt_1",
+            ])
+            .write_stdin("{}")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let mut verify = webhook();
+        verify.args(["verify", "--scheme", scheme, "--secret", public]);
+        for header in String::from_utf8(signed.clone()).unwrap().lines() {
+            verify.args(["-H", header]);
+        }
+        verify.write_stdin("{}").assert().success();
+        // The private key is not a verifying key: refused outright where
+        // its format says so (exit 2); Discord's seed is 64 hex digits like
+        // its public keys, so there it is refused or verifies nothing.
+        let mut wrong = webhook();
+        wrong.args(["verify", "--scheme", scheme, "--secret", private]);
+        for header in String::from_utf8(signed.clone()).unwrap().lines() {
+            wrong.args(["-H", header]);
+        }
+        let wrong = wrong.write_stdin("{}").assert();
+        if scheme == "discord" {
+            // Half of all seeds are also valid points: refused or no match.
+            wrong.failure();
+        } else {
+            wrong.code(2);
+        }
+    }
+    let out = webhook()
+        .args(["keygen", "--scheme", "github", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["scheme"], "github");
+    assert_eq!(json["secret"].as_str().map(str::len), Some(64));
 }

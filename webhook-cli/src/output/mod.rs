@@ -30,7 +30,7 @@ mod verify;
 pub(crate) use listen::{write_listening, write_request_log};
 pub(crate) use roundtrip::{RoundtripReport, write_roundtrip};
 pub(crate) use secret::write_secret;
-pub(crate) use send::{SendReport, write_send};
+pub(crate) use send::{SendReport, write_event_list, write_send};
 pub(crate) use sign::{CurlData, write_curl, write_signature_headers};
 pub(crate) use summary::write_summary;
 pub(crate) use verify::write_verdict;

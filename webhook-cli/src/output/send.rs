@@ -6,6 +6,7 @@ use std::time::Duration;
 use http::StatusCode;
 
 use super::{OutputFormat, write_json};
+use crate::templates::Template;
 
 /// What `send` got back.
 #[derive(Debug, Clone)]
@@ -60,4 +61,39 @@ pub(crate) fn write_send<W: Write + ?Sized>(
             Ok(())
         }
     }
+}
+
+/// `send --list-events`: one template per line, `SCHEME EVENT ABOUT` in
+/// aligned columns (`any` for the generic ones), or a JSON array.
+pub(crate) fn write_event_list<W: Write + ?Sized>(
+    out: &mut W,
+    format: OutputFormat,
+    templates: &[Template],
+) -> io::Result<()> {
+    let scheme = |t: &Template| t.scheme.unwrap_or("any");
+    if format == OutputFormat::Json {
+        let list: Vec<_> = templates
+            .iter()
+            .map(|t| serde_json::json!({"scheme": scheme(t), "event": t.event, "about": t.about}))
+            .collect();
+        return write_json(out, &serde_json::Value::Array(list));
+    }
+    let width = |f: fn(&Template) -> &str| templates.iter().map(|t| f(t).len()).max();
+    let scheme_width = width(|t| t.scheme.unwrap_or("any")).unwrap_or(0).max(6);
+    let event_width = width(|t| t.event).unwrap_or(0);
+    writeln!(
+        out,
+        "{:scheme_width$}  {:event_width$}  ABOUT",
+        "SCHEME", "EVENT"
+    )?;
+    for t in templates {
+        writeln!(
+            out,
+            "{:scheme_width$}  {:event_width$}  {}",
+            scheme(t),
+            t.event,
+            t.about
+        )?;
+    }
+    Ok(())
 }

@@ -38,6 +38,9 @@ pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
             .route_layer(middleware::from_fn(report_verified))
             .route_layer(
                 VerifyLayer::new(verifier)
+                    // A local receiver stands in for the app: it answers the
+                    // provider's URL handshakes so the provider enables it.
+                    .answer_handshakes(true)
                     .body_limit(config.body_limit)
                     .body_timeout(config.body_timeout),
             );

@@ -16,6 +16,8 @@ use super::stats::{Outcome, Stats};
 use super::{EventReport, Hooks, Outgoing, SenderConfig, SenderError, StopSignal};
 use crate::capture::{CapturedRequest, DeadLetterInfo};
 use crate::error_chain::error_chain;
+use webhook_verify::scheme::WebhookRequest;
+use webhook_verify::{Clock as _, SystemClock};
 
 /// The state of one run, shared by its event tasks.
 pub(super) struct Shared {
@@ -80,7 +82,15 @@ async fn attempt(
     }
     if let Some(signer) = &config.signer {
         headers.clone_from(&event.headers);
-        match signer.sign_now(&event.body, Some(&event.id)) {
+        // Schemes that sign the URL (square, twilio, hubspot) sign the one
+        // the request goes to; a reqwest URL is always a valid URI.
+        let uri: Option<http::Uri> = event.url.as_str().parse().ok();
+        let none = HeaderMap::new();
+        let mut request = WebhookRequest::new(&none, &event.body).with_method(&event.method);
+        if let Some(uri) = &uri {
+            request = request.with_uri(uri);
+        }
+        match signer.sign_request(&request, SystemClock.now_unix(), Some(&event.id)) {
             Ok(signature) => {
                 for (name, value) in &signature {
                     headers.insert(name, value.clone());

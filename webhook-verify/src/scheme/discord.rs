@@ -55,7 +55,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, Response, StatusCode, header};
 
 use super::{
-    Algorithm, HandshakeKey, ParsedSignature, Signature, SignatureScheme, SignedParts,
+    Algorithm, HandshakeKey, ParsedSignature, RawKeyPair, Signature, SignatureScheme, SignedParts,
     SigningInput, WebhookRequest, header_value, optional_headers, parse_timestamp, require,
     require_timestamp,
 };
@@ -107,6 +107,15 @@ impl SignatureScheme for Discord {
                 "a Discord signing key is the hex Ed25519 seed (64 digits) or seed and public key (128 digits)",
             )
         })
+    }
+
+    /// Both halves in hex: the public key as the Developer Portal shows
+    /// it, the 32-byte seed to sign with.
+    fn format_key_pair(&self, raw: &RawKeyPair<'_>) -> Option<(String, String)> {
+        Some((
+            const_hex::encode(raw.public),
+            const_hex::encode(raw.private),
+        ))
     }
 
     fn parse(

@@ -22,6 +22,7 @@ use crate::verifier::DEFAULT_TOLERANCE;
 pub(crate) mod algorithm;
 mod github;
 mod header_values;
+mod key_pair;
 mod request;
 mod signature;
 mod slack;
@@ -29,7 +30,13 @@ mod standard;
 mod stripe;
 mod webhook;
 // Provider modules: group A (merge anchor, keep)
+mod body_mac;
+mod razorpay;
+mod shopify;
 // Provider modules: group B (merge anchor, keep)
+mod hubspot;
+mod square;
+mod twilio;
 // Provider modules: group C (merge anchor, keep)
 mod discord;
 mod mailgun;
@@ -42,6 +49,7 @@ pub use header_values::{
     header_value, hex_tag, optional_header, optional_headers, parse_timestamp, require,
     required_header,
 };
+pub use key_pair::{KeyPair, RawKeyPair};
 pub use request::WebhookRequest;
 pub use signature::Signature;
 
@@ -207,6 +215,16 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
         self.decode_secret(key)
     }
 
+    /// Writes a freshly generated key pair in the provider's formats:
+    /// `(verifying key, signing key)`, each readable by
+    /// [`decode_secret`](Self::decode_secret) and
+    /// [`decode_signing_key`](Self::decode_signing_key). `None` (the
+    /// default) for schemes with a shared secret. See [`KeyPair::generate`].
+    fn format_key_pair(&self, raw: &RawKeyPair<'_>) -> Option<(String, String)> {
+        let _ = raw;
+        None
+    }
+
     /// How far a signed timestamp may be from now by default (the
     /// provider's own tolerance; 300 s unless overridden).
     fn default_tolerance(&self) -> Duration {
@@ -325,7 +343,12 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`GitHub`](Self::GitHub) | `github` | `X-Hub-Signature-256: sha256=<hex>` (+ `X-GitHub-Delivery` id) | `{body}` | hex |
 /// | [`Slack`](Self::Slack) | `slack` | `X-Slack-Signature: v0=<hex>` + `X-Slack-Request-Timestamp` | `v0:{ts}:{body}` | hex |
 // Table rows: group A (merge anchor, keep)
+/// | [`Shopify`](Self::Shopify) | `shopify` | `X-Shopify-Hmac-Sha256: <b64>` (+ `X-Shopify-Webhook-Id` id) | `{body}` | base64 |
+/// | [`Razorpay`](Self::Razorpay) | `razorpay` | `X-Razorpay-Signature: <hex>` (+ `X-Razorpay-Event-Id` id) | `{body}` | hex |
 // Table rows: group B (merge anchor, keep)
+/// | [`Square`](Self::Square) | `square` | `X-Square-Hmacsha256-Signature: <b64>` | `{notification URL}{body}` | base64 |
+/// | [`Twilio`](Self::Twilio) | `twilio` | `X-Twilio-Signature: <b64>` (+ `I-Twilio-Idempotency-Token` id) | `{URL}{k}{v}…` sorted form params, or `{URL with bodySHA256}` | base64 (HMAC-SHA1) |
+/// | [`HubSpot`](Self::HubSpot) | `hubspot` | `X-HubSpot-Signature-v3: <b64>` + `X-HubSpot-Request-Timestamp` (ms) | `{method}{URI}{body}{ts ms}` | base64 |
 // Table rows: group C (merge anchor, keep)
 /// | [`Discord`](Self::Discord) | `discord` | `X-Signature-Ed25519: <hex Ed25519>` + `X-Signature-Timestamp` | `{ts}{body}` (timestamp text as received) | hex |
 /// | [`StandardV1a`](Self::StandardV1a) | `standard-v1a` | `webhook-signature: v1a,<b64 Ed25519>[ v1a,<b64>…]` + `webhook-id` + `webhook-timestamp` (or `svix-*`) | `{id}.{ts}.{body}` | base64 |
@@ -355,7 +378,17 @@ pub enum Scheme {
     /// Slack request signing.
     Slack,
     // variants: group A (merge anchor, keep)
+    /// Shopify (`X-Shopify-Hmac-Sha256`).
+    Shopify,
+    /// Razorpay (`X-Razorpay-Signature`).
+    Razorpay,
     // variants: group B (merge anchor, keep)
+    /// Square (`X-Square-Hmacsha256-Signature`, signs the notification URL).
+    Square,
+    /// Twilio (`X-Twilio-Signature`, HMAC-SHA1 over the URL and the form parameters).
+    Twilio,
+    /// HubSpot signature v3 (`X-HubSpot-Signature-v3`, signs method, URI, body and a millisecond timestamp).
+    HubSpot,
     // variants: group C (merge anchor, keep)
     /// Discord interactions and Webhook Events (Ed25519).
     Discord,
@@ -376,7 +409,12 @@ impl Scheme {
         Scheme::GitHub,
         Scheme::Slack,
         // ALL: group A (merge anchor, keep)
+        Scheme::Shopify,
+        Scheme::Razorpay,
         // ALL: group B (merge anchor, keep)
+        Scheme::Square,
+        Scheme::Twilio,
+        Scheme::HubSpot,
         // ALL: group C (merge anchor, keep)
         Scheme::Discord,
         Scheme::StandardV1a,
@@ -392,7 +430,12 @@ impl Scheme {
             Self::GitHub => &github::GitHub,
             Self::Slack => &slack::Slack,
             // imp: group A (merge anchor, keep)
+            Self::Shopify => &shopify::Shopify,
+            Self::Razorpay => &razorpay::Razorpay,
             // imp: group B (merge anchor, keep)
+            Self::Square => &square::Square,
+            Self::Twilio => &twilio::Twilio,
+            Self::HubSpot => &hubspot::HubSpot,
             // imp: group C (merge anchor, keep)
             Self::Discord => &discord::Discord,
             Self::StandardV1a => &standard_v1a::StandardV1a,
@@ -467,6 +510,10 @@ impl SignatureScheme for Scheme {
 
     fn default_tolerance(&self) -> Duration {
         self.imp().default_tolerance()
+    }
+
+    fn format_key_pair(&self, raw: &RawKeyPair<'_>) -> Option<(String, String)> {
+        self.imp().format_key_pair(raw)
     }
 
     fn parse(
@@ -558,7 +605,12 @@ impl Scheme {
             Self::GitHub => "GitHub",
             Self::Slack => "Slack",
             // title: group A (merge anchor, keep)
+            Self::Shopify => "Shopify",
+            Self::Razorpay => "Razorpay",
             // title: group B (merge anchor, keep)
+            Self::Square => "Square",
+            Self::Twilio => "Twilio",
+            Self::HubSpot => "HubSpot",
             // title: group C (merge anchor, keep)
             Self::Discord => "Discord",
             Self::StandardV1a => "Standard Webhooks / Svix, asymmetric (v1a)",

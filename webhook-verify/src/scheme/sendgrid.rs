@@ -49,7 +49,7 @@ use http::{HeaderMap, HeaderName};
 use super::discord::{first, write_timestamp_text};
 use super::signature::BASE64;
 use super::{
-    Algorithm, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
+    Algorithm, ParsedSignature, RawKeyPair, Signature, SignatureScheme, SignedParts, SigningInput,
     WebhookRequest, header_value, optional_headers, parse_timestamp, require, require_timestamp,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error};
@@ -102,6 +102,12 @@ impl SignatureScheme for SendGrid {
             ConfigError::new(ConfigErrorKind::InvalidSecret)
                 .with_detail("a SendGrid signing key is a base64 PKCS#8 DER private key or PEM")
         })
+    }
+
+    /// Both halves as base64 DER, the form SendGrid shows the public key
+    /// in (`MFkw…`); the private half is PKCS#8.
+    fn format_key_pair(&self, raw: &RawKeyPair<'_>) -> Option<(String, String)> {
+        Some((BASE64.encode(raw.public), BASE64.encode(raw.private)))
     }
 
     fn parse(

@@ -38,7 +38,7 @@ use http::{HeaderMap, HeaderName};
 use super::signature::BASE64;
 use super::standard::{self, ID, SIGNATURE, TIMESTAMP};
 use super::{
-    Algorithm, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
+    Algorithm, ParsedSignature, RawKeyPair, Signature, SignatureScheme, SignedParts, SigningInput,
     WebhookRequest,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error};
@@ -107,6 +107,16 @@ impl SignatureScheme for StandardV1a {
                 "a Standard Webhooks secret key is whsk_ followed by 32 or 64 bytes in base64",
             )
         })
+    }
+
+    /// `whpk_` + base64 of the public key, `whsk_` + base64 of the seed ‖
+    /// public key (Svix's 64-byte form).
+    fn format_key_pair(&self, raw: &RawKeyPair<'_>) -> Option<(String, String)> {
+        let secret = [raw.private, raw.public].concat();
+        Some((
+            format!("whpk_{}", BASE64.encode(raw.public)),
+            format!("whsk_{}", BASE64.encode(secret)),
+        ))
     }
 
     fn parse(
