@@ -499,7 +499,13 @@ fn malformed_group_a(good: impl Fn(Scheme) -> String) -> Vec<(Scheme, String, Er
 // ---- entry lists ----
 
 /// Schemes that carry several entries in their signature header.
-const MULTI: [Scheme; 3] = [Scheme::Webhook, Scheme::Stripe, Scheme::Standard];
+const MULTI: [Scheme; 4] = [
+    Scheme::Webhook,
+    Scheme::Stripe,
+    Scheme::Standard,
+    // group A
+    Scheme::Paddle,
+];
 
 #[test]
 fn any_matching_entry_passes_wherever_it_is() {
@@ -1574,4 +1580,15 @@ fn max_timestamp(scheme: Scheme) -> i64 {
         Scheme::HubSpot => i64::MAX / 1000,
         _ => i64::MAX,
     }
+}
+
+/// Every name in group A's by-name tables is a built-in scheme (a typo
+/// would silently drop its rows).
+#[test]
+fn group_a_tables_name_built_in_schemes() {
+    let built_in_names: Vec<String> = Scheme::ALL.iter().map(ToString::to_string).collect();
+    for (name, _, _) in GROUP_A_HEADERS {
+        assert!(built_in_names.iter().any(|n| n == name), "{name}");
+    }
+    assert_eq!(built_in(GROUP_A_HEADERS).count(), GROUP_A_HEADERS.len());
 }

@@ -96,9 +96,20 @@ where
                 return Ok(reply.map(ResponseBody::layer));
             }
             let outcome = match read_body(&parts, body, &layer).await {
-                Ok(bytes) => verifier
-                    .verify_request(&request(&parts, &bytes))
-                    .map(|verified| (verified, bytes)),
+                Ok(bytes) => {
+                    // A handshake told apart by its body (WooCommerce's
+                    // creation ping) shows only once the body is read.
+                    if layer.config.handshakes
+                        && !bytes.is_empty()
+                        && let Some(reply) = verifier.unsigned_handshake(&request(&parts, &bytes))
+                    {
+                        tracing::debug!(path = parts.uri.path(), "unsigned handshake answered");
+                        return Ok(reply.map(ResponseBody::layer));
+                    }
+                    verifier
+                        .verify_request(&request(&parts, &bytes))
+                        .map(|verified| (verified, bytes))
+                }
                 Err(err) => Err(err),
             };
             match outcome {

@@ -31,8 +31,17 @@ mod stripe;
 mod webhook;
 // Provider modules: group A (merge anchor, keep)
 mod body_mac;
+mod coinbase;
+mod gitlab;
+mod intercom;
+mod lemonsqueezy;
+mod paddle;
 mod razorpay;
+mod sentry;
 mod shopify;
+mod typeform;
+mod woocommerce;
+mod zendesk;
 // Provider modules: group B (merge anchor, keep)
 mod hubspot;
 mod square;
@@ -302,8 +311,12 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
     }
 
     /// The reply to a handshake the provider does not sign (Dropbox's
-    /// `GET ?challenge=`), answered before any verification; `None` for
-    /// everything else.
+    /// `GET ?challenge=`, WooCommerce's `webhook_id=` creation ping),
+    /// answered before any verification; `None` for everything else.
+    ///
+    /// The verify layer asks twice: before reading the body, with an empty
+    /// body (so a `GET` handshake costs no body read), and, when that gave
+    /// `None` and the body is not empty, once more with the body.
     fn unsigned_handshake(&self, request: &WebhookRequest<'_>) -> Option<Response<Bytes>> {
         let _ = request;
         None
@@ -345,6 +358,16 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 // Table rows: group A (merge anchor, keep)
 /// | [`Shopify`](Self::Shopify) | `shopify` | `X-Shopify-Hmac-Sha256: <b64>` (+ `X-Shopify-Webhook-Id` id) | `{body}` | base64 |
 /// | [`Razorpay`](Self::Razorpay) | `razorpay` | `X-Razorpay-Signature: <hex>` (+ `X-Razorpay-Event-Id` id) | `{body}` | hex |
+/// | [`Intercom`](Self::Intercom) | `intercom` | `X-Hub-Signature: sha1=<hex>` (HMAC-SHA1) | `{body}` | hex |
+/// | [`WooCommerce`](Self::WooCommerce) | `woocommerce` | `X-WC-Webhook-Signature: <b64>` (+ `X-WC-Webhook-Delivery-ID` id) | `{body}` | base64 |
+/// | [`Typeform`](Self::Typeform) | `typeform` | `Typeform-Signature: sha256=<b64>` | `{body}` | base64 |
+/// | [`LemonSqueezy`](Self::LemonSqueezy) | `lemonsqueezy` | `X-Signature: <hex>` | `{body}` | hex |
+/// | [`Sentry`](Self::Sentry) | `sentry` | `Sentry-Hook-Signature: <hex>` (+ `Request-ID` id) | `{body}` | hex |
+/// | [`Coinbase`](Self::Coinbase) | `coinbase` | `X-CC-Webhook-Signature: <hex>` | `{body}` | hex |
+/// | [`Paddle`](Self::Paddle) | `paddle` | `Paddle-Signature: ts=<ts>;h1=<hex>[;h1=…]` | `{ts}:{body}` | hex |
+/// | [`Zendesk`](Self::Zendesk) | `zendesk` | `X-Zendesk-Webhook-Signature: <b64>` + `X-Zendesk-Webhook-Signature-Timestamp: <ISO 8601>` (+ `X-Zendesk-Webhook-Invocation-Id` id) | `{ts}{body}` | base64 |
+/// | [`GitLab`](Self::GitLab) | `gitlab` | `X-Gitlab-Token: <token>` (+ `Idempotency-Key` id) | nothing: the token itself | as configured |
+/// | [`Standard`](Self::Standard) | `clerk`, `resend` (aliases of `standard`) | `svix-signature: v1,<b64>` + `svix-id` + `svix-timestamp`, `whsec_` secret | `{id}.{ts}.{body}` | base64 |
 // Table rows: group B (merge anchor, keep)
 /// | [`Square`](Self::Square) | `square` | `X-Square-Hmacsha256-Signature: <b64>` | `{notification URL}{body}` | base64 |
 /// | [`Twilio`](Self::Twilio) | `twilio` | `X-Twilio-Signature: <b64>` (+ `I-Twilio-Idempotency-Token` id) | `{URL}{k}{v}…` sorted form params, or `{URL with bodySHA256}` | base64 (HMAC-SHA1) |
@@ -382,6 +405,24 @@ pub enum Scheme {
     Shopify,
     /// Razorpay (`X-Razorpay-Signature`).
     Razorpay,
+    /// Intercom (`X-Hub-Signature: sha1=`).
+    Intercom,
+    /// WooCommerce (`X-WC-Webhook-Signature`).
+    WooCommerce,
+    /// Typeform (`Typeform-Signature: sha256=`).
+    Typeform,
+    /// Lemon Squeezy (`X-Signature`).
+    LemonSqueezy,
+    /// Sentry integration platform (`Sentry-Hook-Signature`).
+    Sentry,
+    /// Coinbase Commerce (`X-CC-Webhook-Signature`).
+    Coinbase,
+    /// Paddle Billing (`Paddle-Signature: ts=…;h1=…`).
+    Paddle,
+    /// Zendesk (`X-Zendesk-Webhook-Signature`, ISO 8601 timestamp).
+    Zendesk,
+    /// GitLab (`X-Gitlab-Token`, a shared token: nothing signed).
+    GitLab,
     // variants: group B (merge anchor, keep)
     /// Square (`X-Square-Hmacsha256-Signature`, signs the notification URL).
     Square,
@@ -411,6 +452,15 @@ impl Scheme {
         // ALL: group A (merge anchor, keep)
         Scheme::Shopify,
         Scheme::Razorpay,
+        Scheme::Intercom,
+        Scheme::WooCommerce,
+        Scheme::Typeform,
+        Scheme::LemonSqueezy,
+        Scheme::Sentry,
+        Scheme::Coinbase,
+        Scheme::Paddle,
+        Scheme::Zendesk,
+        Scheme::GitLab,
         // ALL: group B (merge anchor, keep)
         Scheme::Square,
         Scheme::Twilio,
@@ -432,6 +482,15 @@ impl Scheme {
             // imp: group A (merge anchor, keep)
             Self::Shopify => &shopify::Shopify,
             Self::Razorpay => &razorpay::Razorpay,
+            Self::Intercom => &intercom::Intercom,
+            Self::WooCommerce => &woocommerce::WooCommerce,
+            Self::Typeform => &typeform::Typeform,
+            Self::LemonSqueezy => &lemonsqueezy::LemonSqueezy,
+            Self::Sentry => &sentry::Sentry,
+            Self::Coinbase => &coinbase::Coinbase,
+            Self::Paddle => &paddle::Paddle,
+            Self::Zendesk => &zendesk::Zendesk,
+            Self::GitLab => &gitlab::GitLab,
             // imp: group B (merge anchor, keep)
             Self::Square => &square::Square,
             Self::Twilio => &twilio::Twilio,
@@ -607,6 +666,15 @@ impl Scheme {
             // title: group A (merge anchor, keep)
             Self::Shopify => "Shopify",
             Self::Razorpay => "Razorpay",
+            Self::Intercom => "Intercom",
+            Self::WooCommerce => "WooCommerce",
+            Self::Typeform => "Typeform",
+            Self::LemonSqueezy => "Lemon Squeezy",
+            Self::Sentry => "Sentry",
+            Self::Coinbase => "Coinbase Commerce",
+            Self::Paddle => "Paddle Billing",
+            Self::Zendesk => "Zendesk",
+            Self::GitLab => "GitLab",
             // title: group B (merge anchor, keep)
             Self::Square => "Square",
             Self::Twilio => "Twilio",
@@ -632,8 +700,14 @@ impl Scheme {
     pub fn aliases(self) -> &'static [&'static str] {
         match self {
             Self::Webhook => &["default"],
-            Self::Standard => &["standard-webhooks", "svix"],
+            // Clerk and Resend (group A) send Standard Webhooks as Svix
+            // does; a second `Standard` arm below the anchor would never be
+            // reached, so they join this one.
+            Self::Standard => &["standard-webhooks", "svix", "clerk", "resend"],
             // aliases: group A (merge anchor, keep)
+            Self::LemonSqueezy => &["lemon-squeezy"],
+            Self::Coinbase => &["coinbase-commerce"],
+            Self::Paddle => &["paddle-billing"],
             // aliases: group B (merge anchor, keep)
             // aliases: group C (merge anchor, keep)
             Self::Discord => &["discord-interactions"],

@@ -1,0 +1,77 @@
+//! Lemon Squeezy.
+//!
+//! ```text
+//! X-Signature: <hex HMAC-SHA256(signing secret, body)>
+//! X-Event-Name: order_created        (the event type: not read, not an id)
+//! ```
+//!
+//! - **Signed bytes**: the raw body, nothing else; one lowercase hex MAC.
+//! - **Key**: the signing secret you typed when creating the webhook (6 to
+//!   40 characters), as text.
+//! - **Timestamp**: none is signed: pair this scheme with the idempotency
+//!   layer.
+//! - **Id**: none in a header (`X-Event-Name` is the event type, shared by
+//!   every event of that type); the body's `meta` and `data.id` are covered
+//!   by the MAC.
+//!
+//! Sources: docs.lemonsqueezy.com/help/webhooks/signing-requests (Node
+//! example: `crypto.createHmac('sha256', secret)`, `hmac.update(rawBody)`,
+//! `digest('hex')` compared with `X-Signature`). The official JS SDK
+//! (`@lemonsqueezy/lemonsqueezy.js`) has no verifier, so the vector is
+//! computed with Python's `hmac`.
+
+use http::{HeaderMap, HeaderName};
+
+use super::body_mac::{BodyMac, Encoding};
+use super::{
+    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
+};
+use crate::error::{ConfigError, Error};
+
+pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-signature");
+
+const WIRE: BodyMac = BodyMac {
+    signature: SIGNATURE,
+    prefix: "",
+    encoding: Encoding::Hex,
+    tag_len: 32,
+    id: None,
+};
+
+#[derive(Debug)]
+pub(crate) struct LemonSqueezy;
+
+impl SignatureScheme for LemonSqueezy {
+    fn name(&self) -> &'static str {
+        "lemonsqueezy"
+    }
+
+    fn signature_header(&self) -> Option<HeaderName> {
+        Some(SIGNATURE)
+    }
+
+    fn parse(
+        &self,
+        request: &WebhookRequest<'_>,
+        _max_signatures: usize,
+    ) -> Result<ParsedSignature, Error> {
+        WIRE.parse(request)
+    }
+
+    fn write_signed_payload(
+        &self,
+        _parts: &SignedParts<'_>,
+        request: &WebhookRequest<'_>,
+        mac: &mut SigningInput<'_>,
+    ) {
+        mac.update(request.body());
+    }
+
+    fn render_headers(
+        &self,
+        parts: &SignedParts<'_>,
+        signatures: &[Signature],
+    ) -> Result<HeaderMap, ConfigError> {
+        WIRE.render(parts.event_id, signatures)
+    }
+}
