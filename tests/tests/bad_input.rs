@@ -25,7 +25,9 @@ use webhook_verify::{Scheme, SignatureScheme, Signer, Verifier, VerifyLayer};
 const NOW: i64 = 1_700_000_000;
 const LIMIT: usize = 16 * 1024;
 const STANDARD_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const BODY: &[u8] = br#"{"id":"evt_1","type":"invoice.paid"}"#;
+// `webhookTimestamp` (NOW in ms) is Linear's signed timestamp; the other
+// schemes ignore it.
+const BODY: &[u8] = br#"{"id":"evt_1","type":"invoice.paid","webhookTimestamp":1700000000000}"#;
 
 #[path = "../../webhook-verify/tests/common/fixtures.rs"]
 mod fixtures;
@@ -97,7 +99,9 @@ fn sig_value(scheme: Scheme, sig: &str) -> String {
             "shopify" | "razorpay" | "woocommerce" | "lemonsqueezy" | "sentry" | "coinbase"
             | "zendesk" | "gitlab" => sig.to_owned(),
             // Group B: the bare MAC.
-            "square" | "twilio" | "hubspot" => sig.to_owned(),
+            "square" | "twilio" | "hubspot" | "dropbox" | "linear" => sig.to_owned(),
+            "zoom" => format!("v0={sig}"),
+            "twitch" => format!("sha256={sig}"),
             "intercom" => format!("sha1={sig}"),
             "typeform" => format!("sha256={sig}"),
             "paddle" => format!("ts={NOW};h1={sig}"),
@@ -232,7 +236,7 @@ fn corpus() -> Vec<Case> {
             // Ids that are optional in the scheme don't make a request invalid.
             let optional = matches!(
                 name.as_str(),
-                "x-webhook-id" | "x-github-delivery" | "i-twilio-idempotency-token"
+                "x-webhook-id" | "x-github-delivery" | "i-twilio-idempotency-token" | "linear-delivery"
             )
                 // Group A's unsigned, optional delivery ids.
                 || matches!(
@@ -271,7 +275,8 @@ fn corpus() -> Vec<Case> {
         ));
 
         // Timestamps that overflow, carry signs, decimals or whitespace.
-        if scheme.has_timestamp() {
+        // Linear's timestamp is in the body: see its cases below.
+        if scheme.has_timestamp() && scheme != Scheme::Linear {
             for (what, ts) in bad_timestamps {
                 let mut h = good.clone();
                 with_timestamp(scheme, &mut h, ts);
@@ -400,6 +405,37 @@ fn corpus() -> Vec<Case> {
                 h,
                 body,
             ));
+        }
+
+        // Linear: correctly signed bodies whose webhookTimestamp is stale,
+        // ahead, or not a non-negative integer of milliseconds.
+        if scheme == Scheme::Linear {
+            let stamps: [(&str, &str); 10] = [
+                ("stale", "1699999939000"),
+                ("ahead", "1700000061000"),
+                ("missing", ""),
+                ("a string", r#""1700000000000""#),
+                ("a float", "1700000000000.5"),
+                ("an exponent", "1.7e12"),
+                ("negative", "-1"),
+                ("null", "null"),
+                ("past u64", "99999999999999999999"),
+                ("i64::MAX + 1", "9223372036854775808"),
+            ];
+            for (what, stamp) in stamps {
+                let body = if stamp.is_empty() {
+                    br#"{"id":"evt_1"}"#.to_vec()
+                } else {
+                    format!(r#"{{"id":"evt_1","webhookTimestamp":{stamp}}}"#).into_bytes()
+                };
+                let h = signed(scheme, &body, NOW);
+                cases.push(case(
+                    format!("{scheme}: webhookTimestamp {what}"),
+                    scheme,
+                    h,
+                    &body,
+                ));
+            }
         }
 
         cases.push(Case {

@@ -103,8 +103,14 @@ async fn every_scheme_passes_the_exact_bytes_to_the_handler() {
     // Twilio signs decoded form parameters, which must be UTF-8: a form with
     // a NUL, a CR LF and percent escapes left for the handler to decode.
     let form: &[u8] = b"Body=\x00%0D%0A\r\n%C3%A9&x=+%zz";
+    // Linear reads its timestamp from a JSON body (CR LF as whitespace).
+    let json: &[u8] = b"{\"id\":1,\r\n\"webhookTimestamp\":1700000000000}\r\n";
     for &scheme in Scheme::ALL {
-        let body = if scheme == Scheme::Twilio { form } else { raw };
+        let body = match scheme {
+            Scheme::Twilio => form,
+            Scheme::Linear => json,
+            _ => raw,
+        };
         let calls = Arc::new(AtomicUsize::new(0));
         let svc = ServiceBuilder::new()
             .layer(VerifyLayer::new(verifier(scheme)))
@@ -132,7 +138,7 @@ async fn every_scheme_passes_the_exact_bytes_to_the_handler() {
             // Group A schemes without an id header.
             "intercom" | "typeform" | "lemonsqueezy" | "coinbase" | "paddle" => b"",
             // Group B: no id header (Square's and HubSpot's are in the body).
-            "square" | "hubspot" => b"",
+            "square" | "hubspot" | "zoom" | "dropbox" => b"",
             // group C: no id header (the ids are in the body).
             "discord" | "sendgrid" => b"",
             // (Mailgun's is the signed token.)

@@ -103,7 +103,8 @@ fn sign(
 /// The event id our signer must be given: Standard Webhooks requires one.
 fn id_for(scheme: Scheme, id: &Option<String>) -> Option<String> {
     match scheme {
-        Scheme::Standard | Scheme::StandardV1a => {
+        // The schemes that sign their id need one.
+        Scheme::Standard | Scheme::StandardV1a | Scheme::Twitch => {
             Some(id.clone().unwrap_or_else(|| "msg_default".to_owned()))
         }
         _ => id.clone(),
@@ -168,7 +169,7 @@ fn expected_event_id(scheme: Scheme, id: Option<&str>) -> Option<String> {
             id.map(str::to_owned)
         }
         // Group B: Twilio's I-Twilio-Idempotency-Token.
-        Scheme::Twilio => id.map(str::to_owned),
+        Scheme::Twilio | Scheme::Twitch | Scheme::Linear => id.map(str::to_owned),
         // Group A: the schemes with an id header report it.
         other if named(other, GROUP_A) && other.id_header().is_some() => id.map(str::to_owned),
         _ => None,
@@ -273,6 +274,10 @@ fn max_timestamp(scheme: Scheme) -> i64 {
     match scheme {
         // Group B.
         Scheme::HubSpot => i64::MAX / 1000,
+        // 9999-12-31T23:59:59Z.
+        Scheme::Twitch => 253_402_300_799,
+        // Linear's webhookTimestamp is in milliseconds.
+        Scheme::Linear => i64::MAX / 1000,
         _ => i64::MAX,
     }
 }
@@ -282,26 +287,47 @@ fn fit_timestamp(scheme: Scheme, ts: i64) -> i64 {
     signable(scheme, ts).min(max_timestamp(scheme))
 }
 
-/// The timestamp header's text for `secs` (HubSpot writes milliseconds).
+/// The timestamp header's text for `secs`, as the scheme's signer writes
+/// it (HubSpot in milliseconds, Twitch in RFC 3339).
 fn timestamp_text(scheme: Scheme, secs: i64) -> String {
-    match scheme {
-        // Group B.
-        Scheme::HubSpot => (secs * 1000).to_string(),
-        _ => secs.to_string(),
-    }
+    // 32 bytes of 'k': an HMAC key, a token, an Ed25519 seed and a P-256
+    // scalar alike.
+    let headers = Signer::from_secrets(scheme, &[b"k".repeat(32).into()])
+        .expect("a key")
+        .sign(b"", secs, Some("id"))
+        .expect("a writable timestamp");
+    let name = scheme.timestamp_header().expect("a timestamp header");
+    headers[name].to_str().expect("ASCII").to_owned()
 }
 
-/// Whether a changed, added or removed body byte must break the signature:
-/// Twilio signs the decoded, sorted form parameters instead, so a reordered
-/// or re-encoded form verifies by design (see `twilio_*` below for its rules).
+/// Whether a changed, added or removed body byte must break the signature
+/// (see [`byte_tamper_is_a_mismatch`]; GitLab's token signs no body).
 fn signs_body_bytes(scheme: Scheme) -> bool {
-    !matches!(scheme, Scheme::Twilio) && signs_body(scheme)
+    byte_tamper_is_a_mismatch(scheme) && signs_body(scheme)
+}
+
+/// Whether any changed, added or removed body byte must be a signature
+/// mismatch. Not for Twilio, which signs the decoded, sorted form
+/// parameters (a reordered or re-encoded form verifies by design), nor for
+/// Linear, whose body must stay JSON carrying its timestamp (a changed
+/// byte may make it a malformed body first); `twilio_*` and `linear_*`
+/// below give their rules.
+fn byte_tamper_is_a_mismatch(scheme: Scheme) -> bool {
+    !matches!(scheme, Scheme::Twilio | Scheme::Linear)
+}
+
+/// Whether the signed timestamp travels in the body (Linear's
+/// `webhookTimestamp`) rather than in a header.
+fn timestamp_in_body(scheme: Scheme) -> bool {
+    matches!(scheme, Scheme::Linear)
 }
 
 /// A generated body in the shape the scheme reads: Twilio's is a form, so
-/// the bytes become one percent-encoded (lossy UTF-8) parameter.
-fn fit_body(scheme: Scheme, body: Vec<u8>) -> Vec<u8> {
+/// the bytes become one percent-encoded (lossy UTF-8) parameter; Linear's
+/// is JSON carrying the timestamp `ts` (ms) and the bytes as hex.
+fn fit_body(scheme: Scheme, body: Vec<u8>, ts: i64) -> Vec<u8> {
     match scheme {
+        Scheme::Linear => linear_body(ts, &hex::encode(body)),
         Scheme::Twilio => {
             let text = String::from_utf8_lossy(&body);
             let value: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
@@ -378,7 +404,7 @@ proptest! {
         key in key(),
     ) {
         let ts = fit_timestamp(scheme, ts);
-        let body = fit_body(scheme, body);
+        let body = fit_body(scheme, body, ts);
         let secret = vec![display_secret(scheme, &key)];
         let id = id_for(scheme, &id);
         let headers = sign(scheme, &secret, &body, ts, id.as_deref());
@@ -397,10 +423,11 @@ proptest! {
         secret in "\\PC{1,32}",
     ) {
         let ts = fit_timestamp(scheme, ts);
-        let body = fit_body(scheme, body);
+        let body = fit_body(scheme, body, ts);
         // Secrets that are not ASCII are keyed by their UTF-8 bytes.
         let secret = vec![secret];
-        let headers = sign(scheme, &secret, &body, ts, None);
+        let id = id_for(scheme, &None);
+        let headers = sign(scheme, &secret, &body, ts, id.as_deref());
         let verified = verifier(scheme, &secret, ts)
             .verify(&headers, &body)
             .unwrap_or_else(|err| panic!("{scheme}: {err}"));
@@ -416,7 +443,7 @@ proptest! {
         key in key(),
     ) {
         let ts = fit_timestamp(scheme, ts);
-        let body = fit_body(scheme, body);
+        let body = fit_body(scheme, body, ts);
         // The byte-level API skips the scheme's decoding, on both sides.
         let id = id_for(scheme, &None);
         let (signing, verifying) = raw_key_pair(scheme, &key);
@@ -480,13 +507,15 @@ proptest! {
 
     #[test]
     fn tampered_timestamp_is_rejected(
-        scheme in scheme().prop_filter("signs a timestamp", |s| s.has_timestamp()),
+        scheme in scheme().prop_filter("signs a timestamp in a header", |s| {
+            s.has_timestamp() && !timestamp_in_body(*s)
+        }),
         body in body(),
         ts in 0i64..4_000_000_000,
         delta in prop_oneof![-300i64..0, 1i64..=300],
         key in key(),
     ) {
-        let body = fit_body(scheme, body);
+        let body = fit_body(scheme, body, ts);
         // Within the tolerance, so only the MAC can catch it.
         let moved = (ts + delta).max(0);
         prop_assume!(moved != ts);
@@ -513,7 +542,7 @@ proptest! {
         keys in keys(2..3),
     ) {
         let ts = fit_timestamp(scheme, ts);
-        let body = fit_body(scheme, body);
+        let body = fit_body(scheme, body, ts);
         let signer_secret = vec![display_secret(scheme, &keys[0])];
         let receiver_secret = vec![display_secret(scheme, &keys[1])];
         let id = id_for(scheme, &None);
@@ -548,7 +577,7 @@ proptest! {
         pick in any::<prop::sample::Index>(),
     ) {
         let ts = fit_timestamp(scheme, ts);
-        let body = fit_body(scheme, body);
+        let body = fit_body(scheme, body, ts);
         // The receiver knows several secrets; the sender uses one of them.
         let secrets: Vec<String> = keys.iter().map(|k| display_secret(scheme, k)).collect();
         let k = pick.index(secrets.len());
@@ -694,6 +723,48 @@ proptest! {
         let mut added = params.clone();
         added.push(extra);
         let err = verifier.verify(&headers, &twilio_form(&added)).unwrap_err();
+        prop_assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+    }
+}
+
+/// A Linear body: JSON with `webhookTimestamp` (ms) and some data.
+fn linear_body(ts: i64, data: &str) -> Vec<u8> {
+    serde_json::json!({ "action": "create", "data": data, "webhookTimestamp": ts * 1000 })
+        .to_string()
+        .into_bytes()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Linear's rules in place of the byte-level and header ones: the
+    /// body's data and its timestamp are both signed.
+    #[test]
+    fn linear_body_and_timestamp_are_signed(
+        data in "\\PC{1,64}",
+        ts in 0i64..4_000_000_000,
+        delta in prop_oneof![-60i64..0, 1i64..=60],
+        pick in any::<prop::sample::Index>(),
+        key in key(),
+    ) {
+        let secret = vec![display_secret(Scheme::Linear, &key)];
+        let body = linear_body(ts, &data);
+        let headers = sign(Scheme::Linear, &secret, &body, 0, None);
+        let verifier = verifier(Scheme::Linear, &secret, ts);
+        let verified = verifier.verify(&headers, &body).unwrap_or_else(|err| panic!("{err}"));
+        prop_assert_eq!(verified.timestamp, Some(ts));
+
+        let mut changed: Vec<char> = data.chars().collect();
+        let i = pick.index(changed.len());
+        changed[i] = if changed[i] == 'x' { 'y' } else { 'x' };
+        let changed: String = changed.into_iter().collect();
+        let err = verifier.verify(&headers, &linear_body(ts, &changed)).unwrap_err();
+        prop_assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
+
+        // Moved within the tolerance, so only the MAC can catch it.
+        let moved = (ts + delta).max(0);
+        prop_assume!(moved != ts);
+        let err = verifier.verify(&headers, &linear_body(moved, &data)).unwrap_err();
         prop_assert_eq!(err.kind(), ErrorKind::SignatureMismatch);
     }
 }

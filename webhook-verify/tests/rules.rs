@@ -17,10 +17,12 @@ use webhook_verify::{
 };
 
 const NOW: i64 = 1_700_000_000;
-const BODY: &[u8] = br#"{"id":"evt_rules","type":"rules.test"}"#;
+// `webhookTimestamp` (NOW in ms) is Linear's signed timestamp; the other
+// schemes ignore it.
+const BODY: &[u8] = br#"{"id":"evt_rules","type":"rules.test","webhookTimestamp":1700000000000}"#;
 // Chosen so that the Standard Webhooks MAC of this request contains a `/`
 // (see the URL-safe alphabet case).
-const ID: &str = "evt_rules_1";
+const ID: &str = "evt_rules_2";
 
 #[path = "common/fixtures.rs"]
 mod fixtures;
@@ -155,6 +157,8 @@ fn bare_scheme(scheme: Scheme) -> bool {
             "square",
             "twilio",
             "hubspot",
+            "dropbox",
+            "linear",
         ],
     )
 }
@@ -184,6 +188,9 @@ fn entry(scheme: Scheme, encoded: &str) -> String {
         other if named(other, &["intercom"]) => format!("sha1={encoded}"),
         other if named(other, &["typeform"]) => format!("sha256={encoded}"),
         other if named(other, &["paddle"]) => format!("h1={encoded}"),
+        // Group B.
+        Scheme::Zoom => format!("v0={encoded}"),
+        Scheme::Twitch => format!("sha256={encoded}"),
         other => panic!("no table entry for {other}"),
     }
 }
@@ -237,26 +244,24 @@ fn with_timestamp_text(scheme: Scheme, text: &str) -> HeaderMap {
     headers
 }
 
+/// The schemes whose signed timestamp is in a header (Stripe's `t=`
+/// included): the timestamp tables below rewrite header text. Linear's is
+/// the body's `webhookTimestamp`; `every_scheme.rs` checks its tolerance
+/// and the Linear vectors its malformed values.
 fn timestamped() -> impl Iterator<Item = Scheme> {
     Scheme::ALL
         .iter()
         .copied()
-        .filter(|s| s.has_timestamp() && in_headers(*s))
+        .filter(|s| s.has_timestamp() && *s != Scheme::Linear && in_headers(*s))
 }
 
-/// Timestamped schemes that write the timestamp as a decimal number of
-/// seconds, so that any non-negative `i64` can be signed and sent. Zendesk
+/// Timestamped schemes whose timestamp text can carry any non-negative
+/// `i64` of seconds (decimal seconds, HubSpot's milliseconds up to
+/// [`max_timestamp`], Twitch's RFC 3339). Zendesk
 /// writes ISO 8601 text with a four-digit year (up to 9999-12-31T23:59:59Z):
 /// its extremes and malformed texts are tested in `tests/vectors/group_a.rs`.
 fn decimal_timestamped() -> impl Iterator<Item = Scheme> {
     timestamped().filter(|s| !named(*s, &["zendesk"]))
-}
-
-/// Timestamped schemes whose provider's tolerance is not the 300 s default
-/// (Paddle's SDKs: 5 s): `every_scheme.rs` checks each scheme's own
-/// default at its edges, and the group's vector file the value.
-fn own_tolerance(scheme: Scheme) -> bool {
-    named(scheme, &["paddle"])
 }
 
 #[track_caller]
@@ -443,6 +448,13 @@ fn malformed_signature_headers_are_400() {
             format!("V0={}", good(Scheme::Slack)),
             ErrorKind::MalformedHeader,
         ),
+        // Group B.
+        (
+            Scheme::Zoom,
+            format!("v1={}", good(Scheme::Zoom)),
+            ErrorKind::MalformedHeader,
+        ),
+        (Scheme::Zoom, good(Scheme::Zoom), ErrorKind::MalformedHeader),
     ];
     cases.extend(malformed_group_a(good));
     for (scheme, value, kind) in cases {
@@ -663,6 +675,26 @@ fn header_table() -> Vec<(Scheme, Vec<&'static str>, Vec<&'static str>)> {
             ],
             vec![],
         ),
+        (
+            Scheme::Zoom,
+            vec!["x-zm-request-timestamp", "x-zm-signature"],
+            vec![],
+        ),
+        (Scheme::Dropbox, vec!["x-dropbox-signature"], vec![]),
+        (
+            Scheme::Linear,
+            vec!["linear-signature"],
+            vec!["linear-delivery"],
+        ),
+        (
+            Scheme::Twitch,
+            vec![
+                "twitch-eventsub-message-id",
+                "twitch-eventsub-message-timestamp",
+                "twitch-eventsub-message-signature",
+            ],
+            vec![],
+        ),
     ]
     .into_iter()
     .chain(built_in(GROUP_A_HEADERS))
@@ -786,6 +818,8 @@ fn event_id_signed_says_whether_changing_the_id_breaks_the_signature() {
         (Scheme::Twilio, "i-twilio-idempotency-token"),
         // group C
         (Scheme::StandardV1a, "webhook-id"),
+        (Scheme::Twitch, "twitch-eventsub-message-id"),
+        (Scheme::Linear, "linear-delivery"),
     ];
     // Group A: the id header is each row's optional header.
     id_headers.extend(
@@ -992,11 +1026,18 @@ fn malformed_timestamps_are_rejected_even_with_the_check_disabled() {
 #[test]
 fn extreme_but_well_formed_timestamps_are_401() {
     for scheme in decimal_timestamped() {
-        let cases = [
-            (i64::MAX.to_string(), ErrorKind::TimestampInFuture),
-            ("0".to_owned(), ErrorKind::TimestampTooOld),
-            ("0000000000000000001".to_owned(), ErrorKind::TimestampTooOld),
+        // The scheme's own text for its largest and smallest timestamps
+        // (`i64::MAX` and `0` for Unix seconds).
+        let mut cases = vec![
+            (
+                timestamp_text(scheme, max_timestamp(scheme)),
+                ErrorKind::TimestampInFuture,
+            ),
+            (timestamp_text(scheme, 0), ErrorKind::TimestampTooOld),
         ];
+        if timestamp_text(scheme, 1) == "1" {
+            cases.push(("0000000000000000001".to_owned(), ErrorKind::TimestampTooOld));
+        }
         for (text, kind) in cases {
             assert_rejected(
                 verifier(scheme).verify(&with_timestamp_text(scheme, &text), BODY),
@@ -1085,23 +1126,41 @@ fn tolerance_boundaries_in_both_directions() {
 #[test]
 fn default_tolerance_is_300_seconds_both_ways() {
     assert_eq!(DEFAULT_TOLERANCE, Duration::from_secs(300));
-    for scheme in timestamped().filter(|s| !own_tolerance(*s)) {
+    for scheme in timestamped() {
+        // 300 s unless the provider documents its own (`provider_tolerance`).
+        let t = provider_tolerance(scheme);
         let verifier = verifier(scheme);
-        assert_eq!(verifier.tolerance(), Some(DEFAULT_TOLERANCE));
-        assert_accepted(verifier.verify(&signed_at(scheme, NOW - 300), BODY), "-300");
-        assert_accepted(verifier.verify(&signed_at(scheme, NOW + 300), BODY), "+300");
+        assert_eq!(
+            verifier.tolerance(),
+            Some(Duration::from_secs(t.unsigned_abs())),
+            "{scheme}"
+        );
+        assert_accepted(verifier.verify(&signed_at(scheme, NOW - t), BODY), "-t");
+        assert_accepted(verifier.verify(&signed_at(scheme, NOW + t), BODY), "+t");
         assert_rejected(
-            verifier.verify(&signed_at(scheme, NOW - 301), BODY),
+            verifier.verify(&signed_at(scheme, NOW - t - 1), BODY),
             ErrorKind::TimestampTooOld,
             401,
-            "-301",
+            "-t-1",
         );
         assert_rejected(
-            verifier.verify(&signed_at(scheme, NOW + 301), BODY),
+            verifier.verify(&signed_at(scheme, NOW + t + 1), BODY),
             ErrorKind::TimestampInFuture,
             401,
-            "+301",
+            "+t+1",
         );
+    }
+}
+
+/// A scheme's default tolerance in seconds: 300 unless its provider
+/// documents another.
+fn provider_tolerance(scheme: Scheme) -> i64 {
+    match scheme {
+        // Group B: Twitch's guide says 10 minutes.
+        Scheme::Twitch => 600,
+        // Group A: Paddle's SDKs' 5 s.
+        other if named(other, &["paddle"]) => 5,
+        _ => 300,
     }
 }
 
@@ -1566,10 +1625,13 @@ fn published_header_names_are_the_ones_the_signer_writes() {
     }
 }
 
-/// Group B schemes without a timestamp header: Square and Twilio sign no
-/// timestamp.
+/// Group B schemes without a timestamp header: Square, Twilio and Dropbox
+/// sign no timestamp, Linear's is in the body.
 fn no_timestamp_header_b(scheme: Scheme) -> bool {
-    matches!(scheme, Scheme::Square | Scheme::Twilio)
+    matches!(
+        scheme,
+        Scheme::Square | Scheme::Twilio | Scheme::Dropbox | Scheme::Linear
+    )
 }
 
 /// The largest timestamp (Unix seconds) a scheme can write: HubSpot's
@@ -1578,6 +1640,8 @@ fn max_timestamp(scheme: Scheme) -> i64 {
     match scheme {
         // Group B.
         Scheme::HubSpot => i64::MAX / 1000,
+        // 9999-12-31T23:59:59Z.
+        Scheme::Twitch => 253_402_300_799,
         _ => i64::MAX,
     }
 }
@@ -1591,4 +1655,15 @@ fn group_a_tables_name_built_in_schemes() {
         assert!(built_in_names.iter().any(|n| n == name), "{name}");
     }
     assert_eq!(built_in(GROUP_A_HEADERS).count(), GROUP_A_HEADERS.len());
+}
+
+/// The timestamp header's text for `secs`, as the scheme's signer writes
+/// it (decimal seconds for most; HubSpot milliseconds, Twitch RFC 3339).
+fn timestamp_text(scheme: Scheme, secs: i64) -> String {
+    let headers = signed_at(scheme, secs);
+    match scheme.timestamp_header() {
+        Some(name) => headers[name].to_str().expect("ASCII").to_owned(),
+        // Stripe's `t=` is decimal seconds.
+        None => secs.to_string(),
+    }
 }

@@ -43,9 +43,15 @@ mod typeform;
 mod woocommerce;
 mod zendesk;
 // Provider modules: group B (merge anchor, keep)
+mod challenge;
+mod dropbox;
 mod hubspot;
+mod linear;
+mod rfc3339;
 mod square;
 mod twilio;
+mod twitch;
+mod zoom;
 // Provider modules: group C (merge anchor, keep)
 mod discord;
 mod mailgun;
@@ -372,6 +378,10 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`Square`](Self::Square) | `square` | `X-Square-Hmacsha256-Signature: <b64>` | `{notification URL}{body}` | base64 |
 /// | [`Twilio`](Self::Twilio) | `twilio` | `X-Twilio-Signature: <b64>` (+ `I-Twilio-Idempotency-Token` id) | `{URL}{k}{v}…` sorted form params, or `{URL with bodySHA256}` | base64 (HMAC-SHA1) |
 /// | [`HubSpot`](Self::HubSpot) | `hubspot` | `X-HubSpot-Signature-v3: <b64>` + `X-HubSpot-Request-Timestamp` (ms) | `{method}{URI}{body}{ts ms}` | base64 |
+/// | [`Zoom`](Self::Zoom) | `zoom` | `x-zm-signature: v0=<hex>` + `x-zm-request-timestamp` (answers `endpoint.url_validation`) | `v0:{ts}:{body}` | hex |
+/// | [`Twitch`](Self::Twitch) | `twitch` | `Twitch-Eventsub-Message-Signature: sha256=<hex>` + `-Message-Id` + `-Message-Timestamp` (RFC 3339; answers `webhook_callback_verification`) | `{id}{ts text}{body}` | hex |
+/// | [`Dropbox`](Self::Dropbox) | `dropbox` | `X-Dropbox-Signature: <hex>` (answers the unsigned `GET ?challenge=`) | `{body}` | hex |
+/// | [`Linear`](Self::Linear) | `linear` | `Linear-Signature: <hex>` (+ `Linear-Delivery` id); timestamp = body `webhookTimestamp` (ms) | `{body}` | hex |
 // Table rows: group C (merge anchor, keep)
 /// | [`Discord`](Self::Discord) | `discord` | `X-Signature-Ed25519: <hex Ed25519>` + `X-Signature-Timestamp` | `{ts}{body}` (timestamp text as received) | hex |
 /// | [`StandardV1a`](Self::StandardV1a) | `standard-v1a` | `webhook-signature: v1a,<b64 Ed25519>[ v1a,<b64>…]` + `webhook-id` + `webhook-timestamp` (or `svix-*`) | `{id}.{ts}.{body}` | base64 |
@@ -430,6 +440,14 @@ pub enum Scheme {
     Twilio,
     /// HubSpot signature v3 (`X-HubSpot-Signature-v3`, signs method, URI, body and a millisecond timestamp).
     HubSpot,
+    /// Zoom (`x-zm-signature`), answering the signed `endpoint.url_validation` handshake.
+    Zoom,
+    /// Twitch EventSub (`Twitch-Eventsub-Message-Signature`), answering the signed `webhook_callback_verification` challenge.
+    Twitch,
+    /// Dropbox (`X-Dropbox-Signature`), answering the unsigned `GET ?challenge=` verification.
+    Dropbox,
+    /// Linear (`Linear-Signature`; the signed timestamp is the body's `webhookTimestamp`).
+    Linear,
     // variants: group C (merge anchor, keep)
     /// Discord interactions and Webhook Events (Ed25519).
     Discord,
@@ -465,6 +483,10 @@ impl Scheme {
         Scheme::Square,
         Scheme::Twilio,
         Scheme::HubSpot,
+        Scheme::Zoom,
+        Scheme::Twitch,
+        Scheme::Dropbox,
+        Scheme::Linear,
         // ALL: group C (merge anchor, keep)
         Scheme::Discord,
         Scheme::StandardV1a,
@@ -495,6 +517,10 @@ impl Scheme {
             Self::Square => &square::Square,
             Self::Twilio => &twilio::Twilio,
             Self::HubSpot => &hubspot::HubSpot,
+            Self::Zoom => &zoom::Zoom,
+            Self::Twitch => &twitch::Twitch,
+            Self::Dropbox => &dropbox::Dropbox,
+            Self::Linear => &linear::Linear,
             // imp: group C (merge anchor, keep)
             Self::Discord => &discord::Discord,
             Self::StandardV1a => &standard_v1a::StandardV1a,
@@ -679,6 +705,10 @@ impl Scheme {
             Self::Square => "Square",
             Self::Twilio => "Twilio",
             Self::HubSpot => "HubSpot",
+            Self::Zoom => "Zoom",
+            Self::Twitch => "Twitch EventSub",
+            Self::Dropbox => "Dropbox",
+            Self::Linear => "Linear",
             // title: group C (merge anchor, keep)
             Self::Discord => "Discord",
             Self::StandardV1a => "Standard Webhooks / Svix, asymmetric (v1a)",
@@ -709,6 +739,7 @@ impl Scheme {
             Self::Coinbase => &["coinbase-commerce"],
             Self::Paddle => &["paddle-billing"],
             // aliases: group B (merge anchor, keep)
+            Self::Twitch => &["twitch-eventsub", "eventsub"],
             // aliases: group C (merge anchor, keep)
             Self::Discord => &["discord-interactions"],
             Self::StandardV1a => &["standard-webhooks-v1a", "svix-v1a"],

@@ -4,12 +4,27 @@
 //! X-Slack-Request-Timestamp: 1531420618
 //! X-Slack-Signature: v0=<hex HMAC-SHA256(signing secret, "v0:{ts}:{body}")>
 //! ```
+//!
+//! Handshake, `url_verification`: when an Events API request URL is saved,
+//! Slack posts `{"token":"…","challenge":"…","type":"url_verification"}`,
+//! signed like every request, and expects a 200 echoing the challenge. Of
+//! the three replies Slack's docs allow (the bare text, a form
+//! `challenge=…`, or JSON), this answers with the JSON of the docs'
+//! example: `Content-Type: application/json`, `{"challenge":"…"}`. It is
+//! answered by [`handshake`](SignatureScheme::handshake), after
+//! verification; a `url_verification` without a string `challenge` is
+//! passed to the handler. Source: api.slack.com/events/url_verification;
+//! slackapi/bolt-js `src/receivers/ExpressReceiver.ts` (verifies the
+//! signature, then answers `{ challenge }`).
 
-use http::{HeaderMap, HeaderName};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, Response};
 
+use super::challenge;
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    header_value, hex_tag, optional_headers, parse_timestamp, require, require_timestamp,
+    HandshakeKey, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
+    WebhookRequest, header_value, hex_tag, optional_headers, parse_timestamp, require,
+    require_timestamp,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 use crate::headers;
@@ -92,5 +107,19 @@ impl SignatureScheme for Slack {
         );
         headers.insert(SIGNATURE, header_value(&format!("v0={}", tag.to_hex()))?);
         Ok(headers)
+    }
+
+    fn handshake(
+        &self,
+        request: &WebhookRequest<'_>,
+        _key: &HandshakeKey<'_>,
+    ) -> Option<Response<Bytes>> {
+        let event = challenge::json_with(request.body(), b"url_verification")?;
+        if event.get("type")?.as_str()? != "url_verification" {
+            return None;
+        }
+        let challenge_text = event.get("challenge")?.as_str()?;
+        let body = serde_json::json!({ "challenge": challenge_text }).to_string();
+        Some(challenge::reply(challenge::JSON, body))
     }
 }

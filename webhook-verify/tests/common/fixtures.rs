@@ -77,6 +77,7 @@ pub(crate) fn body(scheme: Scheme) -> Vec<u8> {
         // group A (merge anchor, keep)
         // group B (merge anchor, keep)
         "twilio" => b"AccountSid=AC123&Body=evt_123&From=%2B14158675309&MessageSid=SM123".to_vec(),
+        "linear" => body_at(scheme, 1_700_000_000),
         // group C (merge anchor, keep)
         // An application command (type 2); a PING (type 1) is a handshake.
         "discord" => br#"{"id":"evt_123","type":2,"data":{"name":"test"}}"#.to_vec(),
@@ -85,6 +86,21 @@ pub(crate) fn body(scheme: Scheme) -> Vec<u8> {
         // A batch of events, each followed by CR LF.
         "sendgrid" => b"[{\"email\":\"a@example.com\",\"event\":\"delivered\",\"sg_event_id\":\"evt_123\",\"timestamp\":1700000000}]\r\n".to_vec(),
         _ => br#"{"id":"evt_123","type":"invoice.paid"}"#.to_vec(),
+    }
+}
+
+/// [`body`] for a request signed at `timestamp` (Unix seconds): the same
+/// for every scheme but Linear, whose signed timestamp is the body's
+/// `webhookTimestamp` (milliseconds).
+pub(crate) fn body_at(scheme: Scheme, timestamp: i64) -> Vec<u8> {
+    match scheme.to_string().as_str() {
+        // group B (merge anchor, keep)
+        "linear" => format!(
+            r#"{{"id":"evt_123","type":"invoice.paid","webhookTimestamp":{}}}"#,
+            timestamp.saturating_mul(1000)
+        )
+        .into_bytes(),
+        _ => body(scheme),
     }
 }
 
