@@ -222,6 +222,11 @@ fn corpus() -> Vec<Case> {
     ];
 
     for &scheme in Scheme::ALL {
+        if scheme.signature_header().is_none() {
+            // The signature is in the body (Mailgun): its own corpus.
+            cases.extend(body_signature_corpus(scheme));
+            continue;
+        }
         let good = signed(scheme, BODY, NOW);
 
         // Every header the scheme reads: missing, duplicated, empty, non-ASCII.
@@ -444,6 +449,147 @@ fn corpus() -> Vec<Case> {
     cases
 }
 
+/// The headers and body a sender sends: the body as given, or with the
+/// signature embedded for schemes that carry it there (Mailgun).
+fn signed_request(scheme: Scheme, body: &[u8], ts: i64) -> (HeaderMap, Vec<u8>) {
+    // Signed for `POST /hook`, as `signed`.
+    let none = HeaderMap::new();
+    let uri = http::Uri::from_static("/hook");
+    let target = WebhookRequest::new(&none, body).with_uri(&uri);
+    let (headers, signed) = Signer::new(scheme, signing_key(scheme))
+        .expect("valid signer")
+        .sign_request_body(&target, ts, Some("evt_1"))
+        .expect("signable");
+    (headers, signed.unwrap_or_else(|| body.to_vec()))
+}
+
+/// Malformed requests for a scheme that carries the signature object in a
+/// JSON body (Mailgun): the object missing, mistyped, or carrying bad
+/// timestamps, tokens and signatures; stale, future, wrong-key and
+/// oversized requests.
+fn body_signature_corpus(scheme: Scheme) -> Vec<Case> {
+    let (_, good) = signed_request(scheme, BODY, NOW);
+    let good_text = String::from_utf8(good.clone()).expect("JSON");
+    let none = HeaderMap::new();
+    let mut cases = vec![
+        case(
+            format!("{scheme}: unsigned body"),
+            scheme,
+            none.clone(),
+            BODY,
+        ),
+        case(format!("{scheme}: empty body"), scheme, none.clone(), b""),
+        case(
+            format!("{scheme}: binary body"),
+            scheme,
+            none.clone(),
+            b"\xff\xfe\x00{",
+        ),
+        case(
+            format!("{scheme}: truncated"),
+            scheme,
+            none.clone(),
+            &good[..good.len() / 2],
+        ),
+        case(
+            format!("{scheme}: form without fields"),
+            scheme,
+            none.clone(),
+            b"event=delivered",
+        ),
+    ];
+    let signature_object = good_text
+        .split_once(r#""signature":{"#)
+        .and_then(|(_, rest)| rest.split_once('}'))
+        .map(|(object, _)| object.to_owned())
+        .expect("the signer embeds a signature object");
+    let field = |name: &str| {
+        let start = signature_object
+            .find(&format!(r#""{name}":"#))
+            .expect("field present");
+        let rest = &signature_object[start..];
+        let end = rest.find(',').unwrap_or(rest.len());
+        rest[..end].to_owned()
+    };
+    let mut replace = |what: &str, from: String, to: String| {
+        let body = good_text.replacen(&from, &to, 1);
+        assert_ne!(body, good_text, "{what}");
+        cases.push(case(
+            format!("{scheme}: {what}"),
+            scheme,
+            HeaderMap::new(),
+            body.as_bytes(),
+        ));
+    };
+    replace(
+        "signature object a string",
+        format!("{{{signature_object}}}"),
+        r#""x""#.to_owned(),
+    );
+    for (what, value) in [
+        ("timestamp i64::MAX + 1", r#""9223372036854775808""#),
+        ("timestamp negative", r#""-5""#),
+        ("timestamp decimal", "1700000000.0"),
+        ("timestamp exponent", "1.7e9"),
+        ("timestamp null", "null"),
+        ("timestamp empty", r#""""#),
+        ("timestamp non-ASCII digits", r#""١٧٠٠٠٠٠٠٠٠""#),
+        ("timestamp stale by a day", r#""1699913600""#),
+        ("timestamp a day ahead", r#""1700086400""#),
+    ] {
+        replace(what, field("timestamp"), format!(r#""timestamp":{value}"#));
+    }
+    for (what, value) in [
+        ("token empty", r#""""#),
+        ("token with a space", r#""a b""#),
+        ("token a number", "5"),
+        ("token non-ASCII", r#""café""#),
+    ] {
+        replace(what, field("token"), format!(r#""token":{value}"#));
+    }
+    let hex64 = "ab".repeat(32);
+    for (what, value) in [
+        ("signature truncated", format!(r#""{}""#, &hex64[..63])),
+        ("signature overlong", format!(r#""{hex64}00""#)),
+        ("signature non-hex", format!(r#""{}""#, "zz".repeat(32))),
+        ("signature empty", r#""""#.to_owned()),
+        ("signature a list", format!(r#"["{hex64}"]"#)),
+        ("signature right length wrong MAC", format!(r#""{hex64}""#)),
+    ] {
+        replace(what, field("signature"), format!(r#""signature":{value}"#));
+    }
+    for (what, ts) in [("stale", NOW - 901), ("future", NOW + 901)] {
+        let (headers, body) = signed_request(scheme, BODY, ts);
+        cases.push(case(
+            format!("{scheme}: signed {what}"),
+            scheme,
+            headers,
+            &body,
+        ));
+    }
+    let (headers, body) = Signer::new(scheme, "other")
+        .expect("valid signer")
+        .sign_body(BODY, NOW, Some("evt_1"))
+        .expect("signable");
+    cases.push(case(
+        format!("{scheme}: wrong secret"),
+        scheme,
+        headers,
+        &body,
+    ));
+    let mut big = br#"{"pad":""#.to_vec();
+    big.extend(vec![b'x'; LIMIT]);
+    big.extend(br#""}"#);
+    let (headers, body) = signed_request(scheme, &big, NOW);
+    cases.push(case(
+        format!("{scheme}: oversize with content-length"),
+        scheme,
+        headers,
+        &body,
+    ));
+    cases
+}
+
 #[tokio::test]
 async fn every_malformed_request_gets_a_4xx_and_never_reaches_the_handler() {
     let cases = corpus();
@@ -489,10 +635,11 @@ async fn the_corpus_baseline_is_accepted() {
     // so each rejection above is due to its one change.
     for &scheme in Scheme::ALL {
         let calls = Arc::new(AtomicUsize::new(0));
+        let (headers, body) = signed_request(scheme, BODY, NOW);
         let mut req = Request::post("/hook")
-            .body(Body::from(BODY))
+            .body(Body::from(body))
             .expect("valid request");
-        req.headers_mut().extend(signed(scheme, BODY, NOW));
+        req.headers_mut().extend(headers);
         let res = app(scheme, calls.clone())
             .oneshot(req)
             .await

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use http::HeaderMap;
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ConfigErrorKind};
 use crate::keys::SigningKeys;
 use crate::scheme::{Signature, SignatureScheme, SignedParts, WebhookRequest};
 use crate::secret::Secret;
@@ -123,15 +123,80 @@ impl Signer {
     /// assert!(headers.contains_key("x-webhook-signature"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// Fails for a scheme that carries its signature in the body (Mailgun):
+    /// use [`sign_body`](Self::sign_body) for those.
     pub fn sign_request(
         &self,
         request: &WebhookRequest<'_>,
         timestamp: i64,
         event_id: Option<&str>,
     ) -> Result<HeaderMap, ConfigError> {
+        let (headers, body) = self.sign_request_body(request, timestamp, event_id)?;
+        if body.is_some() {
+            return Err(ConfigError::new(ConfigErrorKind::InvalidInput).with_detail(
+                "this scheme carries its signature in the body: use Signer::sign_body",
+            ));
+        }
+        Ok(headers)
+    }
+
+    /// The headers and the body to send, for every scheme: the body is
+    /// `body` itself unless the scheme carries its signature in the body
+    /// (Mailgun), in which case it is `body` with the signature embedded.
+    ///
+    /// ```
+    /// use webhook_verify::{Scheme, Signer, Verifier};
+    ///
+    /// // Mailgun signs a timestamp and a token (the event id here), and
+    /// // puts the signature in the JSON body, next to the event data.
+    /// let signer = Signer::new(Scheme::Mailgun, "signing-key")?;
+    /// let event = br#"{"event-data":{"event":"delivered"}}"#;
+    /// let (headers, body) = signer.sign_body(event, 1_700_000_000, Some("a-random-token"))?;
+    /// assert!(headers.is_empty());
+    /// assert!(body.starts_with(br#"{"signature":{"timestamp":"1700000000","token":"a-random-token","signature":""#));
+    /// let verified = Verifier::builder(Scheme::Mailgun)
+    ///     .secret("signing-key")
+    ///     .clock(|| 1_700_000_000)
+    ///     .build()?
+    ///     .verify(&headers, &body)?;
+    /// assert_eq!(verified.event_id.as_deref(), Some("a-random-token"));
+    ///
+    /// // Other schemes send the body unchanged.
+    /// let (headers, body) = Signer::new(Scheme::Stripe, "whsec_x")?.sign_body(b"{}", 1_700_000_000, None)?;
+    /// assert_eq!(body, b"{}");
+    /// assert!(headers.contains_key("stripe-signature"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn sign_body(
+        &self,
+        body: &[u8],
+        timestamp: i64,
+        event_id: Option<&str>,
+    ) -> Result<(HeaderMap, Vec<u8>), ConfigError> {
+        let headers = HeaderMap::new();
+        let request = WebhookRequest::new(&headers, body);
+        let (headers, signed) = self.sign_request_body(&request, timestamp, event_id)?;
+        Ok((headers, signed.unwrap_or_else(|| body.to_vec())))
+    }
+
+    /// [`sign_body`](Self::sign_body) for a whole request (method, URL and
+    /// body, for schemes that sign them): the headers, and the body to send
+    /// when it is not the request's own (`None` for every scheme but those
+    /// that carry the signature in the body).
+    pub fn sign_request_body(
+        &self,
+        request: &WebhookRequest<'_>,
+        timestamp: i64,
+        event_id: Option<&str>,
+    ) -> Result<(HeaderMap, Option<Vec<u8>>), ConfigError> {
         let signatures = self.signatures_for(request, timestamp, event_id);
-        self.scheme
-            .render_headers(&SignedParts::new(Some(timestamp), event_id), &signatures)
+        let parts = SignedParts::new(Some(timestamp), event_id);
+        let headers = self.scheme.render_headers(&parts, &signatures)?;
+        let body = self
+            .scheme
+            .render_body(&parts, &signatures, request.body())?;
+        Ok((headers, body))
     }
 }
 

@@ -115,14 +115,24 @@ async fn every_scheme_passes_the_exact_bytes_to_the_handler() {
         let svc = ServiceBuilder::new()
             .layer(VerifyLayer::new(verifier(scheme)))
             .service(echo(calls.clone()));
+        // A scheme that carries its signature in the body (Mailgun) sends
+        // its fixture JSON with the signature embedded instead.
+        let (headers, sent) = if scheme.signature_header().is_some() {
+            (signed(scheme, body, NOW), body.to_vec())
+        } else {
+            Signer::new(scheme, fixtures::keys(scheme).sign)
+                .expect("valid signer")
+                .sign_body(&fixtures::body(scheme), NOW, Some("evt_123"))
+                .expect("signable")
+        };
         let res = svc
-            .oneshot(request(signed(scheme, body, NOW), Bytes::from_static(body)))
+            .oneshot(request(headers, Bytes::from(sent.clone())))
             .await
             .expect("infallible");
         assert_eq!(res.status(), StatusCode::OK, "{scheme}");
         let out = body_of(res).await;
         let (id, echoed) = out.split_at(out.iter().position(|b| *b == b'|').expect("separator"));
-        assert_eq!(&echoed[1..], body, "{scheme}: body changed on its way");
+        assert_eq!(&echoed[1..], sent, "{scheme}: body changed on its way");
         let expected_id: &[u8] = match scheme.to_string().as_str() {
             "stripe" | "slack" => b"",
             // Group A schemes without an id header.
@@ -131,6 +141,7 @@ async fn every_scheme_passes_the_exact_bytes_to_the_handler() {
             "square" | "hubspot" | "zoom" | "dropbox" => b"",
             // group C: no id header (the ids are in the body).
             "discord" | "sendgrid" => b"",
+            // (Mailgun's is the signed token.)
             _ => b"evt_123",
         };
         assert_eq!(id, expected_id, "{scheme}");

@@ -38,6 +38,13 @@ fn original(scheme: Scheme) -> bool {
     )
 }
 
+/// Whether the scheme sends its signature in a header, as every test here
+/// assumes. Mailgun's is in the body; its rules are in `every_scheme.rs`
+/// and `vectors/group_c.rs`.
+fn in_headers(scheme: Scheme) -> bool {
+    scheme.signature_header().is_some()
+}
+
 /// The verifying key: the shared secret, or a public key (from the
 /// fixtures) for the schemes this file's tables don't spell out.
 fn secret(scheme: Scheme) -> &'static str {
@@ -245,7 +252,7 @@ fn timestamped() -> impl Iterator<Item = Scheme> {
     Scheme::ALL
         .iter()
         .copied()
-        .filter(|s| s.has_timestamp() && *s != Scheme::Linear)
+        .filter(|s| s.has_timestamp() && *s != Scheme::Linear && in_headers(*s))
 }
 
 /// Timestamped schemes whose timestamp text can carry any non-negative
@@ -747,7 +754,7 @@ fn built_in(
 #[test]
 fn header_table_covers_every_scheme_and_every_signed_header() {
     let table = header_table();
-    for &scheme in Scheme::ALL {
+    for &scheme in Scheme::ALL.iter().filter(|s| in_headers(**s)) {
         let (_, required, optional) = table
             .iter()
             .find(|(s, _, _)| *s == scheme)
@@ -819,7 +826,7 @@ fn event_id_signed_says_whether_changing_the_id_breaks_the_signature() {
         built_in(GROUP_A_HEADERS)
             .filter_map(|(scheme, _, optional)| Some((scheme, *optional.first()?))),
     );
-    for &scheme in Scheme::ALL {
+    for &scheme in Scheme::ALL.iter().filter(|s| in_headers(**s)) {
         let verified = assert_accepted(verifier(scheme).verify(&signed(scheme), BODY), "signed");
         let Some((_, name)) = id_headers.iter().find(|(s, _)| *s == scheme) else {
             assert_eq!(verified.event_id, None, "{scheme} carries no id header");
@@ -1573,7 +1580,7 @@ fn statuses_and_codes_of_request_errors() {
 /// listed in [`no_timestamp_header_b`] have no timestamp header of their own.
 #[test]
 fn published_header_names_are_the_ones_the_signer_writes() {
-    for &scheme in Scheme::ALL {
+    for &scheme in Scheme::ALL.iter().filter(|s| in_headers(**s)) {
         let secret = match scheme {
             Scheme::Standard => "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
             s if !original(s) => signing_key(s),

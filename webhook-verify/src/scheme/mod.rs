@@ -54,6 +54,7 @@ mod twitch;
 mod zoom;
 // Provider modules: group C (merge anchor, keep)
 mod discord;
+mod mailgun;
 mod sendgrid;
 mod standard_v1a;
 
@@ -283,6 +284,24 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError>;
 
+    /// For schemes that carry the signature in the body (Mailgun): the body
+    /// a sender sends, built from the body it was given with the signatures
+    /// embedded. `None` (the default) means the body is sent as given.
+    ///
+    /// [`Signer::sign_body`](crate::Signer::sign_body) sends what it returns
+    /// with the headers of [`render_headers`](Self::render_headers); for a
+    /// scheme that returns `Some`, [`Signer::sign`](crate::Signer::sign)
+    /// fails rather than send the body unsigned.
+    fn render_body(
+        &self,
+        parts: &SignedParts<'_>,
+        signatures: &[Signature],
+        body: &[u8],
+    ) -> Result<Option<Vec<u8>>, ConfigError> {
+        let _ = (parts, signatures, body);
+        Ok(None)
+    }
+
     /// The reply to a provider's handshake, for a request that passed
     /// verification (Slack's `url_verification`, Zoom's
     /// `endpoint.url_validation`, Twitch's challenge); `None` for an
@@ -367,6 +386,7 @@ pub trait SignatureScheme: fmt::Debug + Send + Sync + 'static {
 /// | [`Discord`](Self::Discord) | `discord` | `X-Signature-Ed25519: <hex Ed25519>` + `X-Signature-Timestamp` | `{ts}{body}` (timestamp text as received) | hex |
 /// | [`StandardV1a`](Self::StandardV1a) | `standard-v1a` | `webhook-signature: v1a,<b64 Ed25519>[ v1a,<b64>…]` + `webhook-id` + `webhook-timestamp` (or `svix-*`) | `{id}.{ts}.{body}` | base64 |
 /// | [`SendGrid`](Self::SendGrid) | `sendgrid` | `X-Twilio-Email-Event-Webhook-Signature: <b64 DER ECDSA P-256>` + `X-Twilio-Email-Event-Webhook-Timestamp` | `{ts}{body}` (timestamp text as received) | base64 |
+/// | [`Mailgun`](Self::Mailgun) | `mailgun` | none: `{"signature":{"timestamp","token","signature"},…}` in the body (or form fields); **the body is not signed** | `{timestamp}{token}` | hex |
 ///
 /// ```
 /// use webhook_verify::Scheme;
@@ -435,6 +455,8 @@ pub enum Scheme {
     StandardV1a,
     /// Twilio SendGrid's Signed Event Webhook (ECDSA P-256).
     SendGrid,
+    /// Mailgun (signature in the body; the event data is not signed).
+    Mailgun,
 }
 
 impl Scheme {
@@ -469,6 +491,7 @@ impl Scheme {
         Scheme::Discord,
         Scheme::StandardV1a,
         Scheme::SendGrid,
+        Scheme::Mailgun,
     ];
 
     fn imp(self) -> &'static dyn SignatureScheme {
@@ -502,6 +525,7 @@ impl Scheme {
             Self::Discord => &discord::Discord,
             Self::StandardV1a => &standard_v1a::StandardV1a,
             Self::SendGrid => &sendgrid::SendGrid,
+            Self::Mailgun => &mailgun::Mailgun,
         }
     }
 
@@ -606,6 +630,15 @@ impl SignatureScheme for Scheme {
         self.imp().render_headers(parts, signatures)
     }
 
+    fn render_body(
+        &self,
+        parts: &SignedParts<'_>,
+        signatures: &[Signature],
+        body: &[u8],
+    ) -> Result<Option<Vec<u8>>, ConfigError> {
+        self.imp().render_body(parts, signatures, body)
+    }
+
     fn handshake(
         &self,
         request: &WebhookRequest<'_>,
@@ -680,6 +713,7 @@ impl Scheme {
             Self::Discord => "Discord",
             Self::StandardV1a => "Standard Webhooks / Svix, asymmetric (v1a)",
             Self::SendGrid => "Twilio SendGrid Event Webhook",
+            Self::Mailgun => "Mailgun",
         }
     }
 

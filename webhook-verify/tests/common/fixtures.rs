@@ -81,6 +81,8 @@ pub(crate) fn body(scheme: Scheme) -> Vec<u8> {
         // group C (merge anchor, keep)
         // An application command (type 2); a PING (type 1) is a handshake.
         "discord" => br#"{"id":"evt_123","type":2,"data":{"name":"test"}}"#.to_vec(),
+        // The event data; the signer adds the `signature` object.
+        "mailgun" => br#"{"event-data":{"id":"evt_123","event":"delivered","recipient":"a@example.com"}}"#.to_vec(),
         // A batch of events, each followed by CR LF.
         "sendgrid" => b"[{\"email\":\"a@example.com\",\"event\":\"delivered\",\"sg_event_id\":\"evt_123\",\"timestamp\":1700000000}]\r\n".to_vec(),
         _ => br#"{"id":"evt_123","type":"invoice.paid"}"#.to_vec(),

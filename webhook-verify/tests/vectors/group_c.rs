@@ -7,7 +7,8 @@ use webhook_verify::{ErrorKind, Scheme, Signer, Verifier};
 use super::Vector;
 
 /// One vector per scheme of this group, checked by `every_builtin_scheme_has_a_vector`.
-pub(super) const COVERING: &[Vector] = &[DISCORD_PING, STANDARD_V1A, SENDGRID_COMPUTED];
+pub(super) const COVERING: &[Vector] =
+    &[DISCORD_PING, STANDARD_V1A, SENDGRID_COMPUTED, MAILGUN_JSON];
 
 /// Discord's libraries publish no fixed vector (their tests sign with a
 /// fresh key pair each run), so this one is computed with PyNaCl, the
@@ -524,4 +525,329 @@ fn sendgrid_malformed_signatures_are_mismatches() {
         .verify_body(&headers, SENDGRID_SINGLE_BODY)
         .expect_err("bad timestamp");
     assert_eq!(err.kind(), ErrorKind::MalformedHeader);
+}
+
+/// Mailgun publishes no verifiable example (the documentation's signature
+/// is a placeholder), and its official SDKs' tests compute theirs at run
+/// time. The documentation's token and timestamp, signed with a made-up
+/// signing key using Python's `hmac` on the documented algorithm, and
+/// accepted by the official SDK (PyPI `mailgun==1.10.0`):
+///
+/// ```text
+/// sig = hmac.new(KEY.encode(), b"1770920772" + TOKEN.encode(), hashlib.sha256).hexdigest()
+/// mailgun.security.SecurityGuard.verify_webhook(KEY, TOKEN, "1770920772", sig, max_age_seconds=0)  # True
+/// ```
+///
+/// The body layout (`signature` first, then `event-data`) is the one in
+/// Mailgun's "Securing Webhooks" and webhook payload examples.
+const MAILGUN_JSON: Vector = Vector {
+    scheme: Scheme::Mailgun,
+    secret: "1f1bd6a9c3b9e3b5e7d02f6a2f1c8a4b-3d4a9b51-8e2c7f06",
+    timestamp: 1_770_920_772,
+    event_id: Some("e0b5477167110d68991efc6b9f89f0a11066af27834600e123"),
+    body: br#"{"signature":{"timestamp":"1770920772","token":"e0b5477167110d68991efc6b9f89f0a11066af27834600e123","signature":"ec99433be68673a78646001d6a9b288ef750c2353f2e08889f5e4caafc645482"},"event-data":{"id":"CPgfbmQMTCKtHW6uIWtuVe","event":"delivered","timestamp":1770920770.123456,"recipient":"alice@example.com"}}"#,
+    unsigned_body: Some(
+        br#"{"event-data":{"id":"CPgfbmQMTCKtHW6uIWtuVe","event":"delivered","timestamp":1770920770.123456,"recipient":"alice@example.com"}}"#,
+    ),
+    headers: &[],
+    // The first byte is the `{` of the JSON: flipping it is a malformed body.
+    tampered: ErrorKind::MalformedBody,
+    ..Vector::DEFAULTS
+};
+
+/// The same signature as a legacy form post's fields.
+const MAILGUN_FORM: &[u8] = b"timestamp=1770920772&token=e0b5477167110d68991efc6b9f89f0a11066af27834600e123&signature=ec99433be68673a78646001d6a9b288ef750c2353f2e08889f5e4caafc645482&event=delivered&recipient=alice%40example.com";
+
+fn mailgun_verify(body: &[u8]) -> Result<webhook_verify::Verified, webhook_verify::Error> {
+    MAILGUN_JSON.verify_body(&HeaderMap::new(), body)
+}
+
+#[test]
+fn mailgun_vector() {
+    let verified = MAILGUN_JSON.check();
+    // The token is the signed id; event-data.id is not signed.
+    assert_eq!(verified.event_id.as_deref(), MAILGUN_JSON.event_id);
+    assert!(verified.event_id_signed);
+}
+
+#[test]
+fn mailgun_legacy_form_fields_verify() {
+    let verified = mailgun_verify(MAILGUN_FORM).expect("form fields");
+    assert_eq!(verified.event_id.as_deref(), MAILGUN_JSON.event_id);
+    assert_eq!(verified.timestamp, Some(1_770_920_772));
+}
+
+#[test]
+fn mailgun_does_not_sign_the_event_data() {
+    // Loudly: changing the event data does NOT break the signature. This is
+    // Mailgun's design, documented in the module; the token dedupe is what
+    // stops a captured signature from being reused.
+    let body = String::from_utf8(MAILGUN_JSON.body.to_vec()).expect("UTF-8");
+    let forged = body.replace(r#""event":"delivered""#, r#""event":"failed""#);
+    assert_ne!(forged, body);
+    mailgun_verify(forged.as_bytes()).expect("the event data is not signed");
+    // ...but the token and the timestamp are.
+    for (from, to) in [
+        (
+            "e0b5477167110d68991efc6b9f89f0a11066af27834600e123",
+            "e0b5477167110d68991efc6b9f89f0a11066af27834600e124",
+        ),
+        (r#""timestamp":"1770920772""#, r#""timestamp":"1770920771""#),
+        (
+            r#""timestamp":"1770920772""#,
+            r#""timestamp":"01770920772""#,
+        ),
+    ] {
+        let changed = body.replace(from, to);
+        let err = mailgun_verify(changed.as_bytes()).expect_err(to);
+        assert_eq!(err.kind(), ErrorKind::SignatureMismatch, "{to}");
+    }
+}
+
+#[test]
+fn mailgun_parent_signature_and_integer_timestamps() {
+    // A subaccount's event: `signature` under the subaccount's key and
+    // `parent-signature` under the primary account's (Python hmac, as above,
+    // with KEY = "parent-account-signing-key").
+    let body = br#"{"signature":{"timestamp":1770920772,"token":"e0b5477167110d68991efc6b9f89f0a11066af27834600e123","signature":"ec99433be68673a78646001d6a9b288ef750c2353f2e08889f5e4caafc645482","parent-signature":"d48f99539e10ec245b57f44b2c756de211369259872f949bba1d783a7a7ebea8"},"event-data":{}}"#;
+    for (key, index) in [(MAILGUN_JSON.secret, 0), ("parent-account-signing-key", 0)] {
+        let verified = Verifier::builder(Scheme::Mailgun)
+            .secret(key)
+            .clock(|| 1_770_920_772)
+            .build()
+            .expect("valid")
+            .verify(&HeaderMap::new(), body)
+            .unwrap_or_else(|err| panic!("{key}: {err}"));
+        assert_eq!(verified.secret_index, index);
+    }
+    // Our signer writes a second key's signature as parent-signature.
+    let (_, signed) = Signer::with_secrets(
+        Scheme::Mailgun,
+        [MAILGUN_JSON.secret, "parent-account-signing-key"],
+    )
+    .expect("valid")
+    .sign_body(
+        br#"{"event-data":{}}"#,
+        1_770_920_772,
+        MAILGUN_JSON.event_id,
+    )
+    .expect("signable");
+    let expected = String::from_utf8_lossy(body)
+        .replace(r#""timestamp":1770920772"#, r#""timestamp":"1770920772""#);
+    assert_eq!(String::from_utf8_lossy(&signed), expected);
+}
+
+#[test]
+fn mailgun_malformed_bodies_are_400() {
+    let token = "e0b5477167110d68991efc6b9f89f0a11066af27834600e123";
+    let sig = "ec99433be68673a78646001d6a9b288ef750c2353f2e08889f5e4caafc645482";
+    let json = |signature: &str| format!(r#"{{"signature":{signature},"event-data":{{}}}}"#);
+    let cases: Vec<(String, ErrorKind)> = vec![
+        ("not json {".to_owned(), ErrorKind::MalformedBody),
+        ("{not json".to_owned(), ErrorKind::MalformedBody),
+        (r#"{"event-data":{}}"#.to_owned(), ErrorKind::MalformedBody),
+        (json(r#""a string""#), ErrorKind::MalformedBody),
+        (
+            json(&format!(r#"{{"token":"{token}","signature":"{sig}"}}"#)),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770920772","signature":"{sig}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770920772","token":"{token}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770920772","token":5,"signature":"{sig}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770920772","token":"{token}","signature":["{sig}"]}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770920772","token":"","signature":"{sig}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770920772","token":"a b","signature":"{sig}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770920772","token":"{}","signature":"{sig}"}}"#,
+                "x".repeat(257)
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        // Timestamps: signs, decimals, exponents, overflow, text.
+        (
+            json(&format!(
+                r#"{{"timestamp":"-5","token":"{token}","signature":"{sig}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":-5,"token":"{token}","signature":"{sig}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":1770920772.5,"token":"{token}","signature":"{sig}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":1.7e9,"token":"{token}","signature":"{sig}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"9223372036854775808","token":"{token}","signature":"{sig}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":18446744073709551615,"token":"{token}","signature":"{sig}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":" 1770920772","token":"{token}","signature":"{sig}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":null,"token":"{token}","signature":"{sig}"}}"#
+            )),
+            ErrorKind::MalformedBody,
+        ),
+        // Well-formed but wrong or outside the 900 s tolerance.
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770919871","token":"{token}","signature":"{sig}"}}"#
+            )),
+            ErrorKind::TimestampTooOld,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770921673","token":"{token}","signature":"{sig}"}}"#
+            )),
+            ErrorKind::TimestampInFuture,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770920772","token":"{token}","signature":"{}"}}"#,
+                &sig[..63]
+            )),
+            ErrorKind::SignatureMismatch,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770920772","token":"{token}","signature":"{sig}00"}}"#
+            )),
+            ErrorKind::SignatureMismatch,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770920772","token":"{token}","signature":"{}"}}"#,
+                "zz".repeat(32)
+            )),
+            ErrorKind::SignatureMismatch,
+        ),
+        (
+            json(&format!(
+                r#"{{"timestamp":"1770920772","token":"{token}","signature":""}}"#
+            )),
+            ErrorKind::SignatureMismatch,
+        ),
+        // Forms: missing and repeated fields.
+        (
+            format!("timestamp=1770920772&token={token}"),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            format!("timestamp=1770920772&signature={sig}"),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            format!("token={token}&signature={sig}"),
+            ErrorKind::MalformedBody,
+        ),
+        (
+            format!("timestamp=1770920772&token={token}&signature={sig}&signature={sig}"),
+            ErrorKind::MalformedBody,
+        ),
+        (String::new(), ErrorKind::MalformedBody),
+    ];
+    for (body, kind) in cases {
+        let err = mailgun_verify(body.as_bytes()).expect_err(&body);
+        assert_eq!(err.kind(), kind, "{body}: {err}");
+        assert!(
+            !err.to_string().contains(sig) && !err.to_string().contains(token),
+            "{err}"
+        );
+    }
+    // Upper-case hex is the same MAC; the edges of the tolerance pass.
+    let upper = String::from_utf8_lossy(MAILGUN_JSON.body).replace(sig, &sig.to_ascii_uppercase());
+    mailgun_verify(upper.as_bytes()).expect("upper-case hex");
+    // Multipart bodies are refused, not misread as a form.
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("multipart/form-data; boundary=x"),
+    );
+    let err = MAILGUN_JSON
+        .verify_body(&headers, MAILGUN_FORM)
+        .expect_err("multipart");
+    assert_eq!(err.kind(), ErrorKind::MalformedBody);
+}
+
+#[test]
+fn mailgun_signing_needs_the_body_call_a_token_and_a_json_object() {
+    let signer = Signer::new(Scheme::Mailgun, MAILGUN_JSON.secret).expect("valid");
+    let unsigned = MAILGUN_JSON.unsigned_body.expect("set");
+    let err = signer
+        .sign(unsigned, 1_770_920_772, MAILGUN_JSON.event_id)
+        .expect_err("headers can't carry it");
+    assert_eq!(err.kind(), webhook_verify::ConfigErrorKind::InvalidInput);
+    assert!(err.to_string().contains("sign_body"), "{err}");
+    let err = signer
+        .sign_body(unsigned, 1_770_920_772, None)
+        .expect_err("no token");
+    assert_eq!(err.kind(), webhook_verify::ConfigErrorKind::EventIdRequired);
+    for body in [&b"[]"[..], b"token=x", MAILGUN_JSON.body, b""] {
+        let err = signer
+            .sign_body(body, 1_770_920_772, MAILGUN_JSON.event_id)
+            .expect_err("not a JSON object without a signature");
+        assert_eq!(err.kind(), webhook_verify::ConfigErrorKind::InvalidInput);
+    }
+    // An empty object, and blanks around it, keep their bytes.
+    let (_, signed) = signer
+        .sign_body(b" { } ", 1_770_920_772, MAILGUN_JSON.event_id)
+        .expect("signable");
+    assert!(signed.starts_with(br#" {"signature":{"#), "{signed:?}");
+    assert!(signed.ends_with(b"} } "), "{signed:?}");
+    mailgun_verify(&signed).expect("verifies");
 }
