@@ -159,11 +159,14 @@ impl Run for RoundtripArgs {
         let injected = Arc::clone(&duplicates);
         let duplicate_rate = self.duplicate_rate;
         let created = SystemClock.now_unix();
+        // Linear signs its timestamp into the body (ms); other schemes
+        // ignore the field.
+        let created_ms = created.saturating_mul(1000);
         let event_run = run.clone();
         let events = (1..=self.count).flat_map(move |n| {
             let id = format!("evt_{event_run}_{n}");
             let body = format!(
-                r#"{{"id":"{id}","type":"roundtrip.test","created":{created},"data":{{"seq":{n}}}}}"#
+                r#"{{"id":"{id}","type":"roundtrip.test","created":{created},"webhookTimestamp":{created_ms},"data":{{"seq":{n}}}}}"#
             );
             let event = Outgoing::json(&url, id, body);
             let twice = duplicate_rate > 0.0 && rand::rng().random_bool(duplicate_rate);

@@ -126,10 +126,12 @@ impl Run for SendArgs {
         let request = WebhookRequest::new(&none, &body)
             .with_method(&http::Method::POST)
             .with_uri(&uri);
-        let signature = signer
-            .sign_request(&request, SystemClock.now_unix(), Some(&id))
+        let (signature, signed_body) = signer
+            .sign_request_body(&request, SystemClock.now_unix(), Some(&id))
             .context("signing the event")?;
         headers.extend(signature);
+        // Mailgun carries its signature in the body.
+        let body = signed_body.unwrap_or(body);
         // The provider's delivery id header, where the scheme has one and
         // the signer did not write it (it is not signed).
         if let Some(name) = scheme.id_header()

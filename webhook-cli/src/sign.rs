@@ -35,8 +35,10 @@ impl Run for SignArgs {
         if let Some(uri) = &uri {
             request = request.with_uri(uri);
         }
-        let headers = signer
-            .sign_request(&request, timestamp, id.as_deref())
+        // Mailgun carries its signature in the body: then the signed body
+        // is what gets printed (or sent by --curl).
+        let (headers, signed_body) = signer
+            .sign_request_body(&request, timestamp, id.as_deref())
             .context("signing the body")?;
         let pairs: Vec<(String, String)> = headers
             .iter()
@@ -49,9 +51,14 @@ impl Run for SignArgs {
 
         let format = self.output.format();
         let Some(url) = &self.curl else {
+            if let Some(signed) = &signed_body {
+                return output::print(|out| out.write_all(signed));
+            }
             return output::print(|out| write_signature_headers(out, format, &pairs));
         };
-        let data = if self.input == Path::new("-") {
+        let data = if let Some(signed) = &signed_body {
+            CurlData::Inline(std::str::from_utf8(signed).context("the signed body is not UTF-8")?)
+        } else if self.input == Path::new("-") {
             CurlData::Inline(
                 std::str::from_utf8(&body)
                     .context("the body from stdin is not UTF-8: pass it as a file for --curl")?,

@@ -907,6 +907,28 @@ static TEMPLATES: &[Template] = &[
         },
         headers: &[],
     },
+    // Mailgun: the signature goes into the body, next to event-data.
+    Template {
+        scheme: Some("mailgun"),
+        event: "delivered",
+        about: "Mailgun delivered event (signature in the body; the token is the id)",
+        id_in_body: false,
+        body: |f| {
+            Payload::Json(json!({
+                "event-data": {
+                    "id": "CPgfbmQMTCKtHW6uIWtuVe", "timestamp": f.now, "event": "delivered",
+                    "log-level": "info", "recipient": "alice@example.com",
+                    "recipient-domain": "example.com",
+                    "message": {"headers": {"to": "Alice <alice@example.com>",
+                                            "message-id": "20130503182626.18666.16540@example.com",
+                                            "from": "Bob <bob@example.com>",
+                                            "subject": "Test delivered webhook"}},
+                    "delivery-status": {"code": 250, "message": "OK"}
+                }
+            }))
+        },
+        headers: &[],
+    },
 ];
 
 /// Applies `path=value`: a dotted path (objects created as needed), the

@@ -43,7 +43,8 @@ pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
                     .answer_handshakes(true)
                     .body_limit(config.body_limit)
                     .body_timeout(config.body_timeout),
-            );
+            )
+            .route_layer(middleware::from_fn(absolute_http_uri));
     }
     let mut app = route.fallback(not_found).with_state(handler);
     if config.lost_ack_rate > 0.0 {
@@ -51,6 +52,29 @@ pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
         app = app.layer(middleware::from_fn_with_state(state, lose_acks));
     }
     app.layer(middleware::from_fn_with_state(observer, observe))
+}
+
+/// Gives the verify layer the URL the request was sent to: this receiver
+/// speaks plain HTTP, so an origin-form URI (`/hooks`) becomes
+/// `http://{Host}/hooks`. Schemes that sign the URL (Square, Twilio,
+/// HubSpot) then verify what a sender on this machine signed; the verifier
+/// would otherwise assume `https://` (a public URL configured with
+/// `--public-url` still wins).
+async fn absolute_http_uri(mut request: Request, next: Next) -> Response {
+    if request.uri().scheme().is_none()
+        && let Some(host) = request
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+        && let Ok(uri) = format!(
+            "http://{host}{}",
+            request.uri().path_and_query().map_or("/", |pq| pq.as_str())
+        )
+        .parse::<http::Uri>()
+    {
+        *request.uri_mut() = uri;
+    }
+    next.run(request).await
 }
 
 async fn not_found() -> Response {

@@ -80,6 +80,9 @@ async fn attempt(
     if shared.gone.load(Ordering::Relaxed) {
         return None;
     }
+    // The body sent: the event's, or the re-signed one for a scheme that
+    // carries its signature in the body (Mailgun).
+    let mut body = event.body.clone();
     if let Some(signer) = &config.signer {
         headers.clone_from(&event.headers);
         // Schemes that sign the URL (square, twilio, hubspot) sign the one
@@ -90,10 +93,13 @@ async fn attempt(
         if let Some(uri) = &uri {
             request = request.with_uri(uri);
         }
-        match signer.sign_request(&request, SystemClock.now_unix(), Some(&event.id)) {
-            Ok(signature) => {
+        match signer.sign_request_body(&request, SystemClock.now_unix(), Some(&event.id)) {
+            Ok((signature, signed_body)) => {
                 for (name, value) in &signature {
                     headers.insert(name, value.clone());
+                }
+                if let Some(signed) = signed_body {
+                    body = signed.into();
                 }
             }
             Err(source) => {
@@ -114,7 +120,7 @@ async fn attempt(
         .client
         .request(event.method.clone(), event.url.clone())
         .headers(headers.clone())
-        .body(event.body.clone())
+        .body(body)
         .timeout(config.timeout);
     let started = Instant::now();
     let exchange = async {

@@ -1,11 +1,12 @@
 //! Signature schemes: where a provider puts the signature, what it signs and
 //! how it encodes the MAC.
 //!
-//! Every built-in scheme uses HMAC-SHA256; they differ in header names, in the
-//! bytes signed before the body, and in how the MAC is written (hex or base64,
-//! one entry or several). [`Scheme`] selects a built-in one by value; implement
-//! [`SignatureScheme`] to add your own provider without forking this crate
-//! (see the trait's example).
+//! A scheme owns its [`Algorithm`] (HMAC-SHA1/256/512, Ed25519, ECDSA
+//! P-256, or a shared token) and its key format, reads what it needs from
+//! the whole [`WebhookRequest`] (headers, body, method, URL), and may answer
+//! the provider's handshakes. [`Scheme`] selects a built-in one by value;
+//! implement [`SignatureScheme`] to add your own provider without forking
+//! this crate (see the trait's example).
 
 use std::fmt;
 use std::str::FromStr;
