@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Verify throughput of webhook-verify next to `openssl speed -hmac sha256`.
 #
-# Runs the criterion benchmark (benches/verify.rs: every scheme and a bare
-# HMAC-SHA256, 1 KiB and 64 KiB bodies), then OpenSSL at the same sizes, and
-# prints a markdown table in decimal MB/s with each figure's ratio to OpenSSL.
+# Runs the criterion benchmark (benches/verify.rs: every scheme and the bare
+# primitives — HMAC-SHA256, HMAC-SHA1, Ed25519, ECDSA P-256 — at 1 KiB and
+# 64 KiB bodies), then OpenSSL at the same sizes, and prints a markdown table
+# in decimal MB/s with each figure's ratio to OpenSSL and to the scheme's own
+# bare primitive.
 #
 # Usage: scripts/bench-verify.sh [criterion filter…]   (default: each benchmark in its own run)
 # Env:   OPENSSL_SECONDS (default 3)  seconds per OpenSSL size
@@ -26,6 +28,25 @@ command -v openssl >/dev/null || {
     exit 1
 }
 
+# Every benchmark id (each scheme, then the bare primitives), from the
+# bench's own list, so a new scheme is measured without editing this file.
+bench_ids() {
+    cargo bench -q -p webhook-verifier --bench verify -- --list 2>/dev/null |
+        awk -F'[/:]' '/^verify\/1KiB\// { print $3 }'
+}
+
+# The bare primitive a scheme is built on, to compare it with.
+primitive() {
+    case $1 in
+        intercom | twilio) echo hmac-sha1 ;;
+        discord | standard-v1a) echo ed25519 ;;
+        sendgrid) echo ecdsa-p256 ;;
+        # A token signs nothing; Mailgun's MAC covers 60 bytes, not the body.
+        gitlab | mailgun | hmac-* | ed25519 | ecdsa-*) echo - ;;
+        *) echo hmac-sha256 ;;
+    esac
+}
+
 if [[ "${SKIP_CARGO:-}" != 1 ]]; then
     mkdir -p "$target_dir"
     : >"$log"
@@ -36,7 +57,7 @@ if [[ "${SKIP_CARGO:-}" != 1 ]]; then
     if [[ ${#filters[@]} -eq 0 ]]; then
         filters=()
         for size in 1KiB 64KiB; do
-            for id in webhook stripe standard github slack hmac-sha256; do
+            for id in $(bench_ids); do
                 filters+=("^verify/$size/$id\$")
             done
         done
@@ -90,18 +111,22 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo
 echo "$(openssl version); $(nproc) CPUs; $(grep -m1 -o 'sha_ni' /proc/cpuinfo 2>/dev/null || echo 'no sha_ni')"
 echo
-echo "| verify (MB/s) | 1 KiB | × openssl | 64 KiB | × openssl |"
-echo "|---|---:|---:|---:|---:|"
-for id in webhook stripe standard github slack hmac-sha256; do
+echo "| verify (MB/s) | 1 KiB | × openssl | × own primitive | 64 KiB | × openssl | × own primitive |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for id in $(bench_ids); do
     row="| $id"
+    base=$(primitive "$id")
     for bytes in "${sizes[@]}"; do
-        value="${crit[verify/$(label "$bytes")/$id]:-}"
+        size=$(label "$bytes")
+        value="${crit[verify/$size/$id]:-}"
+        own="${crit[verify/$size/$base]:-}"
         if [[ -n "$value" ]]; then
             row+=" | $value | $(ratio "$value" "${ossl[$bytes]}")"
+            if [[ -n "$own" ]]; then row+=" | $(ratio "$value" "$own") ($base)"; else row+=" | –"; fi
         else
-            row+=" | – | –"
+            row+=" | – | – | –"
         fi
     done
     echo "$row |"
 done
-echo "| openssl speed -hmac sha256 | ${ossl[1024]} | 1.00 | ${ossl[65536]} | 1.00 |"
+echo "| openssl speed -hmac sha256 | ${ossl[1024]} | 1.00 | – | ${ossl[65536]} | 1.00 | – |"
