@@ -619,3 +619,63 @@ async fn sigterm_lets_the_request_in_flight_finish() {
     let (listener, status) = terminated.await.unwrap();
     assert!(status.success(), "{status}; stderr:\n{}", listener.stderr());
 }
+
+/// A URL-signed scheme rebuilds the URL from `Host`: a Host that is not an
+/// authority (a path, userinfo, spaces, nothing) is refused as a signature
+/// mismatch — never a 5xx, never accepted — and a well-formed one that is
+/// not the host the sender signed for is refused too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn url_signed_schemes_refuse_a_hostile_host() {
+    let mut listener = Listener::start(&["--verify", "--scheme", "square", "--secret", SECRET]);
+    let addr = listener.addr();
+    let body = br#"{"event_id":"e1"}"#;
+    let good_host = addr.to_string();
+    let request = |host: &str, signed_for: &str| {
+        let uri: http::Uri = format!("http://{signed_for}/").parse().expect("a URL");
+        let none = HeaderMap::new();
+        let headers = Signer::new(Scheme::Square, SECRET)
+            .expect("a valid signer")
+            .sign_request(
+                &webhook_verify::scheme::WebhookRequest::new(&none, body).with_uri(&uri),
+                now(),
+                None,
+            )
+            .expect("signable");
+        let mut bytes = format!(
+            "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        )
+        .into_bytes();
+        for (name, value) in &headers {
+            bytes.extend_from_slice(format!("{name}: ").as_bytes());
+            bytes.extend_from_slice(value.as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+        }
+        bytes.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+        bytes.extend_from_slice(body);
+        bytes
+    };
+    // Control: the host the sender signed for is accepted.
+    let outcome = exchange(addr, request(&good_host, &good_host), Pace::AtOnce).await;
+    assert!(
+        matches!(outcome, Outcome::Response { status: 200, .. }),
+        "control: {outcome:?}"
+    );
+    listener.next_line();
+    let hostile = [
+        format!("{good_host}/x?"),
+        format!("user@{good_host}"),
+        "evil.example".to_owned(),
+        String::new(),
+    ];
+    for host in &hostile {
+        let outcome = exchange(addr, request(host, &good_host), Pace::AtOnce).await;
+        match outcome {
+            // hyper refuses some Host values itself (400); the verify layer
+            // the rest (401).
+            Outcome::Response { status, .. } => {
+                assert!(matches!(status, 400 | 401), "Host {host:?}: {status}");
+            }
+            Outcome::Closed => panic!("Host {host:?}: connection closed"),
+        }
+    }
+}

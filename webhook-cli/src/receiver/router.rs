@@ -61,16 +61,20 @@ pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
 /// would otherwise assume `https://` (a public URL configured with
 /// `--public-url` still wins).
 async fn absolute_http_uri(mut request: Request, next: Next) -> Response {
+    // Only a Host that is an authority (`host[:port]`) is used: anything
+    // else leaves the URI alone (and a URL-signed request fails to verify).
     if request.uri().scheme().is_none()
         && let Some(host) = request
             .headers()
             .get(http::header::HOST)
             .and_then(|h| h.to_str().ok())
-        && let Ok(uri) = format!(
-            "http://{host}{}",
-            request.uri().path_and_query().map_or("/", |pq| pq.as_str())
-        )
-        .parse::<http::Uri>()
+            .and_then(|h| h.parse::<http::uri::Authority>().ok())
+            .filter(|a| !a.as_str().contains('@'))
+        && let Ok(uri) = http::Uri::builder()
+            .scheme("http")
+            .authority(host)
+            .path_and_query(request.uri().path_and_query().map_or("/", |pq| pq.as_str()))
+            .build()
     {
         *request.uri_mut() = uri;
     }
