@@ -13,7 +13,10 @@
 
 use http::{HeaderMap, HeaderName};
 
-use super::{ParsedSignature, Signature, header_value, optional_headers, require};
+use super::{
+    Algorithm, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
+    header_value, optional_headers, require,
+};
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 use crate::scheme::WebhookRequest;
 
@@ -26,9 +29,15 @@ pub(crate) enum Encoding {
     Base64,
 }
 
-/// One provider's header names, prefix, encoding and tag length.
+/// One provider's name, algorithm, header names, prefix, encoding and tag
+/// length; a provider that needs nothing more is this value, as a
+/// [`SignatureScheme`] (Shopify, Razorpay, Intercom, …).
 #[derive(Debug, Clone)]
 pub(crate) struct BodyMac {
+    /// The scheme's name.
+    pub(crate) name: &'static str,
+    /// HMAC-SHA256, or HMAC-SHA1 (Intercom).
+    pub(crate) algorithm: Algorithm,
     pub(crate) signature: HeaderName,
     /// Written before the MAC (`sha1=`); `""` for none.
     pub(crate) prefix: &'static str,
@@ -99,6 +108,51 @@ impl BodyMac {
         }
         headers.insert(self.signature.clone(), header_value(&self.encode(tag))?);
         Ok(headers)
+    }
+}
+
+/// A provider that signs the body alone, one MAC in one header: its
+/// signing and verification are all in [`BodyMac`]'s fields.
+impl SignatureScheme for BodyMac {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    fn signature_header(&self) -> Option<HeaderName> {
+        Some(self.signature.clone())
+    }
+
+    fn id_header(&self) -> Option<HeaderName> {
+        self.id.clone()
+    }
+
+    fn parse(
+        &self,
+        request: &WebhookRequest<'_>,
+        _max_signatures: usize,
+    ) -> Result<ParsedSignature, Error> {
+        BodyMac::parse(self, request)
+    }
+
+    fn write_signed_payload(
+        &self,
+        _parts: &SignedParts<'_>,
+        request: &WebhookRequest<'_>,
+        mac: &mut SigningInput<'_>,
+    ) {
+        mac.update(request.body());
+    }
+
+    fn render_headers(
+        &self,
+        parts: &SignedParts<'_>,
+        signatures: &[Signature],
+    ) -> Result<HeaderMap, ConfigError> {
+        self.render(parts.event_id, signatures)
     }
 }
 

@@ -21,64 +21,21 @@
 //! the body using your client_secret, prefixed with `sha1=`"). Intercom's
 //! SDKs ship no verifier, so the vector is computed with Python's `hmac`.
 
-use http::{HeaderMap, HeaderName};
+use http::HeaderName;
 
+use super::Algorithm;
 use super::body_mac::{BodyMac, Encoding};
-use super::{
-    Algorithm, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
-    WebhookRequest,
-};
-use crate::error::{ConfigError, Error};
 use crate::headers;
 
 pub(crate) const SIGNATURE: HeaderName = headers::X_HUB_SIGNATURE;
 
-const WIRE: BodyMac = BodyMac {
+/// The scheme: one MAC of the body (see the module docs).
+pub(crate) static INTERCOM: BodyMac = BodyMac {
+    name: "intercom",
+    algorithm: Algorithm::HmacSha1,
     signature: SIGNATURE,
     prefix: "sha1=",
     encoding: Encoding::Hex,
     tag_len: 20,
     id: None,
 };
-
-#[derive(Debug)]
-pub(crate) struct Intercom;
-
-impl SignatureScheme for Intercom {
-    fn name(&self) -> &'static str {
-        "intercom"
-    }
-
-    fn algorithm(&self) -> Algorithm {
-        Algorithm::HmacSha1
-    }
-
-    fn signature_header(&self) -> Option<HeaderName> {
-        Some(SIGNATURE)
-    }
-
-    fn parse(
-        &self,
-        request: &WebhookRequest<'_>,
-        _max_signatures: usize,
-    ) -> Result<ParsedSignature, Error> {
-        WIRE.parse(request)
-    }
-
-    fn write_signed_payload(
-        &self,
-        _parts: &SignedParts<'_>,
-        request: &WebhookRequest<'_>,
-        mac: &mut SigningInput<'_>,
-    ) {
-        mac.update(request.body());
-    }
-
-    fn render_headers(
-        &self,
-        parts: &SignedParts<'_>,
-        signatures: &[Signature],
-    ) -> Result<HeaderMap, ConfigError> {
-        WIRE.render(parts.event_id, signatures)
-    }
-}

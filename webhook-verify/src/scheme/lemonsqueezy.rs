@@ -20,58 +20,20 @@
 //! (`@lemonsqueezy/lemonsqueezy.js`) has no verifier, so the vector is
 //! computed with Python's `hmac`.
 
-use http::{HeaderMap, HeaderName};
+use http::HeaderName;
 
+use super::Algorithm;
 use super::body_mac::{BodyMac, Encoding};
-use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-};
-use crate::error::{ConfigError, Error};
 
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-signature");
 
-const WIRE: BodyMac = BodyMac {
+/// The scheme: one MAC of the body (see the module docs).
+pub(crate) static LEMONSQUEEZY: BodyMac = BodyMac {
+    name: "lemonsqueezy",
+    algorithm: Algorithm::HmacSha256,
     signature: SIGNATURE,
     prefix: "",
     encoding: Encoding::Hex,
     tag_len: 32,
     id: None,
 };
-
-#[derive(Debug)]
-pub(crate) struct LemonSqueezy;
-
-impl SignatureScheme for LemonSqueezy {
-    fn name(&self) -> &'static str {
-        "lemonsqueezy"
-    }
-
-    fn signature_header(&self) -> Option<HeaderName> {
-        Some(SIGNATURE)
-    }
-
-    fn parse(
-        &self,
-        request: &WebhookRequest<'_>,
-        _max_signatures: usize,
-    ) -> Result<ParsedSignature, Error> {
-        WIRE.parse(request)
-    }
-
-    fn write_signed_payload(
-        &self,
-        _parts: &SignedParts<'_>,
-        request: &WebhookRequest<'_>,
-        mac: &mut SigningInput<'_>,
-    ) {
-        mac.update(request.body());
-    }
-
-    fn render_headers(
-        &self,
-        parts: &SignedParts<'_>,
-        signatures: &[Signature],
-    ) -> Result<HeaderMap, ConfigError> {
-        WIRE.render(parts.event_id, signatures)
-    }
-}

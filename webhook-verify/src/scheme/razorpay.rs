@@ -20,63 +20,21 @@
 //! (`verify_webhook_signature`: `hmac.new(secret, body, sha256).hexdigest()`),
 //! its test `tests/test_client_utility.py::test_verify_webhook_signature`.
 
-use http::{HeaderMap, HeaderName};
+use http::HeaderName;
 
+use super::Algorithm;
 use super::body_mac::{BodyMac, Encoding};
-use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-};
-use crate::error::{ConfigError, Error};
 
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-razorpay-signature");
 pub(crate) const EVENT_ID: HeaderName = HeaderName::from_static("x-razorpay-event-id");
 
-const WIRE: BodyMac = BodyMac {
+/// The scheme: one MAC of the body (see the module docs).
+pub(crate) static RAZORPAY: BodyMac = BodyMac {
+    name: "razorpay",
+    algorithm: Algorithm::HmacSha256,
     signature: SIGNATURE,
     prefix: "",
     encoding: Encoding::Hex,
     tag_len: 32,
     id: Some(EVENT_ID),
 };
-
-#[derive(Debug)]
-pub(crate) struct Razorpay;
-
-impl SignatureScheme for Razorpay {
-    fn name(&self) -> &'static str {
-        "razorpay"
-    }
-
-    fn signature_header(&self) -> Option<HeaderName> {
-        Some(SIGNATURE)
-    }
-
-    fn id_header(&self) -> Option<HeaderName> {
-        Some(EVENT_ID)
-    }
-
-    fn parse(
-        &self,
-        request: &WebhookRequest<'_>,
-        _max_signatures: usize,
-    ) -> Result<ParsedSignature, Error> {
-        WIRE.parse(request)
-    }
-
-    fn write_signed_payload(
-        &self,
-        _parts: &SignedParts<'_>,
-        request: &WebhookRequest<'_>,
-        mac: &mut SigningInput<'_>,
-    ) {
-        mac.update(request.body());
-    }
-
-    fn render_headers(
-        &self,
-        parts: &SignedParts<'_>,
-        signatures: &[Signature],
-    ) -> Result<HeaderMap, ConfigError> {
-        WIRE.render(parts.event_id, signatures)
-    }
-}

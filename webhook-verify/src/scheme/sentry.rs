@@ -25,63 +25,21 @@
 //! ("Headers", "Sentry-Hook-Signature", "Verifying the signature"). Sentry
 //! ships no verifying SDK, so the vector is computed with Python's `hmac`.
 
-use http::{HeaderMap, HeaderName};
+use http::HeaderName;
 
+use super::Algorithm;
 use super::body_mac::{BodyMac, Encoding};
-use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-};
-use crate::error::{ConfigError, Error};
 
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("sentry-hook-signature");
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
-const WIRE: BodyMac = BodyMac {
+/// The scheme: one MAC of the body (see the module docs).
+pub(crate) static SENTRY: BodyMac = BodyMac {
+    name: "sentry",
+    algorithm: Algorithm::HmacSha256,
     signature: SIGNATURE,
     prefix: "",
     encoding: Encoding::Hex,
     tag_len: 32,
     id: Some(REQUEST_ID),
 };
-
-#[derive(Debug)]
-pub(crate) struct Sentry;
-
-impl SignatureScheme for Sentry {
-    fn name(&self) -> &'static str {
-        "sentry"
-    }
-
-    fn signature_header(&self) -> Option<HeaderName> {
-        Some(SIGNATURE)
-    }
-
-    fn id_header(&self) -> Option<HeaderName> {
-        Some(REQUEST_ID)
-    }
-
-    fn parse(
-        &self,
-        request: &WebhookRequest<'_>,
-        _max_signatures: usize,
-    ) -> Result<ParsedSignature, Error> {
-        WIRE.parse(request)
-    }
-
-    fn write_signed_payload(
-        &self,
-        _parts: &SignedParts<'_>,
-        request: &WebhookRequest<'_>,
-        mac: &mut SigningInput<'_>,
-    ) {
-        mac.update(request.body());
-    }
-
-    fn render_headers(
-        &self,
-        parts: &SignedParts<'_>,
-        signatures: &[Signature],
-    ) -> Result<HeaderMap, ConfigError> {
-        WIRE.render(parts.event_id, signatures)
-    }
-}

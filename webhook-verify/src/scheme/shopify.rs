@@ -26,63 +26,21 @@
 //! `HashFormat.Base64` over the raw body), header names in `lib/types.ts`
 //! (`ShopifyHeader.Hmac`, `ShopifyHeader.WebhookId`).
 
-use http::{HeaderMap, HeaderName};
+use http::HeaderName;
 
+use super::Algorithm;
 use super::body_mac::{BodyMac, Encoding};
-use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-};
-use crate::error::{ConfigError, Error};
 
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-shopify-hmac-sha256");
 pub(crate) const WEBHOOK_ID: HeaderName = HeaderName::from_static("x-shopify-webhook-id");
 
-const WIRE: BodyMac = BodyMac {
+/// The scheme: one MAC of the body (see the module docs).
+pub(crate) static SHOPIFY: BodyMac = BodyMac {
+    name: "shopify",
+    algorithm: Algorithm::HmacSha256,
     signature: SIGNATURE,
     prefix: "",
     encoding: Encoding::Base64,
     tag_len: 32,
     id: Some(WEBHOOK_ID),
 };
-
-#[derive(Debug)]
-pub(crate) struct Shopify;
-
-impl SignatureScheme for Shopify {
-    fn name(&self) -> &'static str {
-        "shopify"
-    }
-
-    fn signature_header(&self) -> Option<HeaderName> {
-        Some(SIGNATURE)
-    }
-
-    fn id_header(&self) -> Option<HeaderName> {
-        Some(WEBHOOK_ID)
-    }
-
-    fn parse(
-        &self,
-        request: &WebhookRequest<'_>,
-        _max_signatures: usize,
-    ) -> Result<ParsedSignature, Error> {
-        WIRE.parse(request)
-    }
-
-    fn write_signed_payload(
-        &self,
-        _parts: &SignedParts<'_>,
-        request: &WebhookRequest<'_>,
-        mac: &mut SigningInput<'_>,
-    ) {
-        mac.update(request.body());
-    }
-
-    fn render_headers(
-        &self,
-        parts: &SignedParts<'_>,
-        signatures: &[Signature],
-    ) -> Result<HeaderMap, ConfigError> {
-        WIRE.render(parts.event_id, signatures)
-    }
-}

@@ -48,6 +48,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName};
 use http::{Method, Response, StatusCode};
 
+use super::Algorithm;
 use super::body_mac::{BodyMac, Encoding};
 use super::{
     ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
@@ -58,6 +59,8 @@ pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-wc-webhook-s
 pub(crate) const DELIVERY_ID: HeaderName = HeaderName::from_static("x-wc-webhook-delivery-id");
 
 const WIRE: BodyMac = BodyMac {
+    name: "woocommerce",
+    algorithm: Algorithm::HmacSha256,
     signature: SIGNATURE,
     prefix: "",
     encoding: Encoding::Base64,
