@@ -61,20 +61,7 @@ impl SignatureScheme for Slack {
         request: &WebhookRequest<'_>,
         _max_signatures: usize,
     ) -> Result<ParsedSignature, Error> {
-        let headers = request.headers();
-        let [timestamp, signature] = optional_headers(headers, [&TIMESTAMP, &SIGNATURE])?;
-        let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
-        let signature = require(signature, &SIGNATURE)?;
-        let Some(hex) = signature.strip_prefix("v0=") else {
-            return Err(Error::new(ErrorKind::MalformedHeader)
-                .with_header(SIGNATURE)
-                .with_detail("expected v0=<hex>"));
-        };
-        Ok(ParsedSignature::new(
-            Some(timestamp),
-            None,
-            hex_tag(hex).into_iter().collect(),
-        ))
+        V0_SLACK.parse(request)
     }
 
     fn write_signed_payload(
@@ -83,11 +70,7 @@ impl SignatureScheme for Slack {
         request: &WebhookRequest<'_>,
         mac: &mut SigningInput<'_>,
     ) {
-        let body = request.body();
-        mac.update(b"v0:");
-        mac.update_decimal(parts.timestamp.unwrap_or_default());
-        mac.update(b":");
-        mac.update(body);
+        V0::write(parts, request, mac);
     }
 
     fn render_headers(
@@ -95,18 +78,7 @@ impl SignatureScheme for Slack {
         parts: &SignedParts<'_>,
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
-        let timestamp = require_timestamp(parts)?;
-        // Slack sends exactly one signature; during a rotation the first secret signs.
-        let tag = signatures.first().ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
-        })?;
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            TIMESTAMP,
-            header_value(itoa::Buffer::new().format(timestamp))?,
-        );
-        headers.insert(SIGNATURE, header_value(&format!("v0={}", tag.to_hex()))?);
-        Ok(headers)
+        V0_SLACK.render(parts, signatures)
     }
 
     fn handshake(
@@ -121,5 +93,76 @@ impl SignatureScheme for Slack {
         let challenge_text = event.get("challenge")?.as_str()?;
         let body = serde_json::json!({ "challenge": challenge_text }).to_string();
         Some(challenge::reply(challenge::JSON, body))
+    }
+}
+
+/// The `v0` format Slack and Zoom share, with their own header names:
+///
+/// ```text
+/// <timestamp header>: <unix s>
+/// <signature header>: v0=<hex HMAC-SHA256(secret, "v0:{ts}:{body}")>
+/// ```
+pub(crate) struct V0 {
+    pub(crate) timestamp: HeaderName,
+    pub(crate) signature: HeaderName,
+}
+
+const V0_SLACK: V0 = V0 {
+    timestamp: TIMESTAMP,
+    signature: SIGNATURE,
+};
+
+impl V0 {
+    /// Reads the timestamp and the one `v0=` signature.
+    pub(crate) fn parse(&self, request: &WebhookRequest<'_>) -> Result<ParsedSignature, Error> {
+        let [timestamp, signature] =
+            optional_headers(request.headers(), [&self.timestamp, &self.signature])?;
+        let timestamp = parse_timestamp(require(timestamp, &self.timestamp)?, &self.timestamp)?;
+        let signature = require(signature, &self.signature)?;
+        let Some(hex) = signature.strip_prefix("v0=") else {
+            return Err(Error::new(ErrorKind::MalformedHeader)
+                .with_header(self.signature.clone())
+                .with_detail("expected v0=<hex>"));
+        };
+        Ok(ParsedSignature::new(
+            Some(timestamp),
+            None,
+            hex_tag(hex).into_iter().collect(),
+        ))
+    }
+
+    /// Feeds `v0:{ts}:{body}`.
+    pub(crate) fn write(
+        parts: &SignedParts<'_>,
+        request: &WebhookRequest<'_>,
+        mac: &mut SigningInput<'_>,
+    ) {
+        mac.update(b"v0:");
+        mac.update_decimal(parts.timestamp.unwrap_or_default());
+        mac.update(b":");
+        mac.update(request.body());
+    }
+
+    /// The two headers; one signature is sent, so during a rotation the
+    /// first secret signs.
+    pub(crate) fn render(
+        &self,
+        parts: &SignedParts<'_>,
+        signatures: &[Signature],
+    ) -> Result<HeaderMap, ConfigError> {
+        let timestamp = require_timestamp(parts)?;
+        let tag = signatures.first().ok_or_else(|| {
+            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
+        })?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            self.timestamp.clone(),
+            header_value(itoa::Buffer::new().format(timestamp))?,
+        );
+        headers.insert(
+            self.signature.clone(),
+            header_value(&format!("v0={}", tag.to_hex()))?,
+        );
+        Ok(headers)
     }
 }

@@ -31,17 +31,23 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, Response};
 
 use super::challenge;
+use super::slack::V0;
 use super::{
     HandshakeKey, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
-    WebhookRequest, header_value, hex_tag, optional_headers, parse_timestamp, require,
-    require_timestamp,
+    WebhookRequest,
 };
-use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
+use crate::error::{ConfigError, Error};
 
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-zm-signature");
 pub(crate) const TIMESTAMP: HeaderName = HeaderName::from_static("x-zm-request-timestamp");
 
 const URL_VALIDATION: &str = "endpoint.url_validation";
+
+/// Slack's `v0` format under Zoom's header names.
+const WIRE: V0 = V0 {
+    timestamp: TIMESTAMP,
+    signature: SIGNATURE,
+};
 
 #[derive(Debug)]
 pub(crate) struct Zoom;
@@ -68,19 +74,7 @@ impl SignatureScheme for Zoom {
         request: &WebhookRequest<'_>,
         _max_signatures: usize,
     ) -> Result<ParsedSignature, Error> {
-        let [timestamp, signature] = optional_headers(request.headers(), [&TIMESTAMP, &SIGNATURE])?;
-        let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
-        let signature = require(signature, &SIGNATURE)?;
-        let Some(hex) = signature.strip_prefix("v0=") else {
-            return Err(Error::new(ErrorKind::MalformedHeader)
-                .with_header(SIGNATURE)
-                .with_detail("expected v0=<hex>"));
-        };
-        Ok(ParsedSignature::new(
-            Some(timestamp),
-            None,
-            hex_tag(hex).into_iter().collect(),
-        ))
+        WIRE.parse(request)
     }
 
     fn write_signed_payload(
@@ -89,10 +83,7 @@ impl SignatureScheme for Zoom {
         request: &WebhookRequest<'_>,
         mac: &mut SigningInput<'_>,
     ) {
-        mac.update(b"v0:");
-        mac.update_decimal(parts.timestamp.unwrap_or_default());
-        mac.update(b":");
-        mac.update(request.body());
+        V0::write(parts, request, mac);
     }
 
     fn render_headers(
@@ -100,18 +91,7 @@ impl SignatureScheme for Zoom {
         parts: &SignedParts<'_>,
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
-        let timestamp = require_timestamp(parts)?;
-        // Zoom sends exactly one signature; during a rotation the first secret signs.
-        let tag = signatures.first().ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
-        })?;
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            TIMESTAMP,
-            header_value(itoa::Buffer::new().format(timestamp))?,
-        );
-        headers.insert(SIGNATURE, header_value(&format!("v0={}", tag.to_hex()))?);
-        Ok(headers)
+        WIRE.render(parts, signatures)
     }
 
     fn handshake(
