@@ -17,7 +17,7 @@ use super::{
     Algorithm, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
     header_value, optional_headers, require,
 };
-use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
+use crate::error::{ConfigError, Error, ErrorKind};
 use crate::scheme::WebhookRequest;
 
 /// How the MAC is written in the header.
@@ -101,7 +101,7 @@ impl BodyMac {
         event_id: Option<&str>,
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
-        let tag = first(signatures)?;
+        let tag = super::first_signature(signatures)?;
         let mut headers = HeaderMap::new();
         if let (Some(name), Some(id)) = (&self.id, event_id) {
             headers.insert(name.clone(), header_value(id)?);
@@ -154,12 +154,4 @@ impl SignatureScheme for BodyMac {
     ) -> Result<HeaderMap, ConfigError> {
         self.render(parts.event_id, signatures)
     }
-}
-
-/// The signature a one-signature provider sends: during a rotation the
-/// first secret signs.
-pub(crate) fn first(signatures: &[Signature]) -> Result<&Signature, ConfigError> {
-    signatures
-        .first()
-        .ok_or_else(|| ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret"))
 }

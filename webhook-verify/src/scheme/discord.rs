@@ -150,7 +150,7 @@ impl SignatureScheme for Discord {
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
-        let signature = first(signatures)?;
+        let signature = super::first_signature(signatures)?;
         let mut headers = HeaderMap::new();
         headers.insert(SIGNATURE, header_value(&signature.to_hex())?);
         headers.insert(
@@ -188,13 +188,6 @@ impl SignatureScheme for Discord {
 fn decode_hex_key(text: &str, lengths: &[usize]) -> Option<Secret> {
     let bytes = const_hex::decode(text).ok()?;
     lengths.contains(&bytes.len()).then(|| Secret::new(bytes))
-}
-
-/// The signature a single-signature scheme sends: the first key's.
-pub(super) fn first(signatures: &[Signature]) -> Result<&Signature, ConfigError> {
-    signatures.first().ok_or_else(|| {
-        ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no signing key")
-    })
 }
 
 /// Feeds a signed timestamp as text: the header exactly as received when

@@ -33,7 +33,7 @@ use super::{
     ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
     challenge, header_value, hex_tag, required_header,
 };
-use crate::error::{ConfigError, ConfigErrorKind, Error};
+use crate::error::{ConfigError, Error};
 
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-dropbox-signature");
 
@@ -80,9 +80,7 @@ impl SignatureScheme for Dropbox {
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         // Dropbox sends exactly one signature; during a rotation the first secret signs.
-        let tag = signatures.first().ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
-        })?;
+        let tag = super::first_signature(signatures)?;
         let mut headers = HeaderMap::new();
         headers.insert(SIGNATURE, header_value(&tag.to_hex())?);
         Ok(headers)

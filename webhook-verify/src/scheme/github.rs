@@ -14,7 +14,7 @@ use super::{
     ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
     header_value, hex_tag, optional_headers, require,
 };
-use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
+use crate::error::{ConfigError, Error, ErrorKind};
 use crate::headers;
 
 pub(crate) const SIGNATURE: HeaderName = headers::X_HUB_SIGNATURE_256;
@@ -81,9 +81,7 @@ impl SignatureScheme for GitHub {
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         // GitHub sends exactly one signature; during a rotation the first secret signs.
-        let tag = signatures.first().ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
-        })?;
+        let tag = super::first_signature(signatures)?;
         let mut headers = HeaderMap::new();
         if let Some(id) = parts.event_id {
             headers.insert(DELIVERY, header_value(id)?);

@@ -107,9 +107,7 @@ impl SignatureScheme for GitLab {
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         // GitLab sends one token; during a rotation the first one is sent.
-        let token = signatures.first().ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
-        })?;
+        let token = super::first_signature(signatures)?;
         let token = HeaderValue::from_bytes(token.as_bytes())
             .ok()
             .filter(|v| v.to_str().is_ok())

@@ -158,3 +158,11 @@ pub(crate) fn require_timestamp(parts: &SignedParts<'_>) -> Result<i64, ConfigEr
             .with_detail("a non-negative timestamp is required")
     })
 }
+
+/// The signature a one-signature provider sends: during a rotation the
+/// first secret signs.
+pub(crate) fn first_signature(signatures: &[Signature]) -> Result<&Signature, ConfigError> {
+    signatures
+        .first()
+        .ok_or_else(|| ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret"))
+}

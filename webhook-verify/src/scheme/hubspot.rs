@@ -107,9 +107,7 @@ impl SignatureScheme for HubSpot {
                 .with_detail("the timestamp in milliseconds does not fit an i64")
         })?;
         // HubSpot sends exactly one signature; during a rotation the first secret signs.
-        let tag = signatures.first().ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
-        })?;
+        let tag = super::first_signature(signatures)?;
         let mut headers = HeaderMap::new();
         headers.insert(TIMESTAMP, header_value(itoa::Buffer::new().format(millis))?);
         headers.insert(SIGNATURE, header_value(&tag.to_base64())?);

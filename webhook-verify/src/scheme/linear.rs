@@ -38,7 +38,7 @@ use super::{
     ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
     header_value, hex_tag, optional_headers, require,
 };
-use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
+use crate::error::{ConfigError, Error, ErrorKind};
 
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("linear-signature");
 pub(crate) const DELIVERY: HeaderName = HeaderName::from_static("linear-delivery");
@@ -98,9 +98,7 @@ impl SignatureScheme for Linear {
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         // Linear sends exactly one signature; during a rotation the first secret signs.
-        let tag = signatures.first().ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
-        })?;
+        let tag = super::first_signature(signatures)?;
         let mut headers = HeaderMap::new();
         if let Some(id) = parts.event_id {
             headers.insert(DELIVERY, header_value(id)?);

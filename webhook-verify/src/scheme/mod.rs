@@ -60,7 +60,7 @@ mod sendgrid;
 mod standard_v1a;
 
 pub use algorithm::{Algorithm, SigningInput};
-pub(crate) use header_values::{for_each_entry, hex_tags, require_timestamp};
+pub(crate) use header_values::{first_signature, for_each_entry, hex_tags, require_timestamp};
 pub use header_values::{
     header_value, hex_tag, optional_header, optional_headers, parse_timestamp, require,
     required_header,

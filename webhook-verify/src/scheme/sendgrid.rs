@@ -46,7 +46,7 @@
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName};
 
-use super::discord::{first, write_timestamp_text};
+use super::discord::write_timestamp_text;
 use super::signature::BASE64;
 use super::{
     Algorithm, ParsedSignature, RawKeyPair, Signature, SignatureScheme, SignedParts, SigningInput,
@@ -142,7 +142,7 @@ impl SignatureScheme for SendGrid {
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
-        let signature = first(signatures)?;
+        let signature = super::first_signature(signatures)?;
         let mut headers = HeaderMap::new();
         headers.insert(SIGNATURE, header_value(&signature.to_base64())?);
         headers.insert(

@@ -26,7 +26,7 @@ use super::{
     WebhookRequest, header_value, hex_tag, optional_headers, parse_timestamp, require,
     require_timestamp,
 };
-use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
+use crate::error::{ConfigError, Error, ErrorKind};
 use crate::headers;
 
 pub(crate) const TIMESTAMP: HeaderName = headers::X_SLACK_REQUEST_TIMESTAMP;
@@ -151,9 +151,7 @@ impl V0 {
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         let timestamp = require_timestamp(parts)?;
-        let tag = signatures.first().ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
-        })?;
+        let tag = super::first_signature(signatures)?;
         let mut headers = HeaderMap::new();
         headers.insert(
             self.timestamp.clone(),

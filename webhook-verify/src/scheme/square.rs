@@ -34,7 +34,7 @@ use super::{
     ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
     header_value, required_header,
 };
-use crate::error::{ConfigError, ConfigErrorKind, Error};
+use crate::error::{ConfigError, Error};
 
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-square-hmacsha256-signature");
 
@@ -79,9 +79,7 @@ impl SignatureScheme for Square {
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         // Square sends exactly one signature; during a rotation the first key signs.
-        let tag = signatures.first().ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
-        })?;
+        let tag = super::first_signature(signatures)?;
         let mut headers = HeaderMap::new();
         headers.insert(SIGNATURE, header_value(&tag.to_base64())?);
         Ok(headers)

@@ -53,7 +53,7 @@ use super::{
     Algorithm, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
     WebhookRequest, header_value, optional_headers, require,
 };
-use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
+use crate::error::{ConfigError, Error, ErrorKind};
 
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-twilio-signature");
 pub(crate) const IDEMPOTENCY_TOKEN: HeaderName =
@@ -137,9 +137,7 @@ impl SignatureScheme for Twilio {
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
         // Twilio sends exactly one signature; during a rotation the first token signs.
-        let tag = signatures.first().ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
-        })?;
+        let tag = super::first_signature(signatures)?;
         let mut headers = HeaderMap::new();
         if let Some(id) = parts.event_id {
             headers.insert(IDEMPOTENCY_TOKEN, header_value(id)?);

@@ -140,9 +140,7 @@ impl SignatureScheme for Twitch {
                 .with_detail("Twitch-Eventsub-Message-Id")
         })?;
         // Twitch sends exactly one signature; during a rotation the first secret signs.
-        let tag = signatures.first().ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
-        })?;
+        let tag = super::first_signature(signatures)?;
         let mut headers = HeaderMap::new();
         headers.insert(ID, header_value(id)?);
         headers.insert(TIMESTAMP, header_value(&timestamp)?);

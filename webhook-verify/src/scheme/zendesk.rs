@@ -134,9 +134,7 @@ impl SignatureScheme for Zendesk {
             )
         })?;
         // Zendesk sends one signature; during a rotation the first secret signs.
-        let tag = signatures.first().ok_or_else(|| {
-            ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no secret")
-        })?;
+        let tag = super::first_signature(signatures)?;
         let mut headers = HeaderMap::new();
         if let Some(id) = parts.event_id {
             headers.insert(INVOCATION_ID, header_value(id)?);
