@@ -1,31 +1,187 @@
-//! Shared driver of the verify fuzz targets.
+//! The shared driver of the `verify_*` fuzz targets: [`verify_scheme`]
+//! turns any bytes into a request for one scheme (see [`input`] for the
+//! layout) and verifies it.
+//!
+//! Adding a scheme takes one file, `fuzz_targets/verify_<name, - as _>.rs`:
+//!
+//! ```text
+//! #![no_main]
+//! //! Fuzzes the `acme` scheme through `webhook_fuzz::verify_scheme`.
+//!
+//! use libfuzzer_sys::fuzz_target;
+//! use webhook_verify::Scheme;
+//!
+//! fuzz_target!(|data: &[u8]| webhook_fuzz::verify_scheme(Scheme::Acme, data));
+//! ```
+//!
+//! and its `[[bin]]` in `Cargo.toml`; `tests/targets.rs` (run by
+//! `scripts/fuzz.sh`) fails until both exist. A scheme that reads a header
+//! besides its signature, timestamp and id headers, or a body field, also
+//! gets a row in [`reads`].
 
-use http::{HeaderMap, HeaderName, HeaderValue};
-use webhook_verify::{Scheme, Verifier};
+pub mod input;
+pub mod reads;
 
-/// Splits the input into header values and a body, puts the values under
-/// every header name the scheme reads, and verifies. Whatever the bytes,
-/// verification must return (never panic), and success with random bytes
-/// would mean a forged signature.
-pub fn verify_arbitrary(scheme: Scheme, header_names: &[HeaderName], data: &[u8]) {
-    let mut parts = data.splitn(header_names.len() + 1, |b| *b == b'\n');
-    let mut headers = HeaderMap::new();
-    for name in header_names {
-        let Some(raw) = parts.next() else { break };
-        if let Ok(value) = HeaderValue::from_bytes(raw) {
-            headers.append(name.clone(), value);
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use webhook_verify::scheme::KeyPair;
+use webhook_verify::{Scheme, SignatureScheme, Verifier};
+
+use crate::input::FuzzRequest;
+
+/// The verifier's clock: Unix seconds.
+pub const NOW: i64 = 1_700_000_000;
+
+/// The public URL every verifier is built with (Square, Twilio and HubSpot
+/// sign the URL).
+pub const PUBLIC_URL: &str = "https://hooks.example.test/app";
+
+/// The secret of the symmetric schemes: valid text for all of them and
+/// `whsec_` base64 for Standard Webhooks; long enough that a token scheme
+/// (GitLab) can't be guessed.
+pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// The seed of the asymmetric schemes' key pair.
+pub const SEED: [u8; 32] = [7; 32];
+
+/// Decodes `data` into a request for `scheme` and verifies it at the clock
+/// and at `i64::MIN` and `i64::MAX`; asks for the unsigned handshake with
+/// an empty body and with the body, as the layer does.
+///
+/// Whatever the bytes, nothing may panic, and random bytes must never
+/// verify: that would be a forged signature.
+pub fn verify_scheme(scheme: Scheme, data: &[u8]) {
+    let input = FuzzRequest::decode(scheme, data);
+    let request = input.request();
+    let verifier = verifier(scheme);
+    let results = [
+        verifier.verify_request(&request),
+        verifier.verify_request_at(&request, i64::MIN),
+        verifier.verify_request_at(&request, i64::MAX),
+    ];
+    for result in results {
+        match result {
+            Ok(verified) => panic!("random input verified for {scheme}: {verified:?}"),
+            Err(error) => drop(error.to_string()),
         }
     }
-    let body = parts.next().unwrap_or_default();
-    let secret = if scheme == Scheme::Standard { "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" } else { "fuzz" };
-    let verifier = Verifier::builder(scheme)
-        .secret(secret)
-        .clock(|| 1_700_000_000)
-        .build()
-        .expect("a fixed valid configuration");
-    if let Ok(verified) = verifier.verify(&headers, body) {
-        panic!("random input verified: {verified:?}");
+    drop(verifier.unsigned_handshake(&input.request_with_body(b"")));
+    drop(verifier.unsigned_handshake(&request));
+}
+
+/// The key a verifier for `scheme` is built with: the public half of the
+/// [`SEED`] pair for asymmetric schemes, [`SECRET`] otherwise; the signer's
+/// key is the other half (the same secret for symmetric schemes).
+pub fn keys(scheme: Scheme) -> (String, String) {
+    if scheme.algorithm().is_symmetric() {
+        return (SECRET.to_owned(), SECRET.to_owned());
     }
-    let _ = verifier.verify_at(&headers, body, i64::MIN);
-    let _ = verifier.verify_at(&headers, body, i64::MAX);
+    let pair = KeyPair::generate(scheme, SEED).expect("the seed is a valid key for every scheme");
+    (pair.verifying().to_owned(), pair.signing().to_owned())
+}
+
+/// One verifier per scheme, built once per process.
+pub fn verifier(scheme: Scheme) -> &'static Verifier {
+    static VERIFIERS: OnceLock<HashMap<Scheme, Verifier>> = OnceLock::new();
+    let verifiers = VERIFIERS.get_or_init(|| {
+        Scheme::ALL
+            .iter()
+            .map(|&scheme| {
+                let verifier = Verifier::builder(scheme)
+                    .secret(keys(scheme).0)
+                    .public_url(PUBLIC_URL)
+                    .clock(|| NOW)
+                    .build()
+                    .unwrap_or_else(|e| panic!("{scheme}: the driver's key is invalid: {e}"));
+                (scheme, verifier)
+            })
+            .collect()
+    });
+    &verifiers[&scheme]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use http::{Method, Uri};
+    use webhook_verify::Signer;
+    use webhook_verify::scheme::WebhookRequest;
+
+    use super::*;
+    use crate::reads::header_names;
+
+    /// Writes a request as an input for `scheme` in the raw shape: POST,
+    /// `/hooks`, the headers the driver knows, then the body.
+    fn encode(scheme: Scheme, headers: &http::HeaderMap, body: &[u8]) -> Vec<u8> {
+        let names = header_names(scheme);
+        let mut left_out = 0u8;
+        let mut lines = vec![b"/hooks".to_vec()];
+        for (i, name) in names.iter().enumerate() {
+            match headers.get(name) {
+                Some(value) => lines.push(value.as_bytes().to_vec()),
+                None => {
+                    left_out |= 1 << i;
+                    lines.push(Vec::new());
+                }
+            }
+        }
+        lines.push(body.to_vec());
+        let mut input = vec![0, left_out, 0];
+        input.extend(lines.join(&b'\n'));
+        input
+    }
+
+    /// A request signed for each scheme, written as an input, verifies:
+    /// the input can say everything a sender sends, and `verify_scheme`
+    /// then reports a forgery.
+    #[test]
+    fn a_signed_request_written_as_input_verifies_and_the_driver_panics() {
+        let body = format!(r#"{{"webhookTimestamp":{}000,"id":"evt_1"}}"#, NOW);
+        let uri: Uri = "/hooks".parse().unwrap();
+        let empty = http::HeaderMap::new();
+        for &scheme in Scheme::ALL {
+            let signer = Signer::new(scheme, keys(scheme).1).unwrap();
+            let unsigned = WebhookRequest::new(&empty, body.as_bytes())
+                .with_method(&Method::POST)
+                .with_uri(&uri)
+                .with_public_url(PUBLIC_URL);
+            let (headers, signed_body) = signer
+                .sign_request_body(&unsigned, NOW, Some("evt_1"))
+                .unwrap();
+            let body = signed_body.unwrap_or_else(|| body.as_bytes().to_vec());
+            for name in headers.keys() {
+                assert!(
+                    header_names(scheme).contains(name),
+                    "{scheme}: the driver does not write {name}: add it to reads.rs"
+                );
+            }
+            let input = encode(scheme, &headers, &body);
+            let decoded = FuzzRequest::decode(scheme, &input);
+            if let Err(e) = verifier(scheme).verify_request(&decoded.request()) {
+                panic!("{scheme}: a signed request, decoded, does not verify: {e}");
+            }
+            let caught = catch_unwind(AssertUnwindSafe(|| verify_scheme(scheme, &input)));
+            assert!(
+                caught.is_err(),
+                "{scheme}: the driver accepted a valid signature silently"
+            );
+        }
+    }
+
+    #[test]
+    fn short_and_odd_inputs_never_panic() {
+        for &scheme in Scheme::ALL {
+            for input in [
+                &b""[..],
+                b"\xff",
+                b"\xff\xff\xff",
+                b"\x06\0\0/\n\n\n\n\n\n\n\n\n",
+                b"\x03\0\xff*\n\x00\n\xff",
+            ] {
+                verify_scheme(scheme, input);
+            }
+        }
+    }
 }

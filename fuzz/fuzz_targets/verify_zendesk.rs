@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzzes the `zendesk` scheme through `webhook_fuzz::verify_scheme`.
+
+use libfuzzer_sys::fuzz_target;
+use webhook_verify::Scheme;
+
+fuzz_target!(|data: &[u8]| webhook_fuzz::verify_scheme(Scheme::Zendesk, data));
