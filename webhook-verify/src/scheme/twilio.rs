@@ -190,35 +190,19 @@ fn decode_pair(piece: &[u8]) -> Result<(String, String), Error> {
     Ok((decode(name)?, decode(value)?))
 }
 
-/// `+` to space, `%XX` to its byte, then UTF-8, strictly.
+/// `+` to space, `%XX` to its byte (an invalid escape stays as it is),
+/// then UTF-8, strictly: a parameter that is not UTF-8 is a malformed body
+/// rather than a lossy replacement that could collide with another value.
 fn decode(text: &[u8]) -> Result<String, Error> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        match text[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < text.len() => match (hex_digit(text[i + 1]), hex_digit(text[i + 2])) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| {
+    let spaced: Vec<u8> = text
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let decoded: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+    String::from_utf8(decoded).map_err(|_| {
         Error::new(ErrorKind::MalformedBody)
             .with_detail("a form parameter does not decode to UTF-8")
     })
-}
-
-fn hex_digit(byte: u8) -> Option<u8> {
-    char::from(byte)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
 }
 
 #[cfg(test)]
