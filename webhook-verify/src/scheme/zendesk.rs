@@ -40,6 +40,7 @@
 
 use http::{HeaderMap, HeaderName};
 
+use super::rfc3339;
 use super::{
     ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
     header_value, optional_header, optional_headers, require,
@@ -51,9 +52,6 @@ pub(crate) const TIMESTAMP: HeaderName =
     HeaderName::from_static("x-zendesk-webhook-signature-timestamp");
 pub(crate) const INVOCATION_ID: HeaderName =
     HeaderName::from_static("x-zendesk-webhook-invocation-id");
-
-/// 9999-12-31T23:59:59Z, the last second a four-digit year can write.
-const MAX_TIMESTAMP: i64 = 253_402_300_799;
 
 #[derive(Debug)]
 pub(crate) struct Zendesk;
@@ -146,86 +144,20 @@ impl SignatureScheme for Zendesk {
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` to Unix seconds; `None` for anything else,
-/// including dates before 1970 and impossible dates.
+/// including dates before 1970, impossible dates, a leap second, a
+/// fraction, a lowercase `t`/`z` or an offset (RFC 3339 allows them; Zendesk
+/// sends none of them).
 fn parse_iso8601(text: &str) -> Option<i64> {
     let b = text.as_bytes();
-    if b.len() != 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'Z'
-    {
+    if b.len() != 20 || b[10] != b'T' || b[19] != b'Z' || &b[17..19] == b"60" {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| -> Option<i64> {
-        b[range].iter().try_fold(0i64, |n, d| {
-            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
-        })
-    };
-    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    if year < 1970
-        || !(1..=12).contains(&month)
-        || !(1..=days_in_month(year, month)).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
-        return None;
-    }
-    Some(days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second)
+    rfc3339::parse(text).filter(|unix| *unix >= 0)
 }
 
 /// Unix seconds to `YYYY-MM-DDTHH:MM:SSZ`; `None` outside 0 ..= 9999-12-31T23:59:59Z.
 fn format_iso8601(timestamp: i64) -> Option<String> {
-    if !(0..=MAX_TIMESTAMP).contains(&timestamp) {
-        return None;
-    }
-    let (days, secs) = (timestamp / 86_400, timestamp % 86_400);
-    let (year, month, day) = civil_from_days(days);
-    Some(format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3_600,
-        secs / 60 % 60,
-        secs % 60
-    ))
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant,
-/// "chrono-Compatible Low-Level Date Algorithms", `days_from_civil`), for
-/// years from 1970, where every quantity is non-negative.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year / 400;
-    let yoe = year - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The inverse of [`days_from_civil`] for non-negative day counts.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
+    rfc3339::format(timestamp)
 }
 
 #[cfg(test)]
@@ -239,13 +171,13 @@ mod tests {
             ("2021-03-18T19:25:00Z", 1_616_095_500),
             ("2000-02-29T23:59:59Z", 951_868_799),
             ("2024-12-31T23:59:59Z", 1_735_689_599),
-            ("9999-12-31T23:59:59Z", MAX_TIMESTAMP),
+            ("9999-12-31T23:59:59Z", rfc3339::MAX_UNIX),
         ] {
             assert_eq!(parse_iso8601(text), Some(ts), "{text}");
             assert_eq!(format_iso8601(ts).as_deref(), Some(text), "{ts}");
         }
         assert_eq!(format_iso8601(-1), None);
-        assert_eq!(format_iso8601(MAX_TIMESTAMP + 1), None);
+        assert_eq!(format_iso8601(rfc3339::MAX_UNIX + 1), None);
         assert_eq!(format_iso8601(i64::MAX), None);
         // Every day of a leap cycle round-trips.
         for ts in (0..4 * 366 * 86_400).step_by(86_399) {
