@@ -543,3 +543,41 @@ fn the_layer_and_service_are_clone_send_sync() {
     assert_traits::<VerifyLayer>();
     assert_traits::<webhook_verify::Verify<axum::routing::Route>>();
 }
+
+/// Under axum's `Router::nest` the inner service sees the URI without the
+/// prefix; a URL-signed scheme must still verify the URL the provider
+/// signed (with the prefix), which axum keeps as `OriginalUri`.
+#[tokio::test]
+async fn url_signed_schemes_verify_the_full_path_under_a_nested_router() {
+    let body: &[u8] = br#"{"event_id":"e1"}"#;
+    let sign_for = |url: &str| {
+        let uri: http::Uri = url.parse().expect("a URL");
+        let none = HeaderMap::new();
+        Signer::new(Scheme::Square, "square-signature-key")
+            .expect("a valid key")
+            .sign_request(&WebhookRequest::new(&none, body).with_uri(&uri), NOW, None)
+            .expect("signable")
+    };
+    let verifier = Verifier::builder(Scheme::Square)
+        .secret("square-signature-key")
+        .public_url("https://hooks.example.test")
+        .clock(|| NOW)
+        .build()
+        .expect("valid");
+    let inner = Router::new()
+        .route("/hook", post(|| async { "ok" }))
+        .layer(VerifyLayer::new(verifier));
+    let app = Router::new().nest("/square", inner);
+    for (signed_for, expected) in [
+        ("https://hooks.example.test/square/hook", StatusCode::OK),
+        // What the inner router sees: not what Square signed.
+        ("https://hooks.example.test/hook", StatusCode::UNAUTHORIZED),
+    ] {
+        let mut request = Request::post("/square/hook")
+            .body(axum::body::Body::from(body))
+            .expect("valid request");
+        request.headers_mut().extend(sign_for(signed_for));
+        let response = app.clone().oneshot(request).await.expect("infallible");
+        assert_eq!(response.status(), expected, "signed for {signed_for}");
+    }
+}

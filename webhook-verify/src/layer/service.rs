@@ -144,11 +144,20 @@ where
     }
 }
 
-/// What the scheme sees of the request.
+/// What the scheme sees of the request. Under axum's `Router::nest` the
+/// URI has lost its prefix; the URL a provider signed (Square, Twilio,
+/// HubSpot) has it, so axum's `OriginalUri` wins when it is there.
 fn request<'a>(parts: &'a http::request::Parts, body: &'a [u8]) -> WebhookRequest<'a> {
+    #[cfg(feature = "axum")]
+    let uri = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0);
+    #[cfg(not(feature = "axum"))]
+    let uri = &parts.uri;
     WebhookRequest::new(&parts.headers, body)
         .with_method(&parts.method)
-        .with_uri(&parts.uri)
+        .with_uri(uri)
 }
 
 /// Collects the body under the size limit and the read timeout.
