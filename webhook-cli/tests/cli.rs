@@ -1383,3 +1383,39 @@ async fn every_provider_template_verifies_as_its_provider() {
     }
     assert!(sent >= 30, "only {sent} provider templates");
 }
+
+/// Mailgun carries its signature in the body: `sign` prints the signed
+/// body and `verify` needs no `-H`; a wrong key is still refused.
+#[test]
+fn sign_and_verify_a_body_carried_signature_without_headers() {
+    let signed = webhook()
+        .args([
+            "sign", "--scheme", "mailgun", "--secret", "key-1", "--id", "tok123",
+        ])
+        .write_stdin(r#"{"event-data":{"event":"delivered"}}"#)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let body: serde_json::Value = serde_json::from_slice(&signed).unwrap();
+    assert_eq!(body["signature"]["token"], "tok123");
+    assert_eq!(body["event-data"]["event"], "delivered");
+    webhook()
+        .args(["verify", "--scheme", "mailgun", "--secret", "key-1"])
+        .write_stdin(signed.clone())
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("valid (mailgun, id tok123)"));
+    webhook()
+        .args(["verify", "--scheme", "mailgun", "--secret", "key-2"])
+        .write_stdin(signed)
+        .assert()
+        .code(1);
+    // A header scheme still needs its headers.
+    webhook()
+        .args(["verify", "--scheme", "github", "--secret", "key-1"])
+        .write_stdin("{}")
+        .assert()
+        .code(2);
+}
