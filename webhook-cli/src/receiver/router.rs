@@ -76,6 +76,11 @@ async fn absolute_http_uri(mut request: Request, next: Next) -> Response {
             .path_and_query(request.uri().path_and_query().map_or("/", |pq| pq.as_str()))
             .build()
     {
+        // The verify layer reads axum's OriginalUri first (for nested
+        // routers), so that is the one to rebuild as well.
+        request
+            .extensions_mut()
+            .insert(axum::extract::OriginalUri(uri.clone()));
         *request.uri_mut() = uri;
     }
     next.run(request).await
