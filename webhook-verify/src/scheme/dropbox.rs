@@ -29,13 +29,25 @@
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, header};
 
+use super::body_mac::{BodyMac, Encoding};
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    challenge, header_value, hex_tag, required_header,
+    Algorithm, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
+    WebhookRequest, challenge,
 };
 use crate::error::{ConfigError, Error};
 
 pub(crate) const SIGNATURE: HeaderName = HeaderName::from_static("x-dropbox-signature");
+
+/// One hex MAC of the body, no id: the shape [`BodyMac`] reads and writes.
+const WIRE: BodyMac = BodyMac {
+    name: "dropbox",
+    algorithm: Algorithm::HmacSha256,
+    signature: SIGNATURE,
+    prefix: "",
+    encoding: Encoding::Hex,
+    tag_len: 32,
+    id: None,
+};
 
 /// The longest challenge echoed back.
 const MAX_CHALLENGE: usize = 256;
@@ -57,12 +69,7 @@ impl SignatureScheme for Dropbox {
         request: &WebhookRequest<'_>,
         _max_signatures: usize,
     ) -> Result<ParsedSignature, Error> {
-        let signature = required_header(request.headers(), &SIGNATURE)?;
-        Ok(ParsedSignature::new(
-            None,
-            None,
-            hex_tag(signature).into_iter().collect(),
-        ))
+        WIRE.parse(request)
     }
 
     fn write_signed_payload(
@@ -76,14 +83,11 @@ impl SignatureScheme for Dropbox {
 
     fn render_headers(
         &self,
-        _parts: &SignedParts<'_>,
+        parts: &SignedParts<'_>,
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
-        // Dropbox sends exactly one signature; during a rotation the first secret signs.
-        let tag = super::first_signature(signatures)?;
-        let mut headers = HeaderMap::new();
-        headers.insert(SIGNATURE, header_value(&tag.to_hex())?);
-        Ok(headers)
+        // One signature; during a rotation the first secret signs.
+        WIRE.render(parts.event_id, signatures)
     }
 
     fn unsigned_handshake(&self, request: &WebhookRequest<'_>) -> Option<Response<Bytes>> {
