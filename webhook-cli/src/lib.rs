@@ -18,6 +18,7 @@
 
 pub mod capture;
 pub mod error_chain;
+pub mod event_type;
 pub mod http_client;
 pub mod receiver;
 pub mod redact;

@@ -1037,6 +1037,36 @@ mod tests {
     }
 
     #[test]
+    fn listen_reads_each_template_s_event_type_back() {
+        // What `webhook listen` routes and filters on must be what a user
+        // names in `send --event`; the exceptions name the provider's own
+        // spelling, which is what the receiver sees.
+        fn spelled(scheme: Option<&str>, event: &'static str) -> Option<&'static str> {
+            match (scheme, event) {
+                (Some("zendesk"), "ticket.created") => Some("zen:event-type:ticket.created"),
+                (Some("gitlab"), "push") => Some("push"),
+                // A Twilio form post names no event type.
+                (Some("twilio"), _) => None,
+                (_, event) => Some(event),
+            }
+        }
+        for template in all() {
+            let payload = template.payload(&FILL);
+            let found = webhook_cli::event_type::event_type(
+                &template.headers(&payload),
+                &payload.to_bytes(),
+            );
+            assert_eq!(
+                found.as_deref(),
+                spelled(template.scheme, template.event),
+                "{:?} {}",
+                template.scheme,
+                template.event
+            );
+        }
+    }
+
+    #[test]
     fn set_edits_nested_paths() {
         let Payload::Json(mut value) = find("webhook", "invoice.paid").unwrap().payload(&FILL)
         else {
