@@ -14,7 +14,7 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    Algorithm, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
+    Algorithm, ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
     header_value, optional_headers, require,
 };
 use crate::error::{ConfigError, Error, ErrorKind};
@@ -73,7 +73,7 @@ impl BodyMac {
         Ok(ParsedSignature::new(
             None,
             id.map(str::to_owned),
-            self.decode(encoded).into_iter().collect(),
+            Signatures::from(self.decode(encoded)),
         ))
     }
 

@@ -4,7 +4,7 @@
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use super::{Signature, SignedParts};
+use super::{Signature, Signatures, SignedParts};
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 
 /// The value of a header that must appear at most once, as text.
@@ -28,7 +28,7 @@ pub fn optional_headers<'h, const N: usize>(
 ) -> Result<[Option<&'h str>; N], Error> {
     let mut found = [None::<&'h http::HeaderValue>; N];
     for (name, value) in headers {
-        if let Some(i) = names.iter().position(|wanted| *wanted == name)
+        if let Some(i) = names.iter().position(|wanted| same_name(wanted, name))
             && found[i].replace(value).is_some()
         {
             return Err(Error::new(ErrorKind::DuplicateHeader).with_header(name.clone()));
@@ -42,13 +42,32 @@ pub fn optional_headers<'h, const N: usize>(
                 .with_header(names[i].clone())
                 .with_detail(detail)
         };
-        let text = value.to_str().map_err(|_| malformed("not visible ASCII"))?;
+        let text = visible_ascii(value).ok_or_else(|| malformed("not visible ASCII"))?;
         if text.is_empty() {
             return Err(malformed("empty"));
         }
         texts[i] = Some(text);
     }
     Ok(texts)
+}
+
+/// `HeaderName` equality, with the cheap tests first: names of one scheme
+/// often share a length (`x-webhook-timestamp`, `x-webhook-signature`) and
+/// differ at the end, so most pairs are told apart without a `memcmp`.
+fn same_name(wanted: &HeaderName, name: &HeaderName) -> bool {
+    let (wanted, name) = (wanted.as_str().as_bytes(), name.as_str().as_bytes());
+    wanted.len() == name.len() && wanted.last() == name.last() && wanted == name
+}
+
+/// [`HeaderValue::to_str`], faster: a value can only hold visible ASCII,
+/// tabs and bytes from 0x80 up (obs-text), so it is text exactly when it is
+/// ASCII — which the standard library checks a word at a time.
+fn visible_ascii(value: &HeaderValue) -> Option<&str> {
+    let bytes = value.as_bytes();
+    if !bytes.is_ascii() {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()
 }
 
 /// A header found by [`optional_headers`] that the scheme requires: absence
@@ -85,11 +104,16 @@ pub fn parse_timestamp(text: &str, header: &HeaderName) -> Result<i64, Error> {
             .with_header(header.clone())
             .with_detail("timestamp is not a non-negative integer of Unix seconds")
     };
-    if text.is_empty() || text.len() > 19 || !text.bytes().all(|b| b.is_ascii_digit()) {
+    if text.is_empty() || text.len() > 19 {
         return Err(malformed());
     }
-    // All digits and at most 19 of them: only the i64 range can fail here.
-    text.parse::<i64>().map_err(|_| malformed())
+    // At most 19 digits: only the last step can leave the i64 range.
+    text.bytes()
+        .try_fold(0i64, |n, b| {
+            let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+            n.checked_mul(10)?.checked_add(i64::from(digit))
+        })
+        .ok_or_else(malformed)
 }
 
 /// Decodes 64 hex digits into an HMAC-SHA256 tag; anything else is `None`
@@ -123,7 +147,7 @@ pub(crate) fn for_each_entry<'a>(
                 .with_header(header.clone())
                 .with_detail(format!("more than {max} entries")));
         }
-        let Some((key, value)) = raw.trim_matches([' ', '\t']).split_once('=') else {
+        let Some((key, value)) = raw.trim_matches(|c| c == ' ' || c == '\t').split_once('=') else {
             return Err(Error::new(ErrorKind::MalformedHeader)
                 .with_header(header.clone())
                 .with_detail("entry without '='"));
@@ -140,10 +164,10 @@ pub(crate) fn hex_tags(
     header: &HeaderName,
     max: usize,
     version: &str,
-) -> Result<Vec<Signature>, Error> {
-    let mut tags = Vec::new();
+) -> Result<Signatures, Error> {
+    let mut tags = Signatures::new();
     for_each_entry(text, header, max, |key, value| {
-        if key == version {
+        if key.as_bytes() == version.as_bytes() {
             tags.extend(hex_tag(value));
         }
         Ok(())

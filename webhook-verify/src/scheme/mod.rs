@@ -67,7 +67,7 @@ pub use header_values::{
 };
 pub use key_pair::{KeyPair, RawKeyPair};
 pub use request::WebhookRequest;
-pub use signature::Signature;
+pub use signature::{Signature, Signatures};
 
 /// What a scheme read from the request, before any signature is checked.
 #[derive(Debug, Clone, Default)]
@@ -80,16 +80,12 @@ pub struct ParsedSignature {
     /// The candidate signatures, decoded. Entries that did not decode to the
     /// algorithm's length are left out: they can't match, so they count as a
     /// mismatch.
-    pub signatures: Vec<Signature>,
+    pub signatures: Signatures,
 }
 
 impl ParsedSignature {
     /// Builds the parsed form; for custom schemes.
-    pub fn new(
-        timestamp: Option<i64>,
-        event_id: Option<String>,
-        signatures: Vec<Signature>,
-    ) -> Self {
+    pub fn new(timestamp: Option<i64>, event_id: Option<String>, signatures: Signatures) -> Self {
         Self {
             timestamp,
             event_id,

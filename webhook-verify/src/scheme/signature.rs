@@ -150,6 +150,108 @@ impl From<&[u8]> for Signature {
     }
 }
 
+/// The candidate signatures one request carries, in the order it lists
+/// them.
+///
+/// Almost every request carries exactly one, which is held without
+/// allocating; more spill to a `Vec`. Reads as a slice.
+///
+/// ```
+/// use webhook_verify::scheme::{Signature, Signatures};
+///
+/// let mut candidates = Signatures::from(Signature::new(&[1; 32]));
+/// candidates.push(Signature::new(&[2; 32]));
+/// assert_eq!(candidates.len(), 2);
+/// assert_eq!(candidates[1].as_bytes(), [2; 32]);
+/// assert!(Signatures::from(None).is_empty());
+/// ```
+#[derive(Clone, Default)]
+pub struct Signatures(Candidates);
+
+#[derive(Clone, Default)]
+enum Candidates {
+    #[default]
+    None,
+    One(Signature),
+    Many(Vec<Signature>),
+}
+
+impl Signatures {
+    /// No candidates.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a candidate.
+    pub fn push(&mut self, signature: Signature) {
+        self.0 = match std::mem::take(&mut self.0) {
+            Candidates::None => Candidates::One(signature),
+            Candidates::One(first) => Candidates::Many(vec![first, signature]),
+            Candidates::Many(mut all) => {
+                all.push(signature);
+                Candidates::Many(all)
+            }
+        };
+    }
+
+    /// The candidates, in order.
+    pub fn as_slice(&self) -> &[Signature] {
+        match &self.0 {
+            Candidates::None => &[],
+            Candidates::One(one) => std::slice::from_ref(one),
+            Candidates::Many(all) => all,
+        }
+    }
+}
+
+impl std::ops::Deref for Signatures {
+    type Target = [Signature];
+
+    fn deref(&self) -> &[Signature] {
+        self.as_slice()
+    }
+}
+
+impl fmt::Debug for Signatures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl From<Signature> for Signatures {
+    fn from(signature: Signature) -> Self {
+        Self(Candidates::One(signature))
+    }
+}
+
+impl From<Option<Signature>> for Signatures {
+    fn from(signature: Option<Signature>) -> Self {
+        signature.map_or_else(Self::new, Self::from)
+    }
+}
+
+impl From<Vec<Signature>> for Signatures {
+    fn from(all: Vec<Signature>) -> Self {
+        Self(Candidates::Many(all))
+    }
+}
+
+impl Extend<Signature> for Signatures {
+    fn extend<I: IntoIterator<Item = Signature>>(&mut self, iter: I) {
+        for signature in iter {
+            self.push(signature);
+        }
+    }
+}
+
+impl FromIterator<Signature> for Signatures {
+    fn from_iter<I: IntoIterator<Item = Signature>>(iter: I) -> Self {
+        let mut all = Self::new();
+        all.extend(iter);
+        all
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +283,19 @@ mod tests {
         assert!(Signature::from_base64_max(&text, 70).is_none());
         let too_long = base64::engine::general_purpose::STANDARD.encode([1u8; 200]);
         assert!(Signature::from_base64_max(&too_long, 72).is_none());
+    }
+
+    #[test]
+    fn signatures_keep_their_order_however_many() {
+        let sig = |b: u8| Signature::new(&[b]);
+        for n in 0..5u8 {
+            let collected: Signatures = (0..n).map(sig).collect();
+            let from_vec = Signatures::from((0..n).map(sig).collect::<Vec<_>>());
+            for all in [collected, from_vec] {
+                let bytes: Vec<u8> = all.iter().map(|s| s.as_bytes()[0]).collect();
+                assert_eq!(bytes, (0..n).collect::<Vec<_>>());
+            }
+        }
     }
 
     #[test]

@@ -16,8 +16,8 @@ use http::{HeaderMap, HeaderName};
 
 use super::signature::BASE64;
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    header_value, optional_headers, parse_timestamp, require, require_timestamp,
+    ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    WebhookRequest, header_value, optional_headers, parse_timestamp, require, require_timestamp,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 use crate::headers;
@@ -119,7 +119,7 @@ pub(super) fn parse_entries(
     let signature = require(signature, &sig)?;
     let event_id = require(id, &id_name)?.to_owned();
     let timestamp = parse_timestamp(require(ts, &ts_name)?, &ts_name)?;
-    let mut tags = Vec::new();
+    let mut tags = Signatures::new();
     for (count, entry) in signature.split_ascii_whitespace().enumerate() {
         if count == max_signatures {
             return Err(Error::new(ErrorKind::TooManySignatures)

@@ -12,8 +12,9 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    for_each_entry, header_value, hex_tag, parse_timestamp, require_timestamp, required_header,
+    ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    WebhookRequest, for_each_entry, header_value, hex_tag, parse_timestamp, require_timestamp,
+    required_header,
 };
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::headers;
@@ -57,7 +58,7 @@ impl SignatureScheme for Stripe {
                 .with_detail(detail)
         };
         let mut timestamp = None;
-        let mut tags = Vec::new();
+        let mut tags = Signatures::new();
         // `t=` plus the signature entries share the cap.
         for_each_entry(
             signature,
