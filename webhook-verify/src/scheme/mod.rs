@@ -60,7 +60,10 @@ mod sendgrid;
 mod standard_v1a;
 
 pub use algorithm::{Algorithm, SigningInput};
-pub(crate) use header_values::{first_signature, for_each_entry, hex_tags, require_timestamp};
+pub(crate) use header_values::{
+    ascii_to_string, first_signature, for_each_entry, hex_tags, optional_header_bytes,
+    parse_timestamp_bytes, require_bytes, require_timestamp, split_at,
+};
 pub use header_values::{
     header_value, hex_tag, optional_header, optional_headers, parse_timestamp, require,
     required_header,

@@ -64,6 +64,11 @@ impl Signature {
     /// Decodes hex (either case) that must come to exactly `len` bytes;
     /// anything else is `None`, which a scheme treats as a mismatch.
     pub fn from_hex(text: &str, len: usize) -> Option<Self> {
+        Self::from_hex_bytes(text.as_bytes(), len)
+    }
+
+    /// [`from_hex`](Self::from_hex) over bytes.
+    pub(crate) fn from_hex_bytes(text: &[u8], len: usize) -> Option<Self> {
         if len > INLINE || text.len() != len * 2 {
             return None;
         }
@@ -75,13 +80,18 @@ impl Signature {
     /// Decodes standard base64 (padded or not) that must come to exactly
     /// `len` bytes; anything else is `None`.
     pub fn from_base64(text: &str, len: usize) -> Option<Self> {
+        Self::decode_base64(&BASE64, text.as_bytes(), len)
+    }
+
+    /// [`from_base64`](Self::from_base64) over bytes.
+    pub(crate) fn from_base64_bytes(text: &[u8], len: usize) -> Option<Self> {
         Self::decode_base64(&BASE64, text, len)
     }
 
     /// Decodes URL-safe base64 (padded or not) that must come to exactly
     /// `len` bytes; anything else is `None`.
     pub fn from_base64_url(text: &str, len: usize) -> Option<Self> {
-        Self::decode_base64(&BASE64_URL, text, len)
+        Self::decode_base64(&BASE64_URL, text.as_bytes(), len)
     }
 
     /// Decodes standard base64 (padded or not) of at most `max_len` bytes,
@@ -98,7 +108,7 @@ impl Signature {
         (len <= max_len).then(|| Self::inline(inline, len))
     }
 
-    fn decode_base64(engine: &GeneralPurpose, text: &str, len: usize) -> Option<Self> {
+    fn decode_base64(engine: &GeneralPurpose, text: &[u8], len: usize) -> Option<Self> {
         // `len` bytes are ceil(len / 3) * 4 characters padded, fewer unpadded.
         let padded = len.div_ceil(3) * 4;
         let unpadded = (len * 4).div_ceil(3);

@@ -53,7 +53,7 @@ use subtle::ConstantTimeEq;
 
 use super::{
     Algorithm, ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
-    WebhookRequest, header_value, optional_headers, require,
+    WebhookRequest, header_value, optional_headers, require, split_at,
 };
 use crate::error::{ConfigError, Error, ErrorKind};
 
@@ -179,15 +179,7 @@ fn check_body_hash(expected_hex: &str, body: &[u8]) -> Result<(), Error> {
 
 /// The `&`-separated pieces of a form body, empty ones skipped.
 fn pieces(body: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut start = 0;
-    memchr::memchr_iter(b'&', body)
-        .chain(std::iter::once(body.len()))
-        .map(move |end| {
-            let piece = &body[start..end];
-            start = end + 1;
-            piece
-        })
-        .filter(|p| !p.is_empty())
+    split_at(body, memchr::memchr_iter(b'&', body)).filter(|p| !p.is_empty())
 }
 
 /// One `name=value` piece, decoded (a piece without `=` is a name with an
