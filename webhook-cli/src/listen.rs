@@ -107,6 +107,9 @@ impl Run for ListenArgs {
         let handler: Handler = Arc::new(simulation);
         let app = receiver::router(config, handler);
 
+        // Before the readiness line: a script may send SIGTERM as soon as it
+        // has read it, and that must stop the listener cleanly, not kill it.
+        let interrupted = crate::signals::interrupt();
         let listener = bind(&self.host, self.port).await?;
         let bound = listener.local_addr().context("reading the bound address")?;
         // The readiness line: scripts wait for it, then parse the address.
@@ -115,7 +118,7 @@ impl Run for ListenArgs {
             listener,
             app,
             self.header_timeout,
-            crate::signals::interrupt(),
+            interrupted,
         )
         .await;
         Ok(())
