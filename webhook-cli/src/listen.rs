@@ -16,7 +16,6 @@ use crate::cli::ListenArgs;
 use crate::dedupe::dedupe_layer;
 use crate::errors::UsageError;
 use crate::output::{self, write_listening, write_request_log};
-use crate::target_url::parse_target_url;
 use crate::{Run, RunContext};
 
 fn status(code: u16, flag: &str) -> anyhow::Result<StatusCode> {
@@ -32,6 +31,7 @@ impl Run for ListenArgs {
         if !self.path.starts_with('/') {
             return Err(UsageError(format!("--path {:?} must start with /", self.path)).into());
         }
+        let routes = crate::routes::routes(&self.forward_to, self.routes.as_deref())?;
         let verifier = if self.verify {
             Some(
                 self.signing
@@ -60,10 +60,6 @@ impl Run for ListenArgs {
             )),
             None => None,
         };
-        let forward_to = match &self.forward_to {
-            Some(url) => Some(parse_target_url(url, "--forward-to")?),
-            None => None,
-        };
         let simulation = Simulation {
             respond: status(self.respond, "--respond")?,
             fail_rate: self.fail_rate,
@@ -73,7 +69,7 @@ impl Run for ListenArgs {
                 .retry_after
                 .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
             delay: self.delay,
-            forward_to,
+            routes,
             // A target that never answers must not hold the sender's
             // request (and the connection) forever: 30 s, a sender's usual
             // patience, then 502.
@@ -87,9 +83,12 @@ impl Run for ListenArgs {
             .context("building the HTTP client")?,
         };
         let format = self.output.format();
+        let bodies = ctx.verbose > 0;
         let on_request = Arc::new(move |log: &RequestLog| {
             let mut out = std::io::stdout().lock();
-            if let Err(err) = write_request_log(&mut out, format, log).and_then(|()| out.flush()) {
+            if let Err(err) =
+                write_request_log(&mut out, format, log, bodies).and_then(|()| out.flush())
+            {
                 tracing::warn!(%err, "writing to stdout failed");
             }
         });
@@ -114,13 +113,7 @@ impl Run for ListenArgs {
         let bound = listener.local_addr().context("reading the bound address")?;
         // The readiness line: scripts wait for it, then parse the address.
         output::print(|out| write_listening(out, format, bound))?;
-        serve(
-            listener,
-            app,
-            self.header_timeout,
-            interrupted,
-        )
-        .await;
+        serve(listener, app, self.header_timeout, interrupted).await;
         Ok(())
     }
 }

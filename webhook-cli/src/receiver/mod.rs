@@ -55,6 +55,8 @@
 //! | `observe.rs` | the observe layer: body limits, capture, reports |
 //! | `request_log.rs` | [`RequestLog`], [`OnRequest`] |
 //! | `simulation.rs` | [`Simulation`], the `listen` handler |
+//! | `route.rs` | [`Route`], [`Pattern`]: which requests a target gets |
+//! | `forward.rs` | forwarding to every matching route, the answer rule, [`ForwardLog`] |
 //!
 //! [`VerifyLayer`]: webhook_verify::VerifyLayer
 //! [`IdempotencyLayer`]: webhook_idempotency::IdempotencyLayer
@@ -64,14 +66,18 @@
 //! [`Verified`]: webhook_verify::Verified
 
 mod config;
+mod forward;
 mod handler;
 mod observe;
 mod request_log;
+mod route;
 mod router;
 mod simulation;
 
 pub use config::ReceiverConfig;
+pub use forward::{ForwardLog, LOGGED_BODY_LIMIT};
 pub use handler::{HandleRequest, Handler, HandlerFuture, Inbound};
 pub use request_log::{OnRequest, RequestLog};
+pub use route::{Pattern, PatternError, Route};
 pub use router::router;
 pub use simulation::Simulation;

@@ -15,9 +15,10 @@ use http::{HeaderValue, StatusCode};
 use rand::Rng as _;
 use webhook_verify::{Verified, Verifier, VerifyLayer};
 
-use super::observe::{Observer, Unrouted, observe};
+use super::observe::{EventType, Observer, Unrouted, observe};
 use super::{Handler, Inbound, ReceiverConfig};
 use crate::capture::event_id;
+use crate::event_type::event_type;
 
 /// Builds the receiver's router (see the module docs for the layer order).
 pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
@@ -116,6 +117,12 @@ async fn handle(State(handler): State<Handler>, request: Request) -> Response {
         .as_ref()
         .and_then(|v| v.event_id.clone())
         .or_else(|| event_id(&parts.headers, &body));
+    // Read by the observe layer; read here only if a layer in between
+    // dropped the request extensions.
+    let event_type = match parts.extensions.get::<EventType>() {
+        Some(EventType(event_type)) => event_type.clone(),
+        None => event_type(&parts.headers, &body),
+    };
     handler
         .handle(Inbound {
             method: parts.method,
@@ -124,6 +131,7 @@ async fn handle(State(handler): State<Handler>, request: Request) -> Response {
             body,
             verified,
             event_id,
+            event_type,
         })
         .await
 }
