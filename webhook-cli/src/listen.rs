@@ -9,7 +9,9 @@ use anyhow::Context as _;
 use http::StatusCode;
 use webhook_cli::capture::CaptureWriter;
 use webhook_cli::http_client::{ClientSettings, build_client};
-use webhook_cli::receiver::{self, Handler, ReceiverConfig, RequestLog, Simulation};
+use webhook_cli::receiver::{
+    self, Handler, METRICS_PATH, ReceiverConfig, ReceiverMetrics, RequestLog, Simulation,
+};
 use webhook_cli::serve::serve;
 
 use crate::cli::ListenArgs;
@@ -30,6 +32,12 @@ impl Run for ListenArgs {
     async fn run(self, ctx: &RunContext) -> anyhow::Result<()> {
         if !self.path.starts_with('/') {
             return Err(UsageError(format!("--path {:?} must start with /", self.path)).into());
+        }
+        if self.path == METRICS_PATH {
+            return Err(UsageError(format!(
+                "--path {METRICS_PATH} is taken: the listener serves its Prometheus metrics there"
+            ))
+            .into());
         }
         let routes = crate::routes::routes(&self.forward_to, self.routes.as_deref())?;
         let verifier = if self.verify {
@@ -92,10 +100,13 @@ impl Run for ListenArgs {
                 tracing::warn!(%err, "writing to stdout failed");
             }
         });
+        let metrics = ReceiverMetrics::new(dedupe.clone());
+        tokio::spawn(upkeep(metrics.clone()));
         let config = ReceiverConfig {
             path: self.path.clone(),
             verifier,
             dedupe,
+            metrics: Some(metrics),
             capture,
             body_limit: self.body_limit,
             body_timeout: self.body_timeout,
@@ -115,6 +126,16 @@ impl Run for ListenArgs {
         output::print(|out| write_listening(out, format, bound))?;
         serve(listener, app, self.header_timeout, interrupted).await;
         Ok(())
+    }
+}
+
+/// Moves histogram samples into their buckets now and then, so that a
+/// listener nobody scrapes does not keep every sample (a scrape does it too).
+async fn upkeep(metrics: ReceiverMetrics) {
+    let mut every = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        every.tick().await;
+        metrics.run_upkeep();
     }
 }
 

@@ -17,7 +17,8 @@ use webhook_verify::layer::{JsonErrorResponse, RejectionResponse as _};
 use webhook_verify::{ErrorKind, Verified};
 
 use super::forward::Forwarded;
-use super::{OnRequest, RequestLog};
+use super::metrics::{RequestOutcome, verification_label};
+use super::{OnRequest, ReceiverMetrics, RequestLog};
 use crate::capture::{CaptureWriter, CapturedRequest, VerificationRecord, event_id};
 use crate::event_type::event_type;
 
@@ -38,6 +39,7 @@ pub(super) struct Observer {
     pub(super) body_limit: usize,
     pub(super) body_timeout: Duration,
     pub(super) on_request: Option<OnRequest>,
+    pub(super) metrics: Option<ReceiverMetrics>,
 }
 
 /// A body the observe layer refused, with the bytes that arrived first.
@@ -178,6 +180,30 @@ pub(super) async fn observe(
         .remove::<Forwarded>()
         .unwrap_or_default();
     let latency = started.elapsed();
+    if let Some(metrics) = &observer.metrics {
+        let error_kind = refused
+            .as_ref()
+            .or_else(|| response.extensions().get::<webhook_verify::Error>())
+            .map(webhook_verify::Error::kind);
+        let verification = match (&verification, error_kind) {
+            (None, _) => "none".to_owned(),
+            (Some(v), _) if v.ok => "ok".to_owned(),
+            (Some(_), Some(kind)) => verification_label(kind),
+            // A failed verification always carries its error.
+            (Some(_), None) => "unknown".to_owned(),
+        };
+        metrics.record(&RequestOutcome {
+            verification: &verification,
+            dedupe: match dedupe {
+                Some("in-progress") => "in_progress",
+                Some(outcome) => outcome,
+                None => "none",
+            },
+            status: response.status().as_u16(),
+            latency,
+            forwards: &forwarded.forwards,
+        });
+    }
     if let Some(on_request) = &observer.on_request {
         let verified_id = response
             .extensions()

@@ -10,11 +10,12 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get};
 use http::{HeaderValue, StatusCode};
 use rand::Rng as _;
 use webhook_verify::{Verified, Verifier, VerifyLayer};
 
+use super::metrics::{METRICS_PATH, serve_metrics};
 use super::observe::{EventType, Observer, Unrouted, observe};
 use super::{Handler, Inbound, ReceiverConfig};
 use crate::capture::event_id;
@@ -29,6 +30,7 @@ pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
         body_limit: config.body_limit,
         body_timeout: config.body_timeout,
         on_request: config.on_request.clone(),
+        metrics: config.metrics.clone(),
     });
     let mut route = Router::new().route(&config.path, any(handle));
     if let Some(dedupe) = config.dedupe {
@@ -52,7 +54,15 @@ pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
         let state = (config.lost_ack_rate, Arc::clone(&config.lost_acks));
         app = app.layer(middleware::from_fn_with_state(state, lose_acks));
     }
-    app.layer(middleware::from_fn_with_state(observer, observe))
+    let app = app.layer(middleware::from_fn_with_state(observer, observe));
+    // Added after the observe layer, so outside it: a scrape is not a
+    // webhook. GET and HEAD; other methods get 405.
+    match config.metrics {
+        Some(metrics) if config.path != METRICS_PATH => {
+            app.route(METRICS_PATH, get(serve_metrics).with_state(metrics))
+        }
+        _ => app,
+    }
 }
 
 /// Gives the verify layer the URL the request was sent to: this receiver
