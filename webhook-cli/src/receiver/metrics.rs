@@ -57,6 +57,44 @@ const REQUEST_DURATION: &str = "webhook_listen_request_duration_seconds";
 const FORWARDS: &str = "webhook_listen_forwards_total";
 const FORWARD_DURATION: &str = "webhook_listen_forward_duration_seconds";
 
+/// The idempotency layer's counters
+/// ([`MetricsSnapshot`](webhook_idempotency::MetricsSnapshot)), in its
+/// field order, with their help text.
+const DEDUPE_COUNTERS: [(&str, &str); 8] = [
+    (
+        "webhook_listen_dedupe_processed_total",
+        "Events whose handler run was final (recorded as completed).",
+    ),
+    (
+        "webhook_listen_dedupe_duplicates_total",
+        "Duplicates answered with the recorded outcome.",
+    ),
+    (
+        "webhook_listen_dedupe_in_flight_conflicts_total",
+        "Deliveries answered 409 because the event was in progress.",
+    ),
+    (
+        "webhook_listen_dedupe_released_total",
+        "Claims released after a non-final answer, so a retry runs the event again.",
+    ),
+    (
+        "webhook_listen_dedupe_store_errors_total",
+        "Store operations that failed or timed out.",
+    ),
+    (
+        "webhook_listen_dedupe_store_full_total",
+        "New events refused because the store was full.",
+    ),
+    (
+        "webhook_listen_dedupe_handler_timeouts_total",
+        "Handlers still running at the handler timeout.",
+    ),
+    (
+        "webhook_listen_dedupe_fingerprint_mismatches_total",
+        "Duplicates whose body differs from the one processed.",
+    ),
+];
+
 /// Histogram buckets, in seconds: a local receiver answers in microseconds
 /// to milliseconds; forwards may take up to the 30 s forward timeout.
 const BUCKETS: [f64; 14] = [
@@ -115,6 +153,10 @@ impl ReceiverMetrics {
         let describe = |name: &'static str, help: &'static str| {
             (KeyName::from_const_str(name), SharedString::const_str(help))
         };
+        let dedupe_counters = DEDUPE_COUNTERS
+            .into_iter()
+            .filter(|_| dedupe.is_some())
+            .map(|(name, help)| describe(name, help));
         for (name, help) in [
             describe(
                 REQUESTS,
@@ -124,7 +166,10 @@ impl ReceiverMetrics {
                 FORWARDS,
                 "Requests forwarded, by target and outcome (status class or error).",
             ),
-        ] {
+        ]
+        .into_iter()
+        .chain(dedupe_counters)
+        {
             recorder.describe_counter(name, None, help);
         }
         for (name, help) in [
@@ -177,34 +222,17 @@ impl ReceiverMetrics {
     pub fn render(&self) -> String {
         if let Some(dedupe) = &self.inner.dedupe {
             let snapshot = dedupe.metrics();
-            for (name, value) in [
-                ("webhook_listen_dedupe_processed_total", snapshot.processed),
-                (
-                    "webhook_listen_dedupe_duplicates_total",
-                    snapshot.duplicates,
-                ),
-                (
-                    "webhook_listen_dedupe_in_flight_conflicts_total",
-                    snapshot.in_flight_conflicts,
-                ),
-                ("webhook_listen_dedupe_released_total", snapshot.released),
-                (
-                    "webhook_listen_dedupe_store_errors_total",
-                    snapshot.store_errors,
-                ),
-                (
-                    "webhook_listen_dedupe_store_full_total",
-                    snapshot.store_full,
-                ),
-                (
-                    "webhook_listen_dedupe_handler_timeouts_total",
-                    snapshot.handler_timeouts,
-                ),
-                (
-                    "webhook_listen_dedupe_fingerprint_mismatches_total",
-                    snapshot.fingerprint_mismatches,
-                ),
-            ] {
+            let values = [
+                snapshot.processed,
+                snapshot.duplicates,
+                snapshot.in_flight_conflicts,
+                snapshot.released,
+                snapshot.store_errors,
+                snapshot.store_full,
+                snapshot.handler_timeouts,
+                snapshot.fingerprint_mismatches,
+            ];
+            for ((name, _), value) in DEDUPE_COUNTERS.into_iter().zip(values) {
                 self.inner
                     .recorder
                     .register_counter(&Key::from_name(name), &METADATA)
