@@ -434,7 +434,7 @@ pub(crate) struct ListenArgs {
     #[arg(long, value_name = "[FILTER=]URL")]
     pub(crate) forward_to: Vec<String>,
 
-    /// More routes, from a TOML file of [[route]] tables: to = "URL",
+    /// More routes, from a TOML file of `[[route]]` tables: to = "URL",
     /// optional events = ["invoice.*", …] and path = "/stripe/*". They come
     /// after the --forward-to ones.
     #[arg(long, value_name = "FILE")]

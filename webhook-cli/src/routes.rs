@@ -1,6 +1,6 @@
 //! `listen`'s forwarding routes, read from the `--forward-to` values and
 //! the `--routes` file (those after these), into
-//! [`Route`](webhook_cli::receiver::Route)s.
+//! [`Route`]s.
 //!
 //! A `--forward-to` value:
 //!
