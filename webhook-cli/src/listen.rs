@@ -9,14 +9,15 @@ use anyhow::Context as _;
 use http::StatusCode;
 use webhook_cli::capture::CaptureWriter;
 use webhook_cli::http_client::{ClientSettings, build_client};
-use webhook_cli::receiver::{self, Handler, ReceiverConfig, RequestLog, Simulation};
+use webhook_cli::receiver::{
+    self, Handler, METRICS_PATH, ReceiverConfig, ReceiverMetrics, RequestLog, Simulation,
+};
 use webhook_cli::serve::serve;
 
 use crate::cli::ListenArgs;
 use crate::dedupe::dedupe_layer;
 use crate::errors::UsageError;
 use crate::output::{self, write_listening, write_request_log};
-use crate::target_url::parse_target_url;
 use crate::{Run, RunContext};
 
 fn status(code: u16, flag: &str) -> anyhow::Result<StatusCode> {
@@ -32,6 +33,13 @@ impl Run for ListenArgs {
         if !self.path.starts_with('/') {
             return Err(UsageError(format!("--path {:?} must start with /", self.path)).into());
         }
+        if self.path == METRICS_PATH {
+            return Err(UsageError(format!(
+                "--path {METRICS_PATH} is taken: the listener serves its Prometheus metrics there"
+            ))
+            .into());
+        }
+        let routes = crate::routes::routes(&self.forward_to, self.routes.as_deref())?;
         let verifier = if self.verify {
             Some(
                 self.signing
@@ -60,10 +68,6 @@ impl Run for ListenArgs {
             )),
             None => None,
         };
-        let forward_to = match &self.forward_to {
-            Some(url) => Some(parse_target_url(url, "--forward-to")?),
-            None => None,
-        };
         let simulation = Simulation {
             respond: status(self.respond, "--respond")?,
             fail_rate: self.fail_rate,
@@ -73,7 +77,7 @@ impl Run for ListenArgs {
                 .retry_after
                 .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
             delay: self.delay,
-            forward_to,
+            routes,
             // A target that never answers must not hold the sender's
             // request (and the connection) forever: 30 s, a sender's usual
             // patience, then 502.
@@ -87,16 +91,22 @@ impl Run for ListenArgs {
             .context("building the HTTP client")?,
         };
         let format = self.output.format();
+        let bodies = ctx.verbose > 0;
         let on_request = Arc::new(move |log: &RequestLog| {
             let mut out = std::io::stdout().lock();
-            if let Err(err) = write_request_log(&mut out, format, log).and_then(|()| out.flush()) {
+            if let Err(err) =
+                write_request_log(&mut out, format, log, bodies).and_then(|()| out.flush())
+            {
                 tracing::warn!(%err, "writing to stdout failed");
             }
         });
+        let metrics = ReceiverMetrics::new(dedupe.clone());
+        tokio::spawn(upkeep(metrics.clone()));
         let config = ReceiverConfig {
             path: self.path.clone(),
             verifier,
             dedupe,
+            metrics: Some(metrics),
             capture,
             body_limit: self.body_limit,
             body_timeout: self.body_timeout,
@@ -107,18 +117,25 @@ impl Run for ListenArgs {
         let handler: Handler = Arc::new(simulation);
         let app = receiver::router(config, handler);
 
+        // Before the readiness line: a script may send SIGTERM as soon as it
+        // has read it, and that must stop the listener cleanly, not kill it.
+        let interrupted = crate::signals::interrupt();
         let listener = bind(&self.host, self.port).await?;
         let bound = listener.local_addr().context("reading the bound address")?;
         // The readiness line: scripts wait for it, then parse the address.
         output::print(|out| write_listening(out, format, bound))?;
-        serve(
-            listener,
-            app,
-            self.header_timeout,
-            crate::signals::interrupt(),
-        )
-        .await;
+        serve(listener, app, self.header_timeout, interrupted).await;
         Ok(())
+    }
+}
+
+/// Moves histogram samples into their buckets now and then, so that a
+/// listener nobody scrapes does not keep every sample (a scrape does it too).
+async fn upkeep(metrics: ReceiverMetrics) {
+    let mut every = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        every.tick().await;
+        metrics.run_upkeep();
     }
 }
 

@@ -10,7 +10,7 @@ use webhook_verify::Verifier;
 
 use webhook_verify::layer::{DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT};
 
-use super::OnRequest;
+use super::{OnRequest, ReceiverMetrics};
 use crate::capture::CaptureWriter;
 
 /// How the receiver is assembled.
@@ -36,6 +36,9 @@ pub struct ReceiverConfig {
     pub body_timeout: Duration,
     /// Called once per finished request.
     pub on_request: Option<OnRequest>,
+    /// Count requests here and serve them at `GET /metrics` (unless the
+    /// route is `/metrics` itself).
+    pub metrics: Option<ReceiverMetrics>,
 }
 
 impl Default for ReceiverConfig {
@@ -50,6 +53,7 @@ impl Default for ReceiverConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             on_request: None,
+            metrics: None,
         }
     }
 }
@@ -64,6 +68,7 @@ impl fmt::Debug for ReceiverConfig {
             .field("lost_ack_rate", &self.lost_ack_rate)
             .field("body_limit", &self.body_limit)
             .field("body_timeout", &self.body_timeout)
+            .field("metrics", &self.metrics)
             .finish_non_exhaustive()
     }
 }
