@@ -9,8 +9,12 @@ use libfuzzer_sys::fuzz_target;
 use webhook_cli::capture::{CapturedRequest, event_id};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(line) = std::str::from_utf8(data) else { return };
-    let Ok(record) = CapturedRequest::from_line(line) else { return };
+    let Ok(line) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(record) = CapturedRequest::from_line(line) else {
+        return;
+    };
     let again = CapturedRequest::from_line(&record.to_line()).expect("a written record reads back");
     assert_eq!(again, record);
     let body = record.body().expect("from_line checked the body");

@@ -25,8 +25,8 @@ pub mod reads;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use webhook_verify::scheme::KeyPair;
-use webhook_verify::{Scheme, SignatureScheme, Verifier};
+use webhook_verify::scheme::{KeyPair, WebhookRequest};
+use webhook_verify::{Scheme, SignatureScheme, Signer, Verifier};
 
 use crate::input::FuzzRequest;
 
@@ -68,6 +68,47 @@ pub fn verify_scheme(scheme: Scheme, data: &[u8]) {
     }
     drop(verifier.unsigned_handshake(&input.request_with_body(b"")));
     drop(verifier.unsigned_handshake(&request));
+    drop(signed_round_trip(scheme, &input));
+}
+
+/// Signs the decoded request with the driver's key (the signer's headers
+/// replace the input's, the others stay: Twitch's message type, Slack's
+/// content type), verifies it, and when it verifies asks for the signed
+/// handshake's reply — so Slack's `url_verification`, Zoom's
+/// `endpoint.url_validation`, Twitch's challenge and Discord's PING parse
+/// arbitrary bodies behind a valid signature.
+///
+/// A signed request need not verify (Linear's body must carry its
+/// timestamp, a fuzzed URI may not be what the signer saw), but it must
+/// never panic, and a request that verifies must verify again.
+///
+/// Returns whether it verified and whether a handshake was answered.
+pub fn signed_round_trip(scheme: Scheme, input: &FuzzRequest) -> (bool, bool) {
+    let request = input.request().with_public_url(PUBLIC_URL);
+    let Ok((signed_headers, signed_body)) =
+        signer(scheme).sign_request_body(&request, NOW, Some("evt_fuzz"))
+    else {
+        return (false, false);
+    };
+    let mut headers = input.headers.clone();
+    for (name, value) in &signed_headers {
+        headers.insert(name.clone(), value.clone());
+    }
+    let body = signed_body.as_deref().unwrap_or(&input.body);
+    let mut signed = WebhookRequest::new(&headers, body).with_method(&input.method);
+    if let Some(uri) = &input.uri {
+        signed = signed.with_uri(uri);
+    }
+    let verifier = verifier(scheme);
+    let Ok(verified) = verifier.verify_request(&signed) else {
+        return (false, false);
+    };
+    assert_eq!(
+        verifier.verify_request(&signed).ok().as_ref(),
+        Some(&verified),
+        "{scheme}: verification is not deterministic"
+    );
+    (true, verifier.handshake(&signed, &verified).is_some())
 }
 
 /// The key a verifier for `scheme` is built with: the public half of the
@@ -79,6 +120,23 @@ pub fn keys(scheme: Scheme) -> (String, String) {
     }
     let pair = KeyPair::generate(scheme, SEED).expect("the seed is a valid key for every scheme");
     (pair.verifying().to_owned(), pair.signing().to_owned())
+}
+
+/// One signer per scheme (the other half of [`keys`]), built once per
+/// process.
+pub fn signer(scheme: Scheme) -> &'static Signer {
+    static SIGNERS: OnceLock<HashMap<Scheme, Signer>> = OnceLock::new();
+    let signers = SIGNERS.get_or_init(|| {
+        Scheme::ALL
+            .iter()
+            .map(|&scheme| {
+                let signer = Signer::new(scheme, keys(scheme).1)
+                    .unwrap_or_else(|e| panic!("{scheme}: the driver's key is invalid: {e}"));
+                (scheme, signer)
+            })
+            .collect()
+    });
+    &signers[&scheme]
 }
 
 /// One verifier per scheme, built once per process.
@@ -106,8 +164,6 @@ mod tests {
     use std::panic::{AssertUnwindSafe, catch_unwind};
 
     use http::{Method, Uri};
-    use webhook_verify::Signer;
-    use webhook_verify::scheme::WebhookRequest;
 
     use super::*;
     use crate::reads::header_names;
@@ -166,6 +222,55 @@ mod tests {
             assert!(
                 caught.is_err(),
                 "{scheme}: the driver accepted a valid signature silently"
+            );
+        }
+    }
+
+    /// The round trip is not a dead path: an ordinary body verifies for
+    /// every scheme, and the handshake bodies reach the handshakes.
+    #[test]
+    fn signed_round_trips_verify_and_reach_the_handshakes() {
+        let body = format!(r#"{{"webhookTimestamp":{}000,"id":"evt_1"}}"#, NOW);
+        let none = http::HeaderMap::new();
+        for &scheme in Scheme::ALL {
+            let input = FuzzRequest::decode(scheme, &encode(scheme, &none, body.as_bytes()));
+            assert_eq!(
+                signed_round_trip(scheme, &input),
+                (true, false),
+                "{scheme}: an ordinary event"
+            );
+        }
+        let handshakes: [(Scheme, &[(&str, &str)], &str); 4] = [
+            (
+                Scheme::Slack,
+                &[],
+                r#"{"type":"url_verification","challenge":"c"}"#,
+            ),
+            (
+                Scheme::Zoom,
+                &[],
+                r#"{"event":"endpoint.url_validation","payload":{"plainToken":"p"}}"#,
+            ),
+            (
+                Scheme::Twitch,
+                &[(
+                    "twitch-eventsub-message-type",
+                    "webhook_callback_verification",
+                )],
+                r#"{"challenge":"c","subscription":{}}"#,
+            ),
+            (Scheme::Discord, &[], r#"{"type":1}"#),
+        ];
+        for (scheme, extra, body) in handshakes {
+            let mut headers = http::HeaderMap::new();
+            for (name, value) in extra {
+                headers.insert(*name, value.parse().unwrap());
+            }
+            let input = FuzzRequest::decode(scheme, &encode(scheme, &headers, body.as_bytes()));
+            assert_eq!(
+                signed_round_trip(scheme, &input),
+                (true, true),
+                "{scheme}: its handshake"
             );
         }
     }
