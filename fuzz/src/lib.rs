@@ -240,7 +240,8 @@ mod tests {
                 "{scheme}: an ordinary event"
             );
         }
-        let handshakes: [(Scheme, &[(&str, &str)], &str); 4] = [
+        type Extra = &'static [(&'static str, &'static str)];
+        let handshakes: [(Scheme, Extra, &str); 4] = [
             (
                 Scheme::Slack,
                 &[],
