@@ -54,10 +54,10 @@
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, Response, StatusCode, header};
 
+use super::timestamp_body::TimestampBody;
 use super::{
-    Algorithm, HandshakeKey, ParsedSignature, RawKeyPair, Signature, SignatureScheme, Signatures,
-    SignedParts, SigningInput, WebhookRequest, header_value, optional_headers, parse_timestamp,
-    require, require_timestamp,
+    Algorithm, HandshakeKey, ParsedSignature, RawKeyPair, Signature, SignatureScheme, SignedParts,
+    SigningInput, WebhookRequest,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error};
 use crate::secret::Secret;
@@ -69,6 +69,15 @@ pub(crate) const TIMESTAMP: HeaderName = HeaderName::from_static("x-signature-ti
 
 /// An Ed25519 signature's length in bytes.
 const SIGNATURE_LEN: usize = 64;
+
+/// The headers and the hex signature (a wrong length or a non-hex digit is
+/// a mismatch, not a parse error).
+static WIRE: TimestampBody = TimestampBody {
+    signature: SIGNATURE,
+    timestamp: TIMESTAMP,
+    decode: |text| Signature::from_hex(text, SIGNATURE_LEN),
+    encode: Signature::to_hex,
+};
 
 #[derive(Debug)]
 pub(crate) struct Discord;
@@ -123,17 +132,7 @@ impl SignatureScheme for Discord {
         request: &WebhookRequest<'_>,
         _max_signatures: usize,
     ) -> Result<ParsedSignature, Error> {
-        let [signature, timestamp] = optional_headers(request.headers(), [&SIGNATURE, &TIMESTAMP])?;
-        let signature = require(signature, &SIGNATURE)?;
-        let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
-        // One signature per request; a wrong length or a non-hex digit is a
-        // mismatch, not a parse error.
-        let candidates = Signature::from_hex(signature, SIGNATURE_LEN);
-        Ok(ParsedSignature::new(
-            Some(timestamp),
-            None,
-            Signatures::from(candidates),
-        ))
+        WIRE.parse(request)
     }
 
     fn write_signed_payload(
@@ -142,8 +141,7 @@ impl SignatureScheme for Discord {
         request: &WebhookRequest<'_>,
         input: &mut SigningInput<'_>,
     ) {
-        write_timestamp_text(request.headers(), &TIMESTAMP, parts, input);
-        input.update(request.body());
+        WIRE.write(parts, request, input);
     }
 
     fn render_headers(
@@ -151,15 +149,7 @@ impl SignatureScheme for Discord {
         parts: &SignedParts<'_>,
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
-        let timestamp = require_timestamp(parts)?;
-        let signature = super::first_signature(signatures)?;
-        let mut headers = HeaderMap::new();
-        headers.insert(SIGNATURE, header_value(&signature.to_hex())?);
-        headers.insert(
-            TIMESTAMP,
-            header_value(itoa::Buffer::new().format(timestamp))?,
-        );
-        Ok(headers)
+        WIRE.render(parts, signatures)
     }
 
     fn handshake(
@@ -190,25 +180,4 @@ impl SignatureScheme for Discord {
 fn decode_hex_key(text: &str, lengths: &[usize]) -> Option<Secret> {
     let bytes = const_hex::decode(text).ok()?;
     lengths.contains(&bytes.len()).then(|| Secret::new(bytes))
-}
-
-/// Feeds a signed timestamp as text: the header exactly as received when
-/// verifying (it is the text the provider signed, and the one `parts` was
-/// parsed from), else the decimal Unix seconds a signer writes.
-pub(super) fn write_timestamp_text(
-    headers: &HeaderMap,
-    name: &HeaderName,
-    parts: &SignedParts<'_>,
-    input: &mut SigningInput<'_>,
-) {
-    let received = parts.timestamp.and_then(|timestamp| {
-        headers
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .filter(|text| parse_timestamp(text, name).ok() == Some(timestamp))
-    });
-    match received {
-        Some(text) => input.update(text.as_bytes()),
-        None => input.update_decimal(parts.timestamp.unwrap_or_default()),
-    }
 }

@@ -58,6 +58,7 @@ mod discord;
 mod mailgun;
 mod sendgrid;
 mod standard_v1a;
+mod timestamp_body;
 
 pub use algorithm::{Algorithm, SigningInput};
 pub(crate) use header_values::{

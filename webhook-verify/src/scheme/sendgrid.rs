@@ -46,12 +46,11 @@
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName};
 
-use super::discord::write_timestamp_text;
 use super::signature::BASE64;
+use super::timestamp_body::TimestampBody;
 use super::{
-    Algorithm, ParsedSignature, RawKeyPair, Signature, SignatureScheme, Signatures, SignedParts,
-    SigningInput, WebhookRequest, header_value, optional_headers, parse_timestamp, require,
-    require_timestamp,
+    Algorithm, ParsedSignature, RawKeyPair, Signature, SignatureScheme, SignedParts, SigningInput,
+    WebhookRequest,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error};
 use crate::secret::Secret;
@@ -65,6 +64,16 @@ pub(crate) const TIMESTAMP: HeaderName =
 
 /// The longest DER encoding of a P-256 ECDSA signature.
 const MAX_DER_LEN: usize = 72;
+
+/// The headers and the base64 DER signature (what can't decode to a
+/// plausible DER length is a mismatch; the DER itself is checked when
+/// verifying).
+static WIRE: TimestampBody = TimestampBody {
+    signature: SIGNATURE,
+    timestamp: TIMESTAMP,
+    decode: |text| Signature::from_base64_max(text, MAX_DER_LEN),
+    encode: Signature::to_base64,
+};
 
 #[derive(Debug)]
 pub(crate) struct SendGrid;
@@ -116,17 +125,7 @@ impl SignatureScheme for SendGrid {
         request: &WebhookRequest<'_>,
         _max_signatures: usize,
     ) -> Result<ParsedSignature, Error> {
-        let [signature, timestamp] = optional_headers(request.headers(), [&SIGNATURE, &TIMESTAMP])?;
-        let signature = require(signature, &SIGNATURE)?;
-        let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
-        // One signature per request; what doesn't decode to a plausible DER
-        // length is a mismatch (the DER itself is checked when verifying).
-        let candidates = Signature::from_base64_max(signature, MAX_DER_LEN);
-        Ok(ParsedSignature::new(
-            Some(timestamp),
-            None,
-            Signatures::from(candidates),
-        ))
+        WIRE.parse(request)
     }
 
     fn write_signed_payload(
@@ -135,8 +134,7 @@ impl SignatureScheme for SendGrid {
         request: &WebhookRequest<'_>,
         input: &mut SigningInput<'_>,
     ) {
-        write_timestamp_text(request.headers(), &TIMESTAMP, parts, input);
-        input.update(request.body());
+        WIRE.write(parts, request, input);
     }
 
     fn render_headers(
@@ -144,15 +142,7 @@ impl SignatureScheme for SendGrid {
         parts: &SignedParts<'_>,
         signatures: &[Signature],
     ) -> Result<HeaderMap, ConfigError> {
-        let timestamp = require_timestamp(parts)?;
-        let signature = super::first_signature(signatures)?;
-        let mut headers = HeaderMap::new();
-        headers.insert(SIGNATURE, header_value(&signature.to_base64())?);
-        headers.insert(
-            TIMESTAMP,
-            header_value(itoa::Buffer::new().format(timestamp))?,
-        );
-        Ok(headers)
+        WIRE.render(parts, signatures)
     }
 }
 
