@@ -15,7 +15,8 @@ use webhook_cli::serve::serve;
 use crate::cli::ListenArgs;
 use crate::dedupe::dedupe_layer;
 use crate::errors::UsageError;
-use crate::output::{self, write_listening, write_request_log};
+use crate::listen_ui;
+use crate::output::{self, write_inspector_url, write_listening, write_request_log};
 use crate::target_url::parse_target_url;
 use crate::{Run, RunContext};
 
@@ -32,6 +33,7 @@ impl Run for ListenArgs {
         if !self.path.starts_with('/') {
             return Err(UsageError(format!("--path {:?} must start with /", self.path)).into());
         }
+        listen_ui::check_path(&self.path)?;
         let verifier = if self.verify {
             Some(
                 self.signing
@@ -64,6 +66,14 @@ impl Run for ListenArgs {
             Some(url) => Some(parse_target_url(url, "--forward-to")?),
             None => None,
         };
+        let client = build_client(
+            &self.tls.options(ctx)?,
+            &ClientSettings {
+                timeout: Some(FORWARD_TIMEOUT),
+                ..ClientSettings::default()
+            },
+        )
+        .context("building the HTTP client")?;
         let simulation = Simulation {
             respond: status(self.respond, "--respond")?,
             fail_rate: self.fail_rate,
@@ -73,18 +83,11 @@ impl Run for ListenArgs {
                 .retry_after
                 .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
             delay: self.delay,
-            forward_to,
+            forward_to: forward_to.clone(),
             // A target that never answers must not hold the sender's
             // request (and the connection) forever: 30 s, a sender's usual
             // patience, then 502.
-            client: build_client(
-                &self.tls.options(ctx)?,
-                &ClientSettings {
-                    timeout: Some(FORWARD_TIMEOUT),
-                    ..ClientSettings::default()
-                },
-            )
-            .context("building the HTTP client")?,
+            client: client.clone(),
         };
         let format = self.output.format();
         let on_request = Arc::new(move |log: &RequestLog| {
@@ -93,6 +96,26 @@ impl Run for ListenArgs {
                 tracing::warn!(%err, "writing to stdout failed");
             }
         });
+        let listener = bind(&self.host, self.port).await?;
+        let bound = listener.local_addr().context("reading the bound address")?;
+        let mut ui_listener = None;
+        let inspector = if self.ui.ui {
+            listen_ui::check_exposure(&self, bound, ctx)?;
+            let ui_bound = match self.ui.ui_port {
+                Some(port) => {
+                    let ui = bind(&self.host, port).await?;
+                    let ui_bound = ui.local_addr().context("reading the bound address")?;
+                    ui_listener = Some(ui);
+                    ui_bound
+                }
+                None => bound,
+            };
+            Some(listen_ui::inspector(
+                &self, bound, ui_bound, forward_to, client,
+            ))
+        } else {
+            None
+        };
         let config = ReceiverConfig {
             path: self.path.clone(),
             verifier,
@@ -102,22 +125,54 @@ impl Run for ListenArgs {
             body_timeout: self.body_timeout,
             // --quiet: only the readiness line (for load tests).
             on_request: (!ctx.quiet).then_some(on_request as receiver::OnRequest),
+            inspector: inspector.clone(),
             ..ReceiverConfig::default()
         };
         let handler: Handler = Arc::new(simulation);
-        let app = receiver::router(config, handler);
+        let mut app = receiver::router(config, handler);
+        // The inspector's routes go in front of the receiver, outside its
+        // observe layer: never verified, captured or listed.
+        if let Some(inspector) = inspector.as_ref().filter(|_| ui_listener.is_none()) {
+            app = inspector.router().fallback_service(app);
+        }
 
-        let listener = bind(&self.host, self.port).await?;
-        let bound = listener.local_addr().context("reading the bound address")?;
         // The readiness line: scripts wait for it, then parse the address.
         output::print(|out| write_listening(out, format, bound))?;
-        serve(
-            listener,
-            app,
-            self.header_timeout,
-            crate::signals::interrupt(),
-        )
-        .await;
+        let stop = tokio_util::sync::CancellationToken::new();
+        let shutdown = {
+            let stop = stop.clone();
+            let inspector = inspector.clone();
+            async move {
+                crate::signals::interrupt().await;
+                // Open pages hold event streams: end them, or the graceful
+                // shutdown would wait for them.
+                if let Some(inspector) = inspector {
+                    inspector.close();
+                }
+                stop.cancel();
+            }
+        };
+        let receiver = serve(listener, app, self.header_timeout, shutdown);
+        match (&inspector, ui_listener) {
+            (Some(inspector), Some(ui_listener)) => {
+                let ui_bound = ui_listener
+                    .local_addr()
+                    .context("reading the bound address")?;
+                output::print(|out| write_inspector_url(out, format, ui_bound))?;
+                let ui = serve(
+                    ui_listener,
+                    inspector.router(),
+                    self.header_timeout,
+                    stop.cancelled_owned(),
+                );
+                tokio::join!(receiver, ui);
+            }
+            (Some(_), None) => {
+                output::print(|out| write_inspector_url(out, format, bound))?;
+                receiver.await;
+            }
+            (None, _) => receiver.await,
+        }
         Ok(())
     }
 }

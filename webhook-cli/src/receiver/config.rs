@@ -12,6 +12,7 @@ use webhook_verify::layer::{DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT};
 
 use super::OnRequest;
 use crate::capture::CaptureWriter;
+use crate::inspector::Inspector;
 
 /// How the receiver is assembled.
 #[derive(Clone)]
@@ -36,6 +37,9 @@ pub struct ReceiverConfig {
     pub body_timeout: Duration,
     /// Called once per finished request.
     pub on_request: Option<OnRequest>,
+    /// Shown every finished request with its bytes and response (`listen
+    /// --ui`).
+    pub inspector: Option<Arc<Inspector>>,
 }
 
 impl Default for ReceiverConfig {
@@ -50,6 +54,7 @@ impl Default for ReceiverConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             on_request: None,
+            inspector: None,
         }
     }
 }
@@ -64,6 +69,7 @@ impl fmt::Debug for ReceiverConfig {
             .field("lost_ack_rate", &self.lost_ack_rate)
             .field("body_limit", &self.body_limit)
             .field("body_timeout", &self.body_timeout)
+            .field("inspector", &self.inspector.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -28,6 +28,7 @@ pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
         body_limit: config.body_limit,
         body_timeout: config.body_timeout,
         on_request: config.on_request.clone(),
+        inspector: config.inspector.clone(),
     });
     let mut route = Router::new().route(&config.path, any(handle));
     if let Some(dedupe) = config.dedupe {
