@@ -93,9 +93,9 @@ function renderRow(s) {
     el('td', timeText(s.received_at), 'time'),
     el('td', s.method, 'method'),
     path,
-    el('td', s.event_id || '—', 'event'),
-    el('td', s.event_type || '—', 'type'),
-    el('td', verdictText(s), 'verdict'),
+    titled(el('td', s.event_id || '—', 'event')),
+    titled(el('td', s.event_type || '—', 'type')),
+    titled(el('td', verdictText(s), 'verdict')),
     el('td', DEDUPE[s.dedupe] || '—', 'dedupe'),
     el('td', s.status === null ? 'no answer' : s.status, 'status'),
     el('td', s.latency_ms.toFixed(1) + ' ms', 'latency'),
@@ -103,6 +103,12 @@ function renderRow(s) {
   );
   tr.addEventListener('click', () => select(s.id));
   return tr;
+}
+
+// Cells cut with an ellipsis show their whole text on hover.
+function titled(cell) {
+  cell.title = cell.textContent;
+  return cell;
 }
 
 function upsert(s) {
