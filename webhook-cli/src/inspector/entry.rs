@@ -38,8 +38,15 @@ pub(super) struct KeptBody {
 
 impl KeptBody {
     pub(super) fn new(body: &Bytes, cap: usize) -> Self {
+        // A slice of a longer body would keep all of it alive: copy the
+        // part kept, so the cap bounds memory.
+        let bytes = if body.len() > cap {
+            Bytes::copy_from_slice(&body[..cap])
+        } else {
+            body.clone()
+        };
         Self {
-            bytes: body.slice(..body.len().min(cap)),
+            bytes,
             size: body.len(),
         }
     }

@@ -114,3 +114,81 @@ fn find_mut(entries: &mut VecDeque<Entry>, id: u64) -> Option<&mut Entry> {
     let index = entries.binary_search_by_key(&id, |e| e.id).ok()?;
     entries.get_mut(index)
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Bytes;
+    use http::HeaderMap;
+
+    use super::*;
+    use crate::inspector::Observed;
+    use crate::receiver::RequestLog;
+
+    fn entry(path: &str, replay_of: Option<u64>) -> Entry {
+        let log = RequestLog {
+            method: "POST".to_owned(),
+            path: path.to_owned(),
+            event_id: None,
+            event_id_verified: false,
+            verification: None,
+            refused: None,
+            dedupe: None,
+            status: 200,
+            latency_ms: 0.1,
+        };
+        let response = http::Response::new(()).into_parts().0;
+        let observed = Observed {
+            log: &log,
+            headers: &HeaderMap::new(),
+            body: &Bytes::from_static(b"{}"),
+            response: &response,
+            response_body: &Bytes::new(),
+            replay: None,
+        };
+        Entry::received(observed, 1024, replay_of)
+    }
+
+    #[test]
+    fn the_oldest_entry_is_evicted_at_the_bound_and_every_change_is_broadcast() {
+        let history = History::new(2);
+        let mut changes = history.subscribe();
+        assert_eq!(history.push(entry("/a", None)), 1);
+        assert_eq!(history.push(entry("/b", None)), 2);
+        assert_eq!(history.push(entry("/c", Some(2))), 3);
+        let ids: Vec<_> = history
+            .list(&Filter::default())
+            .iter()
+            .map(Entry::id)
+            .collect();
+        assert_eq!(ids, [3, 2]);
+        assert!(history.get(1).is_none());
+        assert_eq!(history.get(2).unwrap().replays, [3]);
+
+        let mut seen = Vec::new();
+        while let Ok(change) = changes.try_recv() {
+            seen.push(match change {
+                Change::Upsert(entry) => format!("upsert {} {:?}", entry.id, entry.replays),
+                Change::Evicted(id) => format!("evicted {id}"),
+            });
+        }
+        assert_eq!(
+            seen,
+            [
+                "upsert 1 []",
+                "upsert 2 []",
+                "upsert 2 [3]",
+                "upsert 3 []",
+                "evicted 1"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_replay_of_an_evicted_entry_is_still_kept() {
+        let history = History::new(1);
+        history.push(entry("/a", None));
+        history.push(entry("/b", None));
+        let id = history.push(entry("/a", Some(1)));
+        assert_eq!(history.get(id).unwrap().replay_of, Some(1));
+    }
+}

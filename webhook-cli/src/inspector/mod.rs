@@ -264,7 +264,7 @@ impl Inspector {
         let entry = Entry::received(observed, self.settings.body_cap, replay_of);
         let id = self.history.push(entry);
         if let Some(marker) = observed.replay {
-            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let mut pending = self.pending();
             if let Some(slot) = pending.get_mut(&marker.token) {
                 slot.1 = Some(id);
             }
@@ -281,14 +281,15 @@ impl Inspector {
             .to_str()
             .ok()?
             .to_owned();
-        let of = self
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&token)?
-            .0;
+        let of = self.pending().get(&token)?.0;
         headers.remove(&REPLAY_MARKER_HEADER);
         Some(ReplayMarker { token, of })
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, Option<u64>)>> {
+        // A poisoned lock only means a panic elsewhere mid-call; each
+        // update of the map is a single insert, set or remove.
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A snapshot of one entry, `None` once evicted.

@@ -131,6 +131,33 @@ pub(super) fn listener_url(inspector: &Inspector, path_and_query: &str) -> Strin
     format!("http://{addr}{path_and_query}")
 }
 
+/// A replay to the listener in flight: its marker token, registered with
+/// the inspector until dropped (also when the page goes away mid-replay,
+/// so no token outlives its request).
+struct Pending<'a> {
+    inspector: &'a Inspector,
+    token: String,
+}
+
+impl<'a> Pending<'a> {
+    fn new(inspector: &'a Inspector, of: u64) -> Self {
+        let token = format!("{:032x}", rand::random::<u128>());
+        inspector.pending().insert(token.clone(), (of, None));
+        Self { inspector, token }
+    }
+
+    /// The id the replay was recorded under, once the listener answered.
+    fn recorded(&self) -> Option<u64> {
+        self.inspector.pending().get(&self.token).and_then(|p| p.1)
+    }
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        self.inspector.pending().remove(&self.token);
+    }
+}
+
 /// Sends the replay `request` of entry `id`; the JSON answer names the new
 /// entry.
 pub(super) async fn replay(
@@ -211,21 +238,13 @@ pub(super) async fn replay(
             body = Bytes::from(signed_body);
         }
     }
-    let token = (request.target == ReplayTarget::Listener).then(|| {
-        let token = format!("{:032x}", rand::random::<u128>());
-        inspector
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(token.clone(), (id, None));
-        token
-    });
+    let pending = (request.target == ReplayTarget::Listener).then(|| Pending::new(inspector, id));
     let mut sent_headers = headers.clone();
-    if let Some(token) = &token {
+    if let Some(pending) = &pending {
         // The token is hex: always a valid header value.
         sent_headers.insert(
             REPLAY_MARKER_HEADER,
-            HeaderValue::from_str(token).expect("hex is a valid header value"),
+            HeaderValue::from_str(&pending.token).expect("hex is a valid header value"),
         );
     }
     let started = Instant::now();
@@ -247,13 +266,8 @@ pub(super) async fn replay(
     let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     let shown_url = crate::redact::redact_url(url.as_str());
     let result = result.map_err(|err| crate::error_chain::error_chain(&err.without_url()));
-    if let Some(token) = token {
-        let recorded = inspector
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&token)
-            .and_then(|(_, recorded)| recorded);
+    if let Some(pending) = pending {
+        let recorded = pending.recorded();
         return match result {
             Ok((status, _, _)) => Ok(json!({
                 "target": "listener",
