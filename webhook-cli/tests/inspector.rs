@@ -314,6 +314,37 @@ async fn the_event_stream_delivers_each_new_request_that_matches_its_filters() {
     assert_eq!(entry["id"], 2);
 }
 
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_page_does_not_hold_up_shutdown() {
+    // Not --quiet: a shutdown that gives up on open connections says so.
+    let mut ui = Ui::start(&[]);
+    let mut events = ui
+        .client
+        .get(format!("{}/api/events", ui.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), StatusCode::OK);
+    let status = tokio::task::block_in_place(|| ui.listener.terminate());
+    assert!(
+        status.success(),
+        "{status}; stderr:\n{}",
+        ui.listener.stderr()
+    );
+    // The stream was ended, not cut off after the shutdown grace period.
+    let stderr = ui.listener.stderr();
+    assert!(!stderr.contains("still in flight"), "{stderr}");
+    let mut rest = Vec::new();
+    while let Ok(Some(chunk)) = events.chunk().await {
+        rest.extend_from_slice(&chunk);
+    }
+    assert!(
+        !String::from_utf8_lossy(&rest).contains("event:"),
+        "{rest:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_history_is_bounded_and_bodies_over_the_cap_are_cut() {
     let dir = tempfile::tempdir().unwrap();

@@ -271,6 +271,8 @@ function renderDetail(d) {
     verification.append(d.verification.ok
       ? el('span', 'ok (' + d.verification.scheme + ')', 'ok')
       : el('span', 'invalid (' + d.verification.scheme + '): ' + d.verification.error, 'bad'));
+  } else if (d.source === 'forward_replay') {
+    verification.textContent = 'not checked: sent straight to the forward target';
   } else {
     verification.textContent = 'not verified (listen without --verify)';
   }
