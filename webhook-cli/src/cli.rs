@@ -426,9 +426,19 @@ pub(crate) struct ListenArgs {
     /// Forward each accepted request byte-exact to URL and answer with its
     /// response. The full URL, used as given (the request's query string is
     /// passed on when URL has none); without a scheme http:// is assumed
-    /// (localhost:3000/webhooks).
-    #[arg(long, value_name = "URL")]
-    pub(crate) forward_to: Option<String>,
+    /// (localhost:3000/webhooks). Repeat to route: EVENTS=URL forwards only
+    /// events whose type matches (invoice.*, push|pull_request.*),
+    /// EVENTS@PATH=URL or @PATH=URL also by path (/stripe/*). Every matching
+    /// target gets a copy; the sender gets the first non-2xx answer, else
+    /// the first target's; no match: the --respond answer.
+    #[arg(long, value_name = "[FILTER=]URL")]
+    pub(crate) forward_to: Vec<String>,
+
+    /// More routes, from a TOML file of `[[route]]` tables: to = "URL",
+    /// optional events = ["invoice.*", …] and path = "/stripe/*". They come
+    /// after the --forward-to ones.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) routes: Option<PathBuf>,
 
     /// Status to answer accepted requests with.
     #[arg(long, default_value_t = 200, value_name = "CODE")]

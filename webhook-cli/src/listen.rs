@@ -9,7 +9,9 @@ use anyhow::Context as _;
 use http::StatusCode;
 use webhook_cli::capture::CaptureWriter;
 use webhook_cli::http_client::{ClientSettings, build_client};
-use webhook_cli::receiver::{self, Handler, ReceiverConfig, RequestLog, Simulation};
+use webhook_cli::receiver::{
+    self, Handler, METRICS_PATH, ReceiverConfig, ReceiverMetrics, RequestLog, Simulation,
+};
 use webhook_cli::serve::serve;
 
 use crate::cli::ListenArgs;
@@ -17,7 +19,6 @@ use crate::dedupe::dedupe_layer;
 use crate::errors::UsageError;
 use crate::listen_ui;
 use crate::output::{self, write_inspector_url, write_listening, write_request_log};
-use crate::target_url::parse_target_url;
 use crate::{Run, RunContext};
 
 fn status(code: u16, flag: &str) -> anyhow::Result<StatusCode> {
@@ -33,7 +34,14 @@ impl Run for ListenArgs {
         if !self.path.starts_with('/') {
             return Err(UsageError(format!("--path {:?} must start with /", self.path)).into());
         }
+        if self.path == METRICS_PATH {
+            return Err(UsageError(format!(
+                "--path {METRICS_PATH} is taken: the listener serves its Prometheus metrics there"
+            ))
+            .into());
+        }
         listen_ui::check_path(&self.path)?;
+        let routes = crate::routes::routes(&self.forward_to, self.routes.as_deref())?;
         let verifier = if self.verify {
             Some(
                 self.signing
@@ -62,10 +70,9 @@ impl Run for ListenArgs {
             )),
             None => None,
         };
-        let forward_to = match &self.forward_to {
-            Some(url) => Some(parse_target_url(url, "--forward-to")?),
-            None => None,
-        };
+        // A target that never answers must not hold the sender's request
+        // (and the connection) forever: 30 s, a sender's usual patience,
+        // then 502.
         let client = build_client(
             &self.tls.options(ctx)?,
             &ClientSettings {
@@ -83,43 +90,48 @@ impl Run for ListenArgs {
                 .retry_after
                 .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
             delay: self.delay,
-            forward_to: forward_to.clone(),
-            // A target that never answers must not hold the sender's
-            // request (and the connection) forever: 30 s, a sender's usual
-            // patience, then 502.
+            routes: routes.clone(),
             client: client.clone(),
         };
         let format = self.output.format();
+        let bodies = ctx.verbose > 0;
         let on_request = Arc::new(move |log: &RequestLog| {
             let mut out = std::io::stdout().lock();
-            if let Err(err) = write_request_log(&mut out, format, log).and_then(|()| out.flush()) {
+            if let Err(err) =
+                write_request_log(&mut out, format, log, bodies).and_then(|()| out.flush())
+            {
                 tracing::warn!(%err, "writing to stdout failed");
             }
         });
+        let metrics = ReceiverMetrics::new(dedupe.clone());
+        tokio::spawn(upkeep(metrics.clone()));
+
+        // Before the readiness line: a script may send SIGTERM as soon as it
+        // has read it, and that must stop the listener cleanly, not kill it.
+        let interrupted = crate::signals::interrupt();
         let listener = bind(&self.host, self.port).await?;
         let bound = listener.local_addr().context("reading the bound address")?;
-        let mut ui_listener = None;
-        let inspector = if self.ui.ui {
+        let ui = if self.ui.ui {
             listen_ui::check_exposure(&self, bound, ctx)?;
-            let ui_bound = match self.ui.ui_port {
-                Some(port) => {
-                    let ui = bind(&self.host, port).await?;
-                    let ui_bound = ui.local_addr().context("reading the bound address")?;
-                    ui_listener = Some(ui);
-                    ui_bound
-                }
+            let ui_listener = match self.ui.ui_port {
+                Some(port) => Some(bind(&self.host, port).await?),
+                None => None,
+            };
+            let ui_bound = match &ui_listener {
+                Some(ui) => ui.local_addr().context("reading the bound address")?,
                 None => bound,
             };
-            Some(listen_ui::inspector(
-                &self, bound, ui_bound, forward_to, client,
-            ))
+            let inspector = listen_ui::inspector(&self, bound, ui_bound, routes, client);
+            Some((inspector, ui_listener, ui_bound))
         } else {
             None
         };
+        let inspector = ui.as_ref().map(|(inspector, _, _)| Arc::clone(inspector));
         let config = ReceiverConfig {
             path: self.path.clone(),
             verifier,
             dedupe,
+            metrics: Some(metrics),
             capture,
             body_limit: self.body_limit,
             body_timeout: self.body_timeout,
@@ -129,36 +141,35 @@ impl Run for ListenArgs {
             ..ReceiverConfig::default()
         };
         let handler: Handler = Arc::new(simulation);
-        let mut app = receiver::router(config, handler);
-        // The inspector's routes go in front of the receiver, outside its
-        // observe layer: never verified, captured or listed.
-        if let Some(inspector) = inspector.as_ref().filter(|_| ui_listener.is_none()) {
-            app = inspector.router().fallback_service(app);
-        }
+        let app = receiver::router(config, handler);
 
         // The readiness line: scripts wait for it, then parse the address.
         output::print(|out| write_listening(out, format, bound))?;
+        let Some((inspector, ui_listener, ui_bound)) = ui else {
+            serve(listener, app, self.header_timeout, interrupted).await;
+            return Ok(());
+        };
+        output::print(|out| write_inspector_url(out, format, ui_bound))?;
         let stop = tokio_util::sync::CancellationToken::new();
         let shutdown = {
-            let stop = stop.clone();
-            let inspector = inspector.clone();
+            let (stop, inspector) = (stop.clone(), Arc::clone(&inspector));
             async move {
-                crate::signals::interrupt().await;
+                interrupted.await;
                 // Open pages hold event streams: end them, or the graceful
                 // shutdown would wait for them.
-                if let Some(inspector) = inspector {
-                    inspector.close();
-                }
+                inspector.close();
                 stop.cancel();
             }
         };
-        let receiver = serve(listener, app, self.header_timeout, shutdown);
-        match (&inspector, ui_listener) {
-            (Some(inspector), Some(ui_listener)) => {
-                let ui_bound = ui_listener
-                    .local_addr()
-                    .context("reading the bound address")?;
-                output::print(|out| write_inspector_url(out, format, ui_bound))?;
+        match ui_listener {
+            // The inspector's routes go in front of the receiver, outside
+            // its observe layer: never verified, captured or listed.
+            None => {
+                let app = inspector.router().fallback_service(app);
+                serve(listener, app, self.header_timeout, shutdown).await;
+            }
+            Some(ui_listener) => {
+                let receiver = serve(listener, app, self.header_timeout, shutdown);
                 let ui = serve(
                     ui_listener,
                     inspector.router(),
@@ -167,13 +178,18 @@ impl Run for ListenArgs {
                 );
                 tokio::join!(receiver, ui);
             }
-            (Some(_), None) => {
-                output::print(|out| write_inspector_url(out, format, bound))?;
-                receiver.await;
-            }
-            (None, _) => receiver.await,
         }
         Ok(())
+    }
+}
+
+/// Moves histogram samples into their buckets now and then, so that a
+/// listener nobody scrapes does not keep every sample (a scrape does it too).
+async fn upkeep(metrics: ReceiverMetrics) {
+    let mut every = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        every.tick().await;
+        metrics.run_upkeep();
     }
 }
 

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use webhook_cli::inspector::{Inspector, InspectorSettings, PREFIX};
+use webhook_cli::receiver::Route;
 use webhook_verify::{SignatureScheme as _, Signer};
 
 use crate::RunContext;
@@ -79,7 +80,7 @@ pub(crate) fn inspector(
     args: &ListenArgs,
     listener: SocketAddr,
     ui: SocketAddr,
-    forward_to: Option<reqwest::Url>,
+    routes: Vec<Route>,
     client: reqwest::Client,
 ) -> Arc<Inspector> {
     let (signer, resign_unavailable) = match resigner(&args.signing) {
@@ -94,7 +95,7 @@ pub(crate) fn inspector(
         signer,
         resign_unavailable,
         public_url: args.public_url.clone(),
-        forward_to,
+        routes,
         client,
         ..InspectorSettings::new(listener, ui)
     }))

@@ -22,6 +22,7 @@ mod progress;
 mod random_id;
 mod replay;
 mod roundtrip;
+mod routes;
 mod secret;
 mod secret_new;
 mod send;
@@ -41,6 +42,8 @@ use errors::{Interrupted, UsageError};
 pub(crate) struct RunContext {
     /// `--quiet`: no progress bar.
     pub(crate) quiet: bool,
+    /// `-v`, `-vv`: more detail.
+    pub(crate) verbose: u8,
 }
 
 /// One subcommand.
@@ -86,7 +89,10 @@ fn init_tracing(verbose: u8, quiet: bool) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose, cli.quiet);
-    let ctx = RunContext { quiet: cli.quiet };
+    let ctx = RunContext {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => return exit_for(&anyhow::Error::new(err).context("starting the runtime")),

@@ -48,11 +48,15 @@ impl Interrupts {
 }
 
 /// Resolves on the next Ctrl-C or SIGTERM (never, if they cannot be
-/// listened to).
-pub(crate) async fn interrupt() {
-    match Interrupts::listen() {
-        Some(mut interrupts) => interrupts.next().await,
-        None => std::future::pending().await,
+/// listened to). The handlers are registered when this is called, not when
+/// the future is first polled: a signal in between is not lost.
+pub(crate) fn interrupt() -> impl std::future::Future<Output = ()> {
+    let interrupts = Interrupts::listen();
+    async move {
+        match interrupts {
+            Some(mut interrupts) => interrupts.next().await,
+            None => std::future::pending().await,
+        }
     }
 }
 

@@ -154,10 +154,10 @@ async fn a_signed_request_is_listed_with_its_verdicts_and_bytes_and_the_inspecto
     ]);
     let output = run(cmd).await;
     assert!(output.status.success(), "{}", stderr(&output));
+    let line = ui.listener.next_line();
     assert!(
-        ui.listener
-            .next_line()
-            .contains("id=evt_1 sig=ok new -> 200")
+        line.contains("id=evt_1 ") && line.contains("sig=ok new -> 200"),
+        "{line}"
     );
 
     let list = ui.wait_for(1).await;
@@ -252,7 +252,7 @@ async fn a_signed_request_is_listed_with_its_verdicts_and_bytes_and_the_inspecto
     assert_eq!(post(&ui, "/hooks", "{}").await, StatusCode::BAD_REQUEST);
     let line = ui.listener.next_line();
     assert!(
-        line.starts_with("POST /hooks id=- sig=invalid(missing header"),
+        line.starts_with("POST /hooks id=- ") && line.contains("sig=invalid(missing header"),
         "{line}"
     );
     let captured = read_capture(&capture_file);
@@ -582,27 +582,65 @@ async fn a_public_key_listener_refuses_re_signing_but_replays_verbatim() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replay_to_the_forward_target_is_listed_with_its_answer() {
-    let target = RecordingServer::start(|_| common::respond(202, &[])).await;
-    let ui = Ui::start(&["--quiet", "--forward-to", &target.url("/app")]);
+async fn a_replay_through_the_routes_is_listed_with_each_targets_answer() {
+    let target = RecordingServer::start(|_| common::respond(202, &[("x-app", "took it")])).await;
+    let invoices = RecordingServer::start(|_| common::respond(200, &[])).await;
+    let ui = Ui::start(&[
+        "--quiet",
+        "--forward-to",
+        &target.url("/app"),
+        "--forward-to",
+        &format!("invoice.*={}", invoices.url("/invoices")),
+    ]);
     assert_eq!(
-        post(&ui, "/?x=1", r#"{"id":"evt_f"}"#).await,
+        post(&ui, "/?x=1", r#"{"id":"evt_f","type":"customer.created"}"#).await,
         StatusCode::ACCEPTED
     );
-    ui.wait_for(1).await;
+    let list = ui.wait_for(1).await;
+    assert_eq!(list[0]["forwards"][0]["target"], target.url("/app"));
+    assert_eq!(list[0]["forwards"][0]["status"], 202);
     let (status, answer) = ui
         .replay(1, &json!({"target": "forward", "mode": "verbatim"}))
         .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["status"], 202);
+    assert_eq!(
+        answer["forwards"],
+        json!([{"target": target.url("/app"), "status": 202, "error": null}])
+    );
     let requests = target.wait_for_requests(2).await;
     assert_eq!(requests[1].path_and_query, "/app?x=1");
-    assert_eq!(&requests[1].body[..], br#"{"id":"evt_f"}"#);
+    assert_eq!(
+        &requests[1].body[..],
+        br#"{"id":"evt_f","type":"customer.created"}"#
+    );
     let list = ui.wait_for(2).await;
     assert_eq!(list[0]["source"], "forward_replay");
-    assert_eq!(list[0]["target"], target.url("/app?x=1"));
     assert_eq!(list[0]["status"], 202);
     assert_eq!(list[0]["replay_of"], 1);
+    let detail = ui.detail(list[0]["id"].as_u64().unwrap()).await;
+    let forward = &detail["forwards"][0];
+    assert_eq!(forward["status"], 202);
+    assert!(
+        forward["headers"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(["x-app", "took it"])),
+        "{forward}"
+    );
+    // An edited event type reaches the route that takes it.
+    let (status, answer) = ui
+        .replay(
+            1,
+            &json!({"target": "forward", "mode": "verbatim", "body": r#"{"id":"evt_f","type":"invoice.paid"}"#}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["forwards"].as_array().unwrap().len(), 2, "{answer}");
+    assert_eq!(
+        invoices.wait_for_requests(1).await[0].path_and_query,
+        "/invoices?x=1"
+    );
     // Without a --secret there is nothing to re-sign with.
     let (status, json) = ui.replay(1, &json!({"target": "forward"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
@@ -610,6 +648,44 @@ async fn a_replay_to_the_forward_target_is_listed_with_its_answer() {
         json["message"].as_str().unwrap().contains("no --secret"),
         "{json}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_that_no_route_takes_is_refused() {
+    let target = RecordingServer::ok().await;
+    let ui = Ui::start(&[
+        "--quiet",
+        "--forward-to",
+        &format!("invoice.*={}", target.url("/")),
+    ]);
+    assert_eq!(
+        post(&ui, "/", r#"{"id":"evt_n","type":"push"}"#).await,
+        StatusCode::OK
+    );
+    let list = ui.wait_for(1).await;
+    assert_eq!(list[0]["no_route_matched"], true);
+    let (status, json) = ui
+        .replay(1, &json!({"target": "forward", "mode": "verbatim"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
+    assert_eq!(json["error"], "no_route_matched");
+    assert!(
+        json["message"]
+            .as_str()
+            .unwrap()
+            .contains("event type push"),
+        "{json}"
+    );
+    target.assert_no_requests();
+    // Nor is a replay to targets the listener doesn't have.
+    let plain = Ui::start(&["--quiet"]);
+    assert_eq!(post(&plain, "/", "{}").await, StatusCode::OK);
+    plain.wait_for(1).await;
+    let (status, json) = plain
+        .replay(1, &json!({"target": "forward", "mode": "verbatim"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
+    assert_eq!(json["error"], "no_forward_target");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

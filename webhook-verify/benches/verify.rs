@@ -121,6 +121,43 @@ fn verify(c: &mut Criterion) {
                 });
             },
         );
+        // The least a verifier of the default format can do by hand: three
+        // hashed header lookups, the timestamp's digits, a hex decode, the
+        // MAC over `{ts}.{body}`, `verify_slice`, an owned id. No duplicate
+        // or ASCII checks, no tolerance, no rotation: a floor to measure the
+        // library's per-request cost against, not a verifier to copy.
+        let secret = "whsec_benchmark_secret_0123456789";
+        let headers = Signer::new(Scheme::Webhook, secret)
+            .expect("valid key")
+            .sign(&body, TIMESTAMP, Some("msg_2Lk3bench"))
+            .expect("signing");
+        let key = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+        let minimal = |headers: &HeaderMap, body: &[u8]| -> Option<(i64, String)> {
+            let timestamp = headers.get("x-webhook-timestamp")?.as_bytes();
+            let signature = headers.get("x-webhook-signature")?.as_bytes();
+            let id = headers.get("x-webhook-id")?.to_str().ok()?.to_owned();
+            let seconds = std::str::from_utf8(timestamp).ok()?.parse().ok()?;
+            let mut tag = [0u8; 32];
+            const_hex::decode_to_slice(signature.strip_prefix(b"v1=")?, &mut tag).ok()?;
+            let mut mac = key.clone();
+            mac.update(timestamp);
+            mac.update(b".");
+            mac.update(body);
+            mac.verify_slice(&tag).ok()?;
+            Some((seconds, id))
+        };
+        assert!(
+            minimal(&headers, &body).is_some(),
+            "the minimal verifier accepts"
+        );
+        group.bench_with_input(
+            BenchmarkId::from_parameter("minimal-webhook"),
+            &body,
+            |b, body| {
+                b.iter(|| minimal(black_box(&headers), black_box(body)));
+            },
+        );
+
         let ed = SigningKey::from_bytes(&[7; 32]);
         let ed_public = ed.verifying_key();
         let ed_signature = ed.sign(&body);

@@ -21,7 +21,6 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 use webhook_verify::SignatureScheme as _;
 
-use super::entry::Source;
 use super::history::Change;
 use super::replay::{ReplayRequest, listener_url, replay};
 use super::{Filter, Inspector, PREFIX, commands, guard};
@@ -151,7 +150,11 @@ async fn info(State(inspector): State<Arc<Inspector>>) -> Response {
             "scheme": settings.scheme.name(),
             "can_resign": settings.signer.is_some(),
             "resign_unavailable": settings.signer.is_none().then_some(&settings.resign_unavailable),
-            "forward_to": settings.forward_to.as_ref().map(|u| crate::redact::redact_url(u.as_str())),
+            "forward_to": settings
+                .routes
+                .iter()
+                .map(|route| crate::redact::redact_url(route.to.as_str()))
+                .collect::<Vec<_>>(),
             "listener": listener_url(&inspector, ""),
             "history": settings.history.max(1),
             "body_cap": settings.body_cap,
@@ -186,10 +189,7 @@ async fn detail(
 ) -> Result<Response, ApiError> {
     let id = entry_id(&id)?;
     let entry = inspector.get(id).ok_or_else(|| ApiError::not_found(id))?;
-    let url = match entry.source {
-        Source::Listener => listener_url(&inspector, &entry.path),
-        Source::ForwardReplay => entry.target.clone().unwrap_or_default(),
-    };
+    let url = listener_url(&inspector, &entry.path);
     let mut detail = entry.detail();
     let scheme = inspector.settings().scheme;
     let (curl, curl_unavailable) = split(commands::curl(&entry, &url));

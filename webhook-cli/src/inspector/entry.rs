@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use super::Observed;
 use crate::capture::VerificationRecord;
+use crate::receiver::ForwardLog;
 
 /// Where an entry came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -25,7 +26,8 @@ use crate::capture::VerificationRecord;
 pub(super) enum Source {
     /// A request the listener received (a replay to the listener too).
     Listener,
-    /// A replay the inspector sent to the `--forward-to` target directly.
+    /// A replay the inspector sent through the `--forward-to` routes
+    /// directly.
     ForwardReplay,
 }
 
@@ -152,8 +154,6 @@ pub struct Entry {
     pub(super) id: u64,
     pub(super) received_at: SystemTime,
     pub(super) source: Source,
-    /// For a forward replay: the URL it went to (credentials removed).
-    pub(super) target: Option<String>,
     pub(super) method: String,
     /// The path and query.
     pub(super) path: String,
@@ -165,13 +165,15 @@ pub struct Entry {
     pub(super) verification: Option<VerificationRecord>,
     pub(super) refused: Option<String>,
     pub(super) dedupe: Option<&'static str>,
-    /// The status answered; `None` when a forward replay got no answer.
-    pub(super) status: Option<u16>,
+    /// The status answered.
+    pub(super) status: u16,
     pub(super) latency_ms: f64,
     pub(super) response_headers: HeaderMap,
     pub(super) response_body: KeptBody,
-    /// Why a forward replay got no answer.
-    pub(super) error: Option<String>,
+    /// What each `--forward-to` target answered.
+    pub(super) forwards: Vec<ForwardLog>,
+    /// Routes were configured and none matched.
+    pub(super) no_route_matched: bool,
     pub(super) replay_of: Option<u64>,
     pub(super) replays: Vec<u64>,
 }
@@ -185,22 +187,22 @@ impl Entry {
             id: 0,
             received_at: SystemTime::now(),
             source: Source::Listener,
-            target: None,
             method: log.method.clone(),
             path: log.path.clone(),
             headers: observed.headers.clone(),
             body: KeptBody::new(observed.body, cap),
             event_id: log.event_id.clone(),
             event_id_verified: log.event_id_verified,
-            event_type: crate::event_type::event_type(observed.headers, observed.body),
+            event_type: log.event_type.clone(),
             verification: log.verification.clone(),
             refused: log.refused.clone(),
             dedupe: log.dedupe,
-            status: Some(log.status),
+            status: log.status,
             latency_ms: log.latency_ms,
             response_headers: observed.response.headers.clone(),
             response_body: KeptBody::new(observed.response_body, cap),
-            error: None,
+            forwards: log.forwards.clone(),
+            no_route_matched: log.no_route_matched,
             replay_of,
             replays: Vec::new(),
         }
@@ -221,8 +223,8 @@ impl Entry {
         self.event_type.as_deref()
     }
 
-    /// The status answered (`None`: a forward replay that got no answer).
-    pub fn status(&self) -> Option<u16> {
+    /// The status answered.
+    pub fn status(&self) -> u16 {
         self.status
     }
 
@@ -251,7 +253,6 @@ impl Entry {
             "id": self.id,
             "received_at": humantime::format_rfc3339_millis(self.received_at).to_string(),
             "source": self.source,
-            "target": self.target,
             "method": self.method,
             "path": self.path,
             "event_id": self.event_id,
@@ -262,12 +263,17 @@ impl Entry {
             "refused": self.refused,
             "dedupe": self.dedupe,
             "status": self.status,
-            "error": self.error,
             "latency_ms": self.latency_ms,
             "replay_of": self.replay_of,
             "replays": self.replays,
-            // Filled by `--forward-to` routing once it reports per target.
-            "forwards": [],
+            // Each target's outcome; the detail adds its headers and body.
+            "forwards": self.forwards.iter().map(|f| json!({
+                "target": f.target,
+                "status": f.status,
+                "error": f.error,
+                "latency_ms": f.latency_ms,
+            })).collect::<Vec<_>>(),
+            "no_route_matched": self.no_route_matched,
             "body_size": self.body.size,
             "body_truncated": self.body.truncated(),
         })
@@ -288,6 +294,8 @@ impl Entry {
             "headers": headers_view(&self.response_headers),
             "body": self.response_body.view(),
         });
+        // ForwardLog is plain data: it always serializes.
+        detail["forwards"] = serde_json::to_value(&self.forwards).expect("forward logs serialize");
         detail
     }
 }

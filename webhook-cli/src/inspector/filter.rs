@@ -14,8 +14,7 @@ pub struct Filter {
     /// `verdict`: `ok`, `invalid`, `refused` or `unverified` (see
     /// [`Entry::verdict`]).
     pub verdict: Option<String>,
-    /// `status`: `200`, or a class: `2xx`, `4xx`, … (`none` for a forward
-    /// replay that got no answer).
+    /// `status`: `200`, or a class: `2xx`, `4xx`, …
     pub status: Option<String>,
     /// `q`: text in the request or response body (case-insensitive).
     pub text: Option<String>,
@@ -60,11 +59,8 @@ impl Filter {
     }
 }
 
-/// `200` matches 200, `4xx` any 400–499, `none` no status.
-fn status_matches(wanted: &str, status: Option<u16>) -> bool {
-    let Some(status) = status else {
-        return wanted == "none";
-    };
+/// `200` matches 200, `4xx` any 400–499.
+fn status_matches(wanted: &str, status: u16) -> bool {
     let text = status.to_string();
     match wanted.strip_suffix("xx") {
         Some(class) if class.len() == 1 => text.starts_with(class),
@@ -94,11 +90,10 @@ mod tests {
 
     #[test]
     fn statuses_match_exactly_or_by_class() {
-        assert!(status_matches("200", Some(200)));
-        assert!(!status_matches("200", Some(201)));
-        assert!(status_matches("4xx", Some(401)));
-        assert!(!status_matches("4xx", Some(500)));
-        assert!(status_matches("none", None));
-        assert!(!status_matches("2xx", None));
+        assert!(status_matches("200", 200));
+        assert!(!status_matches("200", 201));
+        assert!(status_matches("4xx", 401));
+        assert!(!status_matches("4xx", 500));
+        assert!(!status_matches("4", 401));
     }
 }

@@ -135,6 +135,9 @@ mod tests {
             dedupe: None,
             status: 200,
             latency_ms: 0.1,
+            event_type: None,
+            forwards: Vec::new(),
+            no_route_matched: false,
         };
         let response = http::Response::new(()).into_parts().0;
         let observed = Observed {

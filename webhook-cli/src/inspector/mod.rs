@@ -17,7 +17,7 @@
 //! | path | answers |
 //! |---|---|
 //! | `GET /_webhook/` | the page (`assets/`) |
-//! | `GET /_webhook/api/info` | what the page may offer: scheme, re-signing, forward target |
+//! | `GET /_webhook/api/info` | what the page may offer: scheme, re-signing, forward targets |
 //! | `GET /_webhook/api/requests?path=&type=&verdict=&status=&q=` | the history, newest first, filtered |
 //! | `GET /_webhook/api/requests/{id}` | one request in full (404 once evicted) |
 //! | `GET /_webhook/api/requests/{id}/capture` | the request as a capture line |
@@ -80,7 +80,7 @@ use http::{HeaderMap, HeaderName};
 use tokio_util::sync::CancellationToken;
 use webhook_verify::{Scheme, Signer};
 
-use crate::receiver::RequestLog;
+use crate::receiver::{RequestLog, Route};
 
 mod api;
 mod commands;
@@ -140,8 +140,9 @@ pub struct InspectorSettings {
     pub resign_unavailable: String,
     /// The listener's `--public-url`, for schemes that sign the URL.
     pub public_url: Option<String>,
-    /// The `--forward-to` target, the other place a replay can go.
-    pub forward_to: Option<reqwest::Url>,
+    /// The `--forward-to` routes: a replay "to the forward targets" goes
+    /// to every route that matches it, as the listener forwards.
+    pub routes: Vec<Route>,
     /// Sends replays.
     pub client: reqwest::Client,
 }
@@ -161,7 +162,7 @@ impl InspectorSettings {
             signer: None,
             resign_unavailable: "the listener has no --secret to sign with".to_owned(),
             public_url: None,
-            forward_to: None,
+            routes: Vec::new(),
             // With default options the only fallible step, loading the
             // platform's roots, falls back to trusting none (see
             // `build_client`), and ring supports every TLS version asked for.
@@ -186,11 +187,12 @@ impl fmt::Debug for InspectorSettings {
             // Signer's own Debug redacts its keys.
             .field("signer", &self.signer)
             .field(
-                "forward_to",
+                "routes",
                 &self
-                    .forward_to
-                    .as_ref()
-                    .map(|url| crate::redact::redact_url(url.as_str())),
+                    .routes
+                    .iter()
+                    .map(|route| crate::redact::redact_url(route.to.as_str()))
+                    .collect::<Vec<_>>(),
             )
             .finish_non_exhaustive()
     }

@@ -1,13 +1,14 @@
 //! Replays from the page: an entry sent again, re-signed (fresh
 //! timestamp, the same event id) or verbatim, optionally with an edited
 //! body and headers, to the listener itself (a real HTTP request to its
-//! bound address, through every layer) or to the `--forward-to` target.
+//! bound address, through every layer) or through the `--forward-to`
+//! routes (every target that matches it, as the listener forwards).
 //!
 //! A replay to the listener carries a one-time
 //! [`REPLAY_MARKER_HEADER`](super::REPLAY_MARKER_HEADER) that the observe
 //! layer removes before anything else sees the request, and links the new
-//! entry to its original. A replay to the forward target is recorded by
-//! the inspector itself, with the target's answer.
+//! entry to its original. A replay through the routes is recorded by the
+//! inspector itself, with each target's answer.
 //!
 //! Re-signing needs the signing key: the listener's `--secret` for the
 //! symmetric schemes. For the public-key schemes the listener holds only
@@ -18,6 +19,7 @@ use std::time::{Instant, SystemTime};
 
 use axum::body::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use http_body_util::BodyExt as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use webhook_verify::scheme::WebhookRequest;
@@ -27,6 +29,8 @@ use super::api::ApiError;
 use super::entry::{Entry, KeptBody, Source};
 use super::{Inspector, REPLAY_MARKER_HEADER};
 use crate::capture;
+use crate::event_type::event_type;
+use crate::receiver::{Forwarded, Inbound, forward};
 
 /// Where a replay goes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -35,7 +39,8 @@ pub enum ReplayTarget {
     /// The listener's own address, through every layer.
     #[default]
     Listener,
-    /// The `--forward-to` target, directly.
+    /// Every `--forward-to` route that matches it, directly (as the
+    /// listener forwards).
     Forward,
 }
 
@@ -195,23 +200,15 @@ pub(super) async fn replay(
     let mut headers = outgoing_headers(inspector, &entry, request.headers.as_deref(), resign)?;
     let method = Method::from_bytes(entry.method.as_bytes())
         .map_err(|_| bad("bad_method", "the request's method can't be sent again"))?;
-    let url = match request.target {
-        ReplayTarget::Listener => listener_url(inspector, &entry.path),
-        ReplayTarget::Forward => {
-            let Some(target) = &settings.forward_to else {
-                return Err(bad(
-                    "no_forward_target",
-                    "the listener has no --forward-to target",
-                ));
-            };
-            let mut url = target.clone();
-            if url.query().is_none() {
-                url.set_query(entry.path.split_once('?').map(|(_, q)| q));
-            }
-            url.to_string()
-        }
-    };
-    let url = reqwest::Url::parse(&url)
+    if request.target == ReplayTarget::Forward && settings.routes.is_empty() {
+        return Err(bad(
+            "no_forward_target",
+            "the listener has no --forward-to target",
+        ));
+    }
+    // Signed for the listener's URL in both cases: the listener passes a
+    // request on to its targets byte-exact, signature and all.
+    let url = reqwest::Url::parse(&listener_url(inspector, &entry.path))
         .map_err(|e| bad("bad_url", format!("the replay URL is not valid: {e}")))?;
     let mut body = body;
     if let Some(signer) = signer {
@@ -221,14 +218,12 @@ pub(super) async fn replay(
             .map_err(|_| bad("bad_url", "the replay URL is not a valid URI"))?;
         let path_only: http::Uri = entry.path.parse().unwrap_or_else(|_| uri.clone());
         let none = HeaderMap::new();
-        let mut signing = WebhookRequest::new(&none, &body).with_method(&method);
+        let signing = WebhookRequest::new(&none, &body).with_method(&method);
         // A receiver behind --public-url verifies the URL the provider
         // signed: the public base plus the path.
-        signing = match (&settings.public_url, request.target) {
-            (Some(public), ReplayTarget::Listener) => {
-                signing.with_uri(&path_only).with_public_url(public)
-            }
-            _ => signing.with_uri(&uri),
+        let signing = match &settings.public_url {
+            Some(public) => signing.with_uri(&path_only).with_public_url(public),
+            None => signing.with_uri(&uri),
         };
         let (signature, signed_body) = signer
             .sign_request_body(&signing, SystemClock.now_unix(), entry.event_id.as_deref())
@@ -238,63 +233,124 @@ pub(super) async fn replay(
             body = Bytes::from(signed_body);
         }
     }
-    let pending = (request.target == ReplayTarget::Listener).then(|| Pending::new(inspector, id));
-    let mut sent_headers = headers.clone();
-    if let Some(pending) = &pending {
-        // The token is hex: always a valid header value.
-        sent_headers.insert(
-            REPLAY_MARKER_HEADER,
-            HeaderValue::from_str(&pending.token).expect("hex is a valid header value"),
-        );
+    match request.target {
+        ReplayTarget::Listener => to_listener(inspector, &entry, url, method, headers, body).await,
+        ReplayTarget::Forward => through_routes(inspector, &entry, method, headers, body).await,
     }
-    let started = Instant::now();
-    let sent_at = SystemTime::now();
+}
+
+/// Sends the replay to the listener's own address, through every layer;
+/// the observe layer records it.
+async fn to_listener(
+    inspector: &Inspector,
+    entry: &Entry,
+    url: reqwest::Url,
+    method: Method,
+    mut headers: HeaderMap,
+    body: Bytes,
+) -> Result<Value, ApiError> {
+    let pending = Pending::new(inspector, entry.id);
+    // The token is hex: always a valid header value.
+    headers.insert(
+        REPLAY_MARKER_HEADER,
+        HeaderValue::from_str(&pending.token).expect("hex is a valid header value"),
+    );
     let result = async {
-        let response = settings
+        let response = inspector
+            .settings
             .client
-            .request(method.clone(), url.clone())
-            .headers(sent_headers)
-            .body(body.clone())
+            .request(method, url.clone())
+            .headers(headers)
+            .body(body)
             .send()
             .await?;
         let status = response.status();
-        let response_headers = response.headers().clone();
-        let response_body = response.bytes().await?;
-        Ok::<_, reqwest::Error>((status, response_headers, response_body))
+        // Read to the end, so the listener has recorded it.
+        response.bytes().await?;
+        Ok::<_, reqwest::Error>(status)
     }
     .await;
-    let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     let shown_url = crate::redact::redact_url(url.as_str());
-    let result = result.map_err(|err| crate::error_chain::error_chain(&err.without_url()));
-    if let Some(pending) = pending {
-        let recorded = pending.recorded();
-        return match result {
-            Ok((status, _, _)) => Ok(json!({
-                "target": "listener",
-                "url": shown_url,
-                "status": status.as_u16(),
-                "entry": recorded,
-            })),
-            Err(message) => Err(ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "replay_failed",
-                format!("replaying to {shown_url} failed: {message}"),
-            )),
-        };
+    match result {
+        Ok(status) => Ok(json!({
+            "target": "listener",
+            "url": shown_url,
+            "status": status.as_u16(),
+            "entry": pending.recorded(),
+        })),
+        Err(err) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "replay_failed",
+            format!(
+                "replaying to {shown_url} failed: {}",
+                crate::error_chain::error_chain(&err.without_url())
+            ),
+        )),
     }
-    let cap = settings.body_cap;
-    let (status, response_headers, response_body, error) = match &result {
-        Ok((status, headers, body)) => (Some(status.as_u16()), headers.clone(), body.clone(), None),
-        Err(message) => (None, HeaderMap::new(), Bytes::new(), Some(message.clone())),
+}
+
+/// Sends the replay to every `--forward-to` route that matches it, as the
+/// listener forwards, and records it with each target's answer.
+async fn through_routes(
+    inspector: &Inspector,
+    entry: &Entry,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Value, ApiError> {
+    let settings = &inspector.settings;
+    let uri: http::Uri = entry
+        .path
+        .parse()
+        .map_err(|_| bad("bad_url", "the request's path is not a valid URI"))?;
+    let inbound_type = event_type(&headers, &body);
+    let inbound = Inbound {
+        method: method.clone(),
+        uri,
+        headers: headers.clone(),
+        body: body.clone(),
+        verified: None,
+        event_id: entry.event_id.clone(),
+        // The (possibly edited) request's own, as the listener would read it.
+        event_type: inbound_type.clone(),
     };
+    let started = Instant::now();
+    let sent_at = SystemTime::now();
+    let Some(response) = forward(&settings.client, &settings.routes, inbound).await else {
+        return Err(bad(
+            "no_route_matched",
+            format!(
+                "no --forward-to route matches this request (event type {}, path {})",
+                inbound_type.as_deref().unwrap_or("none"),
+                entry.path
+            ),
+        ));
+    };
+    let (parts, response_body) = response.into_parts();
+    // The answer was read whole by the forwarder: collecting it can't fail.
+    let response_body = response_body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    let forwards = parts
+        .extensions
+        .get::<Forwarded>()
+        .map(|f| f.forwards.clone())
+        .unwrap_or_default();
+    let cap = settings.body_cap;
+    let summary: Vec<Value> = forwards
+        .iter()
+        .map(|f| json!({ "target": f.target, "status": f.status, "error": f.error }))
+        .collect();
     let replayed = Entry {
         id: 0,
         received_at: sent_at,
         source: Source::ForwardReplay,
-        target: Some(shown_url.clone()),
         method: method.to_string(),
         path: entry.path.clone(),
-        event_type: crate::event_type::event_type(&headers, &body),
+        event_type: inbound_type,
         headers,
         body: KeptBody::new(&body, cap),
         event_id: entry.event_id.clone(),
@@ -302,26 +358,20 @@ pub(super) async fn replay(
         verification: None,
         refused: None,
         dedupe: None,
-        status,
+        status: parts.status.as_u16(),
         latency_ms,
-        response_headers,
+        response_headers: parts.headers,
         response_body: KeptBody::new(&response_body, cap),
-        error: error.clone(),
-        replay_of: Some(id),
+        forwards,
+        no_route_matched: false,
+        replay_of: Some(entry.id),
         replays: Vec::new(),
     };
     let new_id = inspector.history.push(replayed);
-    match error {
-        None => Ok(json!({
-            "target": "forward",
-            "url": shown_url,
-            "status": status,
-            "entry": new_id,
-        })),
-        Some(message) => Err(ApiError::new(
-            StatusCode::BAD_GATEWAY,
-            "replay_failed",
-            format!("replaying to {shown_url} failed: {message}"),
-        )),
-    }
+    Ok(json!({
+        "target": "forward",
+        "status": parts.status.as_u16(),
+        "forwards": summary,
+        "entry": new_id,
+    }))
 }

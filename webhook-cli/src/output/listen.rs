@@ -8,6 +8,8 @@
 //! POST /hooks id?=evt_2 sig=invalid(no signature matched: …) -> 401 (0.2 ms)
 //! POST /hooks id?=evt_3 -> 200 (0.3 ms)
 //! POST /hooks id=- refused(payload too large: limit is 1048576 bytes) -> 413 (0.1 ms)
+//! POST /hooks id?=evt_4 type=invoice.paid -> 500 (3.2 ms) → http://127.0.0.1:4000/billing 200 (1.1 ms) → http://127.0.0.1:4001/all 500 (2.9 ms)
+//! POST /hooks id?=evt_5 type=customer.created -> 200 (0.2 ms) → no route matched
 //! ```
 //!
 //! - `id=` is an event id the signature vouches for: the request verified,
@@ -17,9 +19,16 @@
 //!   the id headers or the body of a request that was not verified (no
 //!   `--verify`, a rejected signature, a refused body), or from an id header
 //!   the scheme does not sign. `id=-`: no id at all.
+//! - `type=` is the event type the request announces, when it names one
+//!   (always a claim: see [`event_type`](webhook_cli::event_type)).
 //! - `sig=` is the verification result (absent without verification),
 //!   `refused(…)` says why the body itself was refused (413, 408, 400 before
 //!   verification), then the dedupe outcome, the status and the latency.
+//! - With forwarding, `→ TARGET STATUS (LATENCY)` per matching route, in
+//!   route order (`→ TARGET failed(…)` when the target could not be
+//!   reached), or `→ no route matched`. With `-v`, each target's response
+//!   body follows on a line of its own, `  ↳ TARGET: BODY` (escaped like
+//!   request text; `… (truncated)` past 64 KiB).
 //! - Everything taken from the request (method, path, id, error text) is
 //!   printed with control characters escaped, so a client can neither start
 //!   a line of its own nor send escape sequences to the terminal: `\r`,
@@ -29,7 +38,8 @@
 //!   path and id are printed as `\x20`, so each stays one field.
 //!
 //! The JSON line has the same fields, with `event_id_verified` telling the
-//! two kinds of id apart. serde_json escapes C0 characters in strings; DEL,
+//! two kinds of id apart, plus `event_type` and `forwards` (each target's
+//! status or error, latency, response headers and body) whatever `-v` says. serde_json escapes C0 characters in strings; DEL,
 //! C1 and the other characters the text form escapes are escaped too
 //! (`\u007f`, `\u009b`, `\u202e`), so the line is as safe to print on a
 //! terminal as the text form.
@@ -38,7 +48,8 @@ use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::net::SocketAddr;
 
-use webhook_cli::receiver::RequestLog;
+use webhook_cli::capture::StoredValue;
+use webhook_cli::receiver::{ForwardLog, RequestLog};
 
 use super::OutputFormat;
 
@@ -74,15 +85,28 @@ pub(crate) fn write_inspector_url<W: Write + ?Sized>(
     }
 }
 
-/// Writes one finished request as a line (see the module docs).
+/// Writes one finished request as a line (see the module docs); in text,
+/// with `bodies` (`-v`), the forwarding targets' response bodies on lines
+/// of their own.
 pub(crate) fn write_request_log<W: Write + ?Sized>(
     out: &mut W,
     format: OutputFormat,
     log: &RequestLog,
+    bodies: bool,
 ) -> io::Result<()> {
     match format {
         OutputFormat::Json => writeln!(out, "{}", json_line(log)?),
-        OutputFormat::Text => writeln!(out, "{}", TextLine(log)),
+        OutputFormat::Text => {
+            writeln!(out, "{}", TextLine(log))?;
+            if bodies {
+                for forward in &log.forwards {
+                    if let Some(body) = &forward.body {
+                        writeln!(out, "{}", BodyLine { forward, body })?;
+                    }
+                }
+            }
+            Ok(())
+        }
     }
 }
 
@@ -165,6 +189,9 @@ impl fmt::Display for TextLine<'_> {
             (Some(id), true) => write!(f, " id={}", token(id))?,
             (Some(id), false) => write!(f, " id?={}", token(id))?,
         }
+        if let Some(event_type) = &log.event_type {
+            write!(f, " type={}", token(event_type))?;
+        }
         match (&log.refused, &log.verification) {
             (Some(reason), _) => write!(f, " refused({})", free_text(reason))?,
             (None, None) => {}
@@ -178,7 +205,41 @@ impl fmt::Display for TextLine<'_> {
         if let Some(dedupe) = log.dedupe {
             write!(f, " {dedupe}")?;
         }
-        write!(f, " -> {} ({:.1} ms)", log.status, log.latency_ms)
+        write!(f, " -> {} ({:.1} ms)", log.status, log.latency_ms)?;
+        for forward in &log.forwards {
+            write!(f, " → {}", token(&forward.target))?;
+            match (forward.status, &forward.error) {
+                (Some(status), _) => write!(f, " {status}")?,
+                (None, error) => {
+                    write!(f, " failed({})", free_text(error.as_deref().unwrap_or("?")))?
+                }
+            }
+            write!(f, " ({:.1} ms)", forward.latency_ms)?;
+        }
+        if log.no_route_matched {
+            write!(f, " → no route matched")?;
+        }
+        Ok(())
+    }
+}
+
+/// A forwarding target's response body, on a line of its own (`-v`).
+struct BodyLine<'a> {
+    forward: &'a ForwardLog,
+    body: &'a StoredValue,
+}
+
+impl fmt::Display for BodyLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "  ↳ {}: ", token(&self.forward.target))?;
+        match self.body {
+            StoredValue::Text(text) => write!(f, "{}", free_text(text))?,
+            StoredValue::Bytes { b64 } => write!(f, "(not UTF-8, base64) {b64}")?,
+        }
+        if self.forward.body_truncated {
+            write!(f, " … (truncated)")?;
+        }
+        Ok(())
     }
 }
 
@@ -203,12 +264,15 @@ mod tests {
             dedupe: event_id_verified.then_some("new"),
             status: if event_id_verified { 200 } else { 401 },
             latency_ms: 0.4,
+            event_type: None,
+            forwards: Vec::new(),
+            no_route_matched: false,
         }
     }
 
     fn render(format: OutputFormat, log: &RequestLog) -> String {
         let mut out = Vec::new();
-        write_request_log(&mut out, format, log).unwrap();
+        write_request_log(&mut out, format, log, false).unwrap();
         let line = String::from_utf8(out).unwrap();
         line.strip_suffix('\n').unwrap().to_owned()
     }

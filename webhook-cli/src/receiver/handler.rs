@@ -25,6 +25,10 @@ pub struct Inbound {
     pub verified: Option<Verified>,
     /// The event id: the verified one, else the headers', else the body's `"id"`.
     pub event_id: Option<String>,
+    /// The event type the request announces
+    /// ([`event_type`](crate::event_type::event_type)): unsigned, fit for
+    /// routing only.
+    pub event_type: Option<String>,
 }
 
 /// A boxed response future.

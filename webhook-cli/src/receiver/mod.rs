@@ -37,6 +37,10 @@
 //!    [`IdempotencyLayer`] (optional), on the route only.
 //! 4. the [`Handler`].
 //!
+//! With [`ReceiverConfig::metrics`], `GET /metrics` sits beside all of
+//! this, outside the observe layer: never verified, deduped, captured or
+//! reported.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use webhook_cli::receiver::{Handler, ReceiverConfig, Simulation, router};
@@ -58,6 +62,9 @@
 //! | `observe.rs` | the observe layer: body limits, capture, reports |
 //! | `request_log.rs` | [`RequestLog`], [`OnRequest`] |
 //! | `simulation.rs` | [`Simulation`], the `listen` handler |
+//! | `route.rs` | [`Route`], [`Pattern`]: which requests a target gets |
+//! | `forward.rs` | forwarding to every matching route, the answer rule, [`ForwardLog`] |
+//! | `metrics.rs` | [`ReceiverMetrics`], `GET /metrics` |
 //!
 //! [`VerifyLayer`]: webhook_verify::VerifyLayer
 //! [`IdempotencyLayer`]: webhook_idempotency::IdempotencyLayer
@@ -67,14 +74,22 @@
 //! [`Verified`]: webhook_verify::Verified
 
 mod config;
+mod forward;
 mod handler;
+mod metrics;
 mod observe;
 mod request_log;
+mod route;
 mod router;
 mod simulation;
 
 pub use config::ReceiverConfig;
+pub use forward::{ForwardLog, LOGGED_BODY_LIMIT};
+// For the inspector's replays through the same routes.
+pub(crate) use forward::{Forwarded, forward};
 pub use handler::{HandleRequest, Handler, HandlerFuture, Inbound};
+pub use metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, METRICS_PATH, ReceiverMetrics};
 pub use request_log::{OnRequest, RequestLog};
+pub use route::{Pattern, PatternError, Route};
 pub use router::router;
 pub use simulation::Simulation;

@@ -16,13 +16,21 @@ use webhook_idempotency::IDEMPOTENT_REPLAYED;
 use webhook_verify::layer::{JsonErrorResponse, RejectionResponse as _};
 use webhook_verify::{ErrorKind, Verified};
 
-use super::{OnRequest, RequestLog};
+use super::forward::Forwarded;
+use super::metrics::{RequestOutcome, verification_label};
+use super::{OnRequest, ReceiverMetrics, RequestLog};
 use crate::capture::{CaptureWriter, CapturedRequest, VerificationRecord, event_id};
+use crate::event_type::event_type;
 use crate::inspector::{Inspector, Observed};
 
 /// Marks answers from outside the route (no verification, no dedupe ran).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Unrouted;
+
+/// The event type the observe layer read, passed to the handler in the
+/// request extensions (so the body is parsed for it once).
+#[derive(Debug, Clone)]
+pub(super) struct EventType(pub(super) Option<String>);
 
 /// What the observe layer needs from the [`ReceiverConfig`](super::ReceiverConfig).
 pub(super) struct Observer {
@@ -32,6 +40,7 @@ pub(super) struct Observer {
     pub(super) body_limit: usize,
     pub(super) body_timeout: Duration,
     pub(super) on_request: Option<OnRequest>,
+    pub(super) metrics: Option<ReceiverMetrics>,
     pub(super) inspector: Option<Arc<Inspector>>,
 }
 
@@ -125,17 +134,21 @@ pub(super) async fn observe(
     )
     .await;
 
-    let (body, response, refused) = match read {
+    let (body, mut response, refused, event_type) = match read {
         Ok(body) => {
+            let event_type = event_type(&headers, &body);
+            let mut parts = parts;
+            parts.extensions.insert(EventType(event_type.clone()));
             let response = next
                 .run(Request::from_parts(parts, Body::from(body.clone())))
                 .await;
-            (body, response, None)
+            (body, response, None, event_type)
         }
         Err(RefusedBody { error, received }) => {
             tracing::debug!(%error, "request body refused");
             let response = JsonErrorResponse.response(&error).map(Body::from);
-            (received, response, Some(error))
+            let event_type = event_type(&headers, &received);
+            (received, response, Some(error), event_type)
         }
     };
 
@@ -169,6 +182,35 @@ pub(super) async fn observe(
             tracing::error!(%err, "writing the capture file failed");
         }
     }
+    let forwarded = response
+        .extensions_mut()
+        .remove::<Forwarded>()
+        .unwrap_or_default();
+    let latency = started.elapsed();
+    if let Some(metrics) = &observer.metrics {
+        let error_kind = refused
+            .as_ref()
+            .or_else(|| response.extensions().get::<webhook_verify::Error>())
+            .map(webhook_verify::Error::kind);
+        let verification = match (&verification, error_kind) {
+            (None, _) => "none".to_owned(),
+            (Some(v), _) if v.ok => "ok".to_owned(),
+            (Some(_), Some(kind)) => verification_label(kind),
+            // A failed verification always carries its error.
+            (Some(_), None) => "unknown".to_owned(),
+        };
+        metrics.record(&RequestOutcome {
+            verification: &verification,
+            dedupe: match dedupe {
+                Some("in-progress") => "in_progress",
+                Some(outcome) => outcome,
+                None => "none",
+            },
+            status: response.status().as_u16(),
+            latency,
+            forwards: &forwarded.forwards,
+        });
+    }
     if observer.on_request.is_none() && observer.inspector.is_none() {
         return response;
     }
@@ -190,7 +232,10 @@ pub(super) async fn observe(
         dedupe,
         status: response.status().as_u16(),
         // Measured in µs: three decimals of a millisecond, no noise digits.
-        latency_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+        latency_ms: (latency.as_secs_f64() * 1e6).round() / 1e3,
+        event_type,
+        forwards: forwarded.forwards,
+        no_route_matched: forwarded.no_route_matched,
     };
     if let Some(on_request) = &observer.on_request {
         on_request(&log);

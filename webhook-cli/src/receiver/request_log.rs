@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::ForwardLog;
 use crate::capture::VerificationRecord;
 
 /// One finished request, as reported to
@@ -39,6 +40,15 @@ pub struct RequestLog {
     pub status: u16,
     /// Time spent answering, in milliseconds (to the microsecond).
     pub latency_ms: f64,
+    /// The event type the request announces
+    /// ([`event_type`](crate::event_type::event_type)), whatever it claims.
+    pub event_type: Option<String>,
+    /// What each matching forwarding target answered, in route order
+    /// (empty when nothing was forwarded).
+    pub forwards: Vec<ForwardLog>,
+    /// Routes were configured and none matched: answered as if not
+    /// forwarding.
+    pub no_route_matched: bool,
 }
 
 /// A callback per finished request.

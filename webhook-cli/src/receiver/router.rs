@@ -10,14 +10,16 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get};
 use http::{HeaderValue, StatusCode};
 use rand::Rng as _;
 use webhook_verify::{Verified, Verifier, VerifyLayer};
 
-use super::observe::{Observer, Unrouted, observe};
+use super::metrics::{METRICS_PATH, serve_metrics};
+use super::observe::{EventType, Observer, Unrouted, observe};
 use super::{Handler, Inbound, ReceiverConfig};
 use crate::capture::event_id;
+use crate::event_type::event_type;
 
 /// Builds the receiver's router (see the module docs for the layer order).
 pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
@@ -28,6 +30,7 @@ pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
         body_limit: config.body_limit,
         body_timeout: config.body_timeout,
         on_request: config.on_request.clone(),
+        metrics: config.metrics.clone(),
         inspector: config.inspector.clone(),
     });
     let mut route = Router::new().route(&config.path, any(handle));
@@ -52,7 +55,15 @@ pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
         let state = (config.lost_ack_rate, Arc::clone(&config.lost_acks));
         app = app.layer(middleware::from_fn_with_state(state, lose_acks));
     }
-    app.layer(middleware::from_fn_with_state(observer, observe))
+    let app = app.layer(middleware::from_fn_with_state(observer, observe));
+    // Added after the observe layer, so outside it: a scrape is not a
+    // webhook. GET and HEAD; other methods get 405.
+    match config.metrics {
+        Some(metrics) if config.path != METRICS_PATH => {
+            app.route(METRICS_PATH, get(serve_metrics).with_state(metrics))
+        }
+        _ => app,
+    }
 }
 
 /// Gives the verify layer the URL the request was sent to: this receiver
@@ -117,6 +128,12 @@ async fn handle(State(handler): State<Handler>, request: Request) -> Response {
         .as_ref()
         .and_then(|v| v.event_id.clone())
         .or_else(|| event_id(&parts.headers, &body));
+    // Read by the observe layer; read here only if a layer in between
+    // dropped the request extensions.
+    let event_type = match parts.extensions.get::<EventType>() {
+        Some(EventType(event_type)) => event_type.clone(),
+        None => event_type(&parts.headers, &body),
+    };
     handler
         .handle(Inbound {
             method: parts.method,
@@ -125,6 +142,7 @@ async fn handle(State(handler): State<Handler>, request: Request) -> Response {
             body,
             verified,
             event_id,
+            event_type,
         })
         .await
 }

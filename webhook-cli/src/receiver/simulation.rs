@@ -1,5 +1,6 @@
 //! The `listen` handler, [`Simulation`]: a fixed answer, simulated
-//! failures, slowness and rate limiting, or forwarding byte-exact.
+//! failures, slowness and rate limiting, or forwarding byte-exact to the
+//! [`Route`]s that match (see [`forward`](super::forward) for the answer).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,10 +9,12 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode};
 use rand::Rng as _;
 
-use super::{HandleRequest, HandlerFuture, Inbound};
+use super::forward::{Forwarded, forward};
+use super::{HandleRequest, HandlerFuture, Inbound, Route};
 
 /// The `listen` handler: answers a fixed status, or simulates failures,
-/// slowness and rate limiting, or forwards byte-exact to another URL.
+/// slowness and rate limiting, or forwards byte-exact to the routes that
+/// match the request.
 #[derive(Debug, Clone)]
 pub struct Simulation {
     /// The status of a normal answer.
@@ -24,8 +27,11 @@ pub struct Simulation {
     pub retry_after: Option<u64>,
     /// Delay before every answer.
     pub delay: Option<Duration>,
-    /// Forward accepted requests here and answer with its response.
-    pub forward_to: Option<reqwest::Url>,
+    /// Forward accepted requests to every route that matches, concurrently,
+    /// and answer with the first non-2xx target's response (502 when it
+    /// failed), else the first target's. A request no route matches gets
+    /// the normal answer. Empty: no forwarding.
+    pub routes: Vec<Route>,
     /// The client used to forward (build it with
     /// [`build_client`](crate::http_client::build_client) for `https://`).
     pub client: reqwest::Client,
@@ -39,7 +45,7 @@ impl Default for Simulation {
             fail_status: StatusCode::SERVICE_UNAVAILABLE,
             retry_after: None,
             delay: None,
-            forward_to: None,
+            routes: Vec::new(),
             // With default options the only fallible step, loading the
             // platform's roots, falls back to trusting none (see
             // `build_client`), and ring supports every TLS version asked for.
@@ -69,60 +75,23 @@ impl Simulation {
                 None => self.fail_status.into_response(),
             };
         }
-        if let Some(target) = &self.forward_to {
-            return self.forward(target, request).await;
+        let routing = !self.routes.is_empty();
+        if routing && let Some(response) = forward(&self.client, &self.routes, request).await {
+            return response;
         }
-        (
+        let mut response = (
             self.respond,
             [(http::header::CONTENT_TYPE, "application/json")],
             "{\"received\":true}\n",
         )
-            .into_response()
-    }
-
-    async fn forward(&self, target: &reqwest::Url, request: Inbound) -> Response {
-        let mut headers = request.headers;
-        for name in crate::capture::HOP_BY_HOP_HEADERS {
-            headers.remove(name);
+            .into_response();
+        if routing {
+            response.extensions_mut().insert(Forwarded {
+                forwards: Vec::new(),
+                no_route_matched: true,
+            });
         }
-        let mut url = target.clone();
-        if url.query().is_none() {
-            url.set_query(request.uri.query());
-        }
-        let result = async {
-            let response = self
-                .client
-                .request(request.method, url)
-                .headers(headers)
-                .body(request.body)
-                .send()
-                .await?;
-            let status = response.status();
-            let content_type = response.headers().get(http::header::CONTENT_TYPE).cloned();
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, content_type, body))
-        }
-        .await;
-        match result {
-            Ok((status, content_type, body)) => {
-                let mut response = (status, body).into_response();
-                if let Some(content_type) = content_type {
-                    response
-                        .headers_mut()
-                        .insert(http::header::CONTENT_TYPE, content_type);
-                }
-                response
-            }
-            Err(err) => {
-                // reqwest's message carries the URL, credentials and all.
-                tracing::warn!(
-                    target = %crate::redact::redact_url(target.as_str()),
-                    error = %crate::error_chain::error_chain(&err.without_url()),
-                    "forwarding failed"
-                );
-                StatusCode::BAD_GATEWAY.into_response()
-            }
-        }
+        response
     }
 }
 

@@ -14,8 +14,8 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    Algorithm, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
-    header_value, optional_headers, require,
+    Algorithm, ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    ascii_to_string, header_value, optional_header_bytes, require_bytes,
 };
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::scheme::WebhookRequest;
@@ -56,32 +56,32 @@ impl BodyMac {
         let headers = request.headers();
         let (signature, id) = match &self.id {
             Some(id_name) => {
-                let [signature, id] = optional_headers(headers, [&self.signature, id_name])?;
+                let [signature, id] = optional_header_bytes(headers, [&self.signature, id_name])?;
                 (signature, id)
             }
             None => {
-                let [signature] = optional_headers(headers, [&self.signature])?;
+                let [signature] = optional_header_bytes(headers, [&self.signature])?;
                 (signature, None)
             }
         };
-        let signature = require(signature, &self.signature)?;
-        let Some(encoded) = signature.strip_prefix(self.prefix) else {
+        let signature = require_bytes(signature, &self.signature)?;
+        let Some(encoded) = signature.strip_prefix(self.prefix.as_bytes()) else {
             return Err(Error::new(ErrorKind::MalformedHeader)
                 .with_header(self.signature.clone())
                 .with_detail(format!("expected {}<MAC>", self.prefix)));
         };
         Ok(ParsedSignature::new(
             None,
-            id.map(str::to_owned),
-            self.decode(encoded).into_iter().collect(),
+            id.map(ascii_to_string),
+            Signatures::from(self.decode(encoded)),
         ))
     }
 
     /// Decodes one encoded MAC to exactly the tag length, or `None`.
-    pub(crate) fn decode(&self, encoded: &str) -> Option<Signature> {
+    pub(crate) fn decode(&self, encoded: &[u8]) -> Option<Signature> {
         match self.encoding {
-            Encoding::Hex => Signature::from_hex(encoded, self.tag_len),
-            Encoding::Base64 => Signature::from_base64(encoded, self.tag_len),
+            Encoding::Hex => Signature::from_hex_bytes(encoded, self.tag_len),
+            Encoding::Base64 => Signature::from_base64_bytes(encoded, self.tag_len),
         }
     }
 

@@ -55,9 +55,9 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, Response, StatusCode, header};
 
 use super::{
-    Algorithm, HandshakeKey, ParsedSignature, RawKeyPair, Signature, SignatureScheme, SignedParts,
-    SigningInput, WebhookRequest, header_value, optional_headers, parse_timestamp, require,
-    require_timestamp,
+    Algorithm, HandshakeKey, ParsedSignature, RawKeyPair, Signature, SignatureScheme, Signatures,
+    SignedParts, SigningInput, WebhookRequest, header_value, optional_headers, parse_timestamp,
+    require, require_timestamp,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error};
 use crate::secret::Secret;
@@ -128,10 +128,12 @@ impl SignatureScheme for Discord {
         let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
         // One signature per request; a wrong length or a non-hex digit is a
         // mismatch, not a parse error.
-        let candidates = Signature::from_hex(signature, SIGNATURE_LEN)
-            .into_iter()
-            .collect();
-        Ok(ParsedSignature::new(Some(timestamp), None, candidates))
+        let candidates = Signature::from_hex(signature, SIGNATURE_LEN);
+        Ok(ParsedSignature::new(
+            Some(timestamp),
+            None,
+            Signatures::from(candidates),
+        ))
     }
 
     fn write_signed_payload(

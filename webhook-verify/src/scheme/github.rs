@@ -11,8 +11,8 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    header_value, hex_tag, optional_headers, require,
+    ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    WebhookRequest, header_value, hex_tag, optional_headers, require,
 };
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::headers;
@@ -61,7 +61,7 @@ impl SignatureScheme for GitHub {
         Ok(ParsedSignature::new(
             None,
             event_id,
-            hex_tag(hex).into_iter().collect(),
+            Signatures::from(hex_tag(hex)),
         ))
     }
 

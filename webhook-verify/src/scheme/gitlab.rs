@@ -38,7 +38,7 @@
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::{
-    Algorithm, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
+    Algorithm, ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
     WebhookRequest, header_value, optional_headers, require,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error};
@@ -88,7 +88,7 @@ impl SignatureScheme for GitLab {
         Ok(ParsedSignature::new(
             None,
             id.map(str::to_owned),
-            vec![Signature::new(token.as_bytes())],
+            Signatures::from(Signature::new(token.as_bytes())),
         ))
     }
 

@@ -36,8 +36,8 @@ use std::borrow::Cow;
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    header_value, optional_headers, parse_timestamp, require, require_timestamp,
+    ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    WebhookRequest, header_value, optional_headers, parse_timestamp, require, require_timestamp,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error};
 
@@ -75,7 +75,7 @@ impl SignatureScheme for HubSpot {
         Ok(ParsedSignature::new(
             Some(millis / 1000),
             None,
-            Signature::from_base64(signature, 32).into_iter().collect(),
+            Signatures::from(Signature::from_base64(signature, 32)),
         ))
     }
 

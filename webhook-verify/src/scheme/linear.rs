@@ -35,8 +35,8 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    header_value, hex_tag, optional_headers, require,
+    ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    WebhookRequest, header_value, hex_tag, optional_headers, require,
 };
 use crate::error::{ConfigError, Error, ErrorKind};
 
@@ -79,7 +79,7 @@ impl SignatureScheme for Linear {
         Ok(ParsedSignature::new(
             Some(millis / 1000),
             delivery.map(str::to_owned),
-            hex_tag(signature).into_iter().collect(),
+            Signatures::from(hex_tag(signature)),
         ))
     }
 
@@ -109,16 +109,24 @@ impl SignatureScheme for Linear {
 }
 
 /// The body's `webhookTimestamp` in milliseconds.
+///
+/// Read through a one-field struct: serde skips every other member without
+/// building it, and a repeated `webhookTimestamp` is an error rather than
+/// "the last one wins".
 fn webhook_timestamp(body: &[u8]) -> Result<i64, Error> {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        #[serde(rename = "webhookTimestamp")]
+        timestamp: Option<serde_json::Value>,
+    }
     let malformed = |detail: &'static str| Error::new(ErrorKind::MalformedBody).with_detail(detail);
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|_| malformed("not JSON"))?;
-    let timestamp = value
-        .as_object()
-        .ok_or_else(|| malformed("not a JSON object"))?
-        .get("webhookTimestamp")
-        .ok_or_else(|| malformed("no webhookTimestamp"))?;
-    timestamp
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(malformed("not a JSON object"));
+    }
+    let envelope: Envelope = serde_json::from_slice(body).map_err(|_| malformed("not JSON"))?;
+    envelope
+        .timestamp
+        .ok_or_else(|| malformed("no webhookTimestamp"))?
         .as_u64()
         .and_then(|ms| i64::try_from(ms).ok())
         .ok_or_else(|| malformed("webhookTimestamp is not a non-negative integer of milliseconds"))

@@ -75,8 +75,8 @@ use std::time::Duration;
 use http::{HeaderMap, header};
 
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    require_timestamp,
+    ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    WebhookRequest, require_timestamp,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 
@@ -118,7 +118,7 @@ impl SignatureScheme for Mailgun {
         if fields.signatures.len() > max_signatures {
             return Err(malformed_count(max_signatures));
         }
-        let candidates = fields
+        let candidates: Signatures = fields
             .signatures
             .iter()
             .filter_map(|text| Signature::from_hex(text, 32))

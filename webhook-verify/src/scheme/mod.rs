@@ -60,14 +60,17 @@ mod sendgrid;
 mod standard_v1a;
 
 pub use algorithm::{Algorithm, SigningInput};
-pub(crate) use header_values::{first_signature, for_each_entry, hex_tags, require_timestamp};
+pub(crate) use header_values::{
+    ascii_to_string, first_signature, for_each_entry, hex_tags, optional_header_bytes,
+    parse_timestamp_bytes, require_bytes, require_timestamp, split_at,
+};
 pub use header_values::{
     header_value, hex_tag, optional_header, optional_headers, parse_timestamp, require,
     required_header,
 };
 pub use key_pair::{KeyPair, RawKeyPair};
 pub use request::WebhookRequest;
-pub use signature::Signature;
+pub use signature::{Signature, Signatures};
 
 /// What a scheme read from the request, before any signature is checked.
 #[derive(Debug, Clone, Default)]
@@ -80,16 +83,12 @@ pub struct ParsedSignature {
     /// The candidate signatures, decoded. Entries that did not decode to the
     /// algorithm's length are left out: they can't match, so they count as a
     /// mismatch.
-    pub signatures: Vec<Signature>,
+    pub signatures: Signatures,
 }
 
 impl ParsedSignature {
     /// Builds the parsed form; for custom schemes.
-    pub fn new(
-        timestamp: Option<i64>,
-        event_id: Option<String>,
-        signatures: Vec<Signature>,
-    ) -> Self {
+    pub fn new(timestamp: Option<i64>, event_id: Option<String>, signatures: Signatures) -> Self {
         Self {
             timestamp,
             event_id,

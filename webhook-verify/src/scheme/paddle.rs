@@ -42,8 +42,8 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    header_value, hex_tag, parse_timestamp, require_timestamp, required_header,
+    ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    WebhookRequest, header_value, hex_tag, parse_timestamp, require_timestamp, required_header,
 };
 use crate::error::{ConfigError, Error, ErrorKind};
 
@@ -84,7 +84,7 @@ impl SignatureScheme for Paddle {
                 .with_detail(detail)
         };
         let mut timestamp = None;
-        let mut tags = Vec::new();
+        let mut tags = Signatures::new();
         // `ts=` plus the signature entries share the cap.
         let max = max_signatures.saturating_add(1);
         for (count, entry) in value.split(';').enumerate() {

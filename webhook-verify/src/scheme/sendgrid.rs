@@ -49,8 +49,9 @@ use http::{HeaderMap, HeaderName};
 use super::discord::write_timestamp_text;
 use super::signature::BASE64;
 use super::{
-    Algorithm, ParsedSignature, RawKeyPair, Signature, SignatureScheme, SignedParts, SigningInput,
-    WebhookRequest, header_value, optional_headers, parse_timestamp, require, require_timestamp,
+    Algorithm, ParsedSignature, RawKeyPair, Signature, SignatureScheme, Signatures, SignedParts,
+    SigningInput, WebhookRequest, header_value, optional_headers, parse_timestamp, require,
+    require_timestamp,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error};
 use crate::secret::Secret;
@@ -120,10 +121,12 @@ impl SignatureScheme for SendGrid {
         let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
         // One signature per request; what doesn't decode to a plausible DER
         // length is a mismatch (the DER itself is checked when verifying).
-        let candidates = Signature::from_base64_max(signature, MAX_DER_LEN)
-            .into_iter()
-            .collect();
-        Ok(ParsedSignature::new(Some(timestamp), None, candidates))
+        let candidates = Signature::from_base64_max(signature, MAX_DER_LEN);
+        Ok(ParsedSignature::new(
+            Some(timestamp),
+            None,
+            Signatures::from(candidates),
+        ))
     }
 
     fn write_signed_payload(

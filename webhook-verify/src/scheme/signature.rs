@@ -64,6 +64,11 @@ impl Signature {
     /// Decodes hex (either case) that must come to exactly `len` bytes;
     /// anything else is `None`, which a scheme treats as a mismatch.
     pub fn from_hex(text: &str, len: usize) -> Option<Self> {
+        Self::from_hex_bytes(text.as_bytes(), len)
+    }
+
+    /// [`from_hex`](Self::from_hex) over bytes.
+    pub(crate) fn from_hex_bytes(text: &[u8], len: usize) -> Option<Self> {
         if len > INLINE || text.len() != len * 2 {
             return None;
         }
@@ -75,13 +80,18 @@ impl Signature {
     /// Decodes standard base64 (padded or not) that must come to exactly
     /// `len` bytes; anything else is `None`.
     pub fn from_base64(text: &str, len: usize) -> Option<Self> {
+        Self::decode_base64(&BASE64, text.as_bytes(), len)
+    }
+
+    /// [`from_base64`](Self::from_base64) over bytes.
+    pub(crate) fn from_base64_bytes(text: &[u8], len: usize) -> Option<Self> {
         Self::decode_base64(&BASE64, text, len)
     }
 
     /// Decodes URL-safe base64 (padded or not) that must come to exactly
     /// `len` bytes; anything else is `None`.
     pub fn from_base64_url(text: &str, len: usize) -> Option<Self> {
-        Self::decode_base64(&BASE64_URL, text, len)
+        Self::decode_base64(&BASE64_URL, text.as_bytes(), len)
     }
 
     /// Decodes standard base64 (padded or not) of at most `max_len` bytes,
@@ -98,7 +108,7 @@ impl Signature {
         (len <= max_len).then(|| Self::inline(inline, len))
     }
 
-    fn decode_base64(engine: &GeneralPurpose, text: &str, len: usize) -> Option<Self> {
+    fn decode_base64(engine: &GeneralPurpose, text: &[u8], len: usize) -> Option<Self> {
         // `len` bytes are ceil(len / 3) * 4 characters padded, fewer unpadded.
         let padded = len.div_ceil(3) * 4;
         let unpadded = (len * 4).div_ceil(3);
@@ -150,6 +160,108 @@ impl From<&[u8]> for Signature {
     }
 }
 
+/// The candidate signatures one request carries, in the order it lists
+/// them.
+///
+/// Almost every request carries exactly one, which is held without
+/// allocating; more spill to a `Vec`. Reads as a slice.
+///
+/// ```
+/// use webhook_verify::scheme::{Signature, Signatures};
+///
+/// let mut candidates = Signatures::from(Signature::new(&[1; 32]));
+/// candidates.push(Signature::new(&[2; 32]));
+/// assert_eq!(candidates.len(), 2);
+/// assert_eq!(candidates[1].as_bytes(), [2; 32]);
+/// assert!(Signatures::from(None).is_empty());
+/// ```
+#[derive(Clone, Default)]
+pub struct Signatures(Candidates);
+
+#[derive(Clone, Default)]
+enum Candidates {
+    #[default]
+    None,
+    One(Signature),
+    Many(Vec<Signature>),
+}
+
+impl Signatures {
+    /// No candidates.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a candidate.
+    pub fn push(&mut self, signature: Signature) {
+        self.0 = match std::mem::take(&mut self.0) {
+            Candidates::None => Candidates::One(signature),
+            Candidates::One(first) => Candidates::Many(vec![first, signature]),
+            Candidates::Many(mut all) => {
+                all.push(signature);
+                Candidates::Many(all)
+            }
+        };
+    }
+
+    /// The candidates, in order.
+    pub fn as_slice(&self) -> &[Signature] {
+        match &self.0 {
+            Candidates::None => &[],
+            Candidates::One(one) => std::slice::from_ref(one),
+            Candidates::Many(all) => all,
+        }
+    }
+}
+
+impl std::ops::Deref for Signatures {
+    type Target = [Signature];
+
+    fn deref(&self) -> &[Signature] {
+        self.as_slice()
+    }
+}
+
+impl fmt::Debug for Signatures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl From<Signature> for Signatures {
+    fn from(signature: Signature) -> Self {
+        Self(Candidates::One(signature))
+    }
+}
+
+impl From<Option<Signature>> for Signatures {
+    fn from(signature: Option<Signature>) -> Self {
+        signature.map_or_else(Self::new, Self::from)
+    }
+}
+
+impl From<Vec<Signature>> for Signatures {
+    fn from(all: Vec<Signature>) -> Self {
+        Self(Candidates::Many(all))
+    }
+}
+
+impl Extend<Signature> for Signatures {
+    fn extend<I: IntoIterator<Item = Signature>>(&mut self, iter: I) {
+        for signature in iter {
+            self.push(signature);
+        }
+    }
+}
+
+impl FromIterator<Signature> for Signatures {
+    fn from_iter<I: IntoIterator<Item = Signature>>(iter: I) -> Self {
+        let mut all = Self::new();
+        all.extend(iter);
+        all
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +293,19 @@ mod tests {
         assert!(Signature::from_base64_max(&text, 70).is_none());
         let too_long = base64::engine::general_purpose::STANDARD.encode([1u8; 200]);
         assert!(Signature::from_base64_max(&too_long, 72).is_none());
+    }
+
+    #[test]
+    fn signatures_keep_their_order_however_many() {
+        let sig = |b: u8| Signature::new(&[b]);
+        for n in 0..5u8 {
+            let collected: Signatures = (0..n).map(sig).collect();
+            let from_vec = Signatures::from((0..n).map(sig).collect::<Vec<_>>());
+            for all in [collected, from_vec] {
+                let bytes: Vec<u8> = all.iter().map(|s| s.as_bytes()[0]).collect();
+                assert_eq!(bytes, (0..n).collect::<Vec<_>>());
+            }
+        }
     }
 
     #[test]

@@ -22,9 +22,9 @@ use http::{HeaderMap, HeaderName, Response};
 
 use super::challenge;
 use super::{
-    HandshakeKey, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
-    WebhookRequest, header_value, hex_tag, optional_headers, parse_timestamp, require,
-    require_timestamp,
+    HandshakeKey, ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts,
+    SigningInput, WebhookRequest, header_value, hex_tag, optional_headers, parse_timestamp,
+    require, require_timestamp,
 };
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::headers;
@@ -127,7 +127,7 @@ impl V0 {
         Ok(ParsedSignature::new(
             Some(timestamp),
             None,
-            hex_tag(hex).into_iter().collect(),
+            Signatures::from(hex_tag(hex)),
         ))
     }
 

@@ -31,8 +31,8 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    header_value, required_header,
+    ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    WebhookRequest, header_value, required_header,
 };
 use crate::error::{ConfigError, Error};
 
@@ -59,7 +59,7 @@ impl SignatureScheme for Square {
         Ok(ParsedSignature::new(
             None,
             None,
-            Signature::from_base64(signature, 32).into_iter().collect(),
+            Signatures::from(Signature::from_base64(signature, 32)),
         ))
     }
 

@@ -16,8 +16,9 @@ use http::{HeaderMap, HeaderName};
 
 use super::signature::BASE64;
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    header_value, optional_headers, parse_timestamp, require, require_timestamp,
+    ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    WebhookRequest, ascii_to_string, header_value, optional_header_bytes, parse_timestamp_bytes,
+    require_bytes, require_timestamp, split_at,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 use crate::headers;
@@ -26,9 +27,9 @@ use crate::secret::Secret;
 pub(crate) const ID: HeaderName = headers::WEBHOOK_ID;
 pub(crate) const TIMESTAMP: HeaderName = headers::WEBHOOK_TIMESTAMP;
 pub(crate) const SIGNATURE: HeaderName = headers::WEBHOOK_SIGNATURE;
-const SVIX_ID: HeaderName = headers::SVIX_ID;
-const SVIX_TIMESTAMP: HeaderName = headers::SVIX_TIMESTAMP;
-const SVIX_SIGNATURE: HeaderName = headers::SVIX_SIGNATURE;
+static SVIX_ID: HeaderName = headers::SVIX_ID;
+static SVIX_TIMESTAMP: HeaderName = headers::SVIX_TIMESTAMP;
+static SVIX_SIGNATURE: HeaderName = headers::SVIX_SIGNATURE;
 
 #[derive(Debug)]
 pub(crate) struct Standard;
@@ -105,36 +106,39 @@ pub(super) fn parse_entries(
 ) -> Result<ParsedSignature, Error> {
     let headers = request.headers();
     // The webhook-* names win; the svix-* set is read only without them.
-    let mut names = [SIGNATURE, ID, TIMESTAMP];
-    let mut found = optional_headers(headers, [&names[0], &names[1], &names[2]])?;
+    let mut names = [&SIGNATURE, &ID, &TIMESTAMP];
+    let mut found = optional_header_bytes(headers, names)?;
     if found[0].is_none() {
-        let svix = [SVIX_SIGNATURE, SVIX_ID, SVIX_TIMESTAMP];
-        let svix_found = optional_headers(headers, [&svix[0], &svix[1], &svix[2]])?;
+        let svix = [&SVIX_SIGNATURE, &SVIX_ID, &SVIX_TIMESTAMP];
+        let svix_found = optional_header_bytes(headers, svix)?;
         if svix_found[0].is_some() {
             (names, found) = (svix, svix_found);
         }
     }
     let [signature, id, ts] = found;
     let [sig, id_name, ts_name] = names;
-    let signature = require(signature, &sig)?;
-    let event_id = require(id, &id_name)?.to_owned();
-    let timestamp = parse_timestamp(require(ts, &ts_name)?, &ts_name)?;
-    let mut tags = Vec::new();
-    for (count, entry) in signature.split_ascii_whitespace().enumerate() {
+    let signature = require_bytes(signature, sig)?;
+    let event_id = ascii_to_string(require_bytes(id, id_name)?);
+    let timestamp = parse_timestamp_bytes(require_bytes(ts, ts_name)?, ts_name)?;
+    let mut tags = Signatures::new();
+    // Entries are separated by spaces or tabs (runs of them count once).
+    let entries = split_at(signature, memchr::memchr2_iter(b' ', b'\t', signature))
+        .filter(|entry| !entry.is_empty());
+    for (count, entry) in entries.enumerate() {
         if count == max_signatures {
             return Err(Error::new(ErrorKind::TooManySignatures)
-                .with_header(sig)
+                .with_header(sig.clone())
                 .with_detail(format!("more than {max_signatures} entries")));
         }
-        let Some((version, encoded)) = entry.split_once(',') else {
+        let Some(at) = memchr::memchr(b',', entry) else {
             return Err(Error::new(ErrorKind::MalformedHeader)
-                .with_header(sig)
+                .with_header(sig.clone())
                 .with_detail("entry without ','"));
         };
-        if version != wanted {
+        if &entry[..at] != wanted.as_bytes() {
             continue;
         }
-        if let Some(tag) = Signature::from_base64(encoded, len) {
+        if let Some(tag) = Signature::from_base64_bytes(&entry[at + 1..], len) {
             tags.push(tag);
         }
     }

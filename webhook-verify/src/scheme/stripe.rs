@@ -12,8 +12,9 @@
 use http::{HeaderMap, HeaderName};
 
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    for_each_entry, header_value, hex_tag, parse_timestamp, require_timestamp, required_header,
+    ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    WebhookRequest, for_each_entry, header_value, optional_header_bytes, parse_timestamp_bytes,
+    require_bytes, require_timestamp,
 };
 use crate::error::{ConfigError, Error, ErrorKind};
 use crate::headers;
@@ -50,14 +51,15 @@ impl SignatureScheme for Stripe {
         max_signatures: usize,
     ) -> Result<ParsedSignature, Error> {
         let headers = request.headers();
-        let signature = required_header(headers, &SIGNATURE)?;
+        let [signature] = optional_header_bytes(headers, [&SIGNATURE])?;
+        let signature = require_bytes(signature, &SIGNATURE)?;
         let malformed = |detail| {
             Error::new(ErrorKind::MalformedHeader)
                 .with_header(SIGNATURE)
                 .with_detail(detail)
         };
         let mut timestamp = None;
-        let mut tags = Vec::new();
+        let mut tags = Signatures::new();
         // `t=` plus the signature entries share the cap.
         for_each_entry(
             signature,
@@ -65,11 +67,11 @@ impl SignatureScheme for Stripe {
             max_signatures.saturating_add(1),
             |key, value| {
                 match key {
-                    "t" if timestamp.is_some() => {
+                    b"t" if timestamp.is_some() => {
                         return Err(malformed("more than one t= timestamp"));
                     }
-                    "t" => timestamp = Some(parse_timestamp(value, &SIGNATURE)?),
-                    "v1" => tags.extend(hex_tag(value)),
+                    b"t" => timestamp = Some(parse_timestamp_bytes(value, &SIGNATURE)?),
+                    b"v1" => tags.extend(Signature::from_hex_bytes(value, 32)),
                     _ => {}
                 }
                 Ok(())

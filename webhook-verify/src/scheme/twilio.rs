@@ -45,13 +45,15 @@
 //! (`RequestValidator.validate`, `compute_signature`, `add_port`,
 //! `remove_port`) and its tests `tests/unit/test_request_validator.py`.
 
+use std::borrow::Cow;
+
 use http::{HeaderMap, HeaderName};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{
-    Algorithm, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
-    WebhookRequest, header_value, optional_headers, require,
+    Algorithm, ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    WebhookRequest, header_value, optional_headers, require, split_at,
 };
 use crate::error::{ConfigError, Error, ErrorKind};
 
@@ -103,7 +105,7 @@ impl SignatureScheme for Twilio {
         Ok(ParsedSignature::new(
             None,
             token.map(str::to_owned),
-            Signature::from_base64(signature, 20).into_iter().collect(),
+            Signatures::from(Signature::from_base64(signature, 20)),
         ))
     }
 
@@ -120,7 +122,7 @@ impl SignatureScheme for Twilio {
             return;
         }
         // `parse` has checked that every pair decodes; a signer signs what decodes.
-        let mut pairs: Vec<(String, String)> = pieces(request.body())
+        let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = pieces(request.body())
             .filter_map(|p| decode_pair(p).ok())
             .collect();
         pairs.sort_unstable();
@@ -177,13 +179,13 @@ fn check_body_hash(expected_hex: &str, body: &[u8]) -> Result<(), Error> {
 
 /// The `&`-separated pieces of a form body, empty ones skipped.
 fn pieces(body: &[u8]) -> impl Iterator<Item = &[u8]> {
-    body.split(|b| *b == b'&').filter(|p| !p.is_empty())
+    split_at(body, memchr::memchr_iter(b'&', body)).filter(|p| !p.is_empty())
 }
 
 /// One `name=value` piece, decoded (a piece without `=` is a name with an
 /// empty value).
-fn decode_pair(piece: &[u8]) -> Result<(String, String), Error> {
-    let (name, value) = match piece.iter().position(|b| *b == b'=') {
+fn decode_pair(piece: &[u8]) -> Result<(Cow<'_, str>, Cow<'_, str>), Error> {
+    let (name, value) = match memchr::memchr(b'=', piece) {
         Some(at) => (&piece[..at], &piece[at + 1..]),
         None => (piece, &[][..]),
     };
@@ -193,16 +195,32 @@ fn decode_pair(piece: &[u8]) -> Result<(String, String), Error> {
 /// `+` to space, `%XX` to its byte (an invalid escape stays as it is),
 /// then UTF-8, strictly: a parameter that is not UTF-8 is a malformed body
 /// rather than a lossy replacement that could collide with another value.
-fn decode(text: &[u8]) -> Result<String, Error> {
+///
+/// Borrows when there is nothing to decode, which is most parameters: the
+/// body is then only checked for UTF-8, not copied.
+fn decode(text: &[u8]) -> Result<Cow<'_, str>, Error> {
+    let malformed = || {
+        Error::new(ErrorKind::MalformedBody)
+            .with_detail("a form parameter does not decode to UTF-8")
+    };
+    if memchr::memchr2(b'%', b'+', text).is_none() {
+        return std::str::from_utf8(text)
+            .map(Cow::Borrowed)
+            .map_err(|_| malformed());
+    }
+    if memchr::memchr(b'+', text).is_none() {
+        return percent_encoding::percent_decode(text)
+            .decode_utf8()
+            .map_err(|_| malformed());
+    }
     let spaced: Vec<u8> = text
         .iter()
         .map(|&b| if b == b'+' { b' ' } else { b })
         .collect();
     let decoded: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
-    String::from_utf8(decoded).map_err(|_| {
-        Error::new(ErrorKind::MalformedBody)
-            .with_detail("a form parameter does not decode to UTF-8")
-    })
+    String::from_utf8(decoded)
+        .map(Cow::Owned)
+        .map_err(|_| malformed())
 }
 
 #[cfg(test)]
@@ -222,9 +240,12 @@ mod tests {
         );
         assert_eq!(
             decode_pair(b"k=v=w").unwrap(),
-            ("k".to_owned(), "v=w".to_owned())
+            (Cow::Borrowed("k"), Cow::Borrowed("v=w"))
         );
-        assert_eq!(decode_pair(b"k").unwrap(), ("k".to_owned(), String::new()));
+        assert_eq!(
+            decode_pair(b"k").unwrap(),
+            (Cow::Borrowed("k"), Cow::Borrowed(""))
+        );
     }
 
     #[test]

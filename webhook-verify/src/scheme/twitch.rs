@@ -35,9 +35,9 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, Response};
 
 use super::{
-    HandshakeKey, ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput,
-    WebhookRequest, challenge, header_value, hex_tag, optional_header, optional_headers, require,
-    require_timestamp, rfc3339,
+    HandshakeKey, ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts,
+    SigningInput, WebhookRequest, challenge, header_value, hex_tag, optional_header,
+    optional_headers, require, require_timestamp, rfc3339,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 
@@ -105,7 +105,7 @@ impl SignatureScheme for Twitch {
         Ok(ParsedSignature::new(
             Some(timestamp),
             Some(id.to_owned()),
-            hex_tag(hex).into_iter().collect(),
+            Signatures::from(hex_tag(hex)),
         ))
     }
 

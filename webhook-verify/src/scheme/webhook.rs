@@ -10,7 +10,8 @@ use http::{HeaderMap, HeaderName};
 
 use super::{
     ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    header_value, hex_tags, optional_headers, parse_timestamp, require, require_timestamp,
+    ascii_to_string, header_value, hex_tags, optional_header_bytes, parse_timestamp_bytes,
+    require_bytes, require_timestamp,
 };
 use crate::error::{ConfigError, Error};
 use crate::headers;
@@ -50,11 +51,11 @@ impl SignatureScheme for Webhook {
     ) -> Result<ParsedSignature, Error> {
         let headers = request.headers();
         let [timestamp, signature, event_id] =
-            optional_headers(headers, [&TIMESTAMP, &SIGNATURE, &ID])?;
-        let timestamp = parse_timestamp(require(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
-        let signature = require(signature, &SIGNATURE)?;
-        let event_id = event_id.map(str::to_owned);
-        let tags = hex_tags(signature, &SIGNATURE, max_signatures, "v1")?;
+            optional_header_bytes(headers, [&TIMESTAMP, &SIGNATURE, &ID])?;
+        let timestamp = parse_timestamp_bytes(require_bytes(timestamp, &TIMESTAMP)?, &TIMESTAMP)?;
+        let signature = require_bytes(signature, &SIGNATURE)?;
+        let event_id = event_id.map(ascii_to_string);
+        let tags = hex_tags(signature, &SIGNATURE, max_signatures, b"v1")?;
         Ok(ParsedSignature::new(Some(timestamp), event_id, tags))
     }
 

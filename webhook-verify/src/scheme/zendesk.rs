@@ -42,8 +42,8 @@ use http::{HeaderMap, HeaderName};
 
 use super::rfc3339;
 use super::{
-    ParsedSignature, Signature, SignatureScheme, SignedParts, SigningInput, WebhookRequest,
-    header_value, optional_header, optional_headers, require,
+    ParsedSignature, Signature, SignatureScheme, Signatures, SignedParts, SigningInput,
+    WebhookRequest, header_value, optional_header, optional_headers, require,
 };
 use crate::error::{ConfigError, ConfigErrorKind, Error, ErrorKind};
 
@@ -94,7 +94,7 @@ impl SignatureScheme for Zendesk {
         Ok(ParsedSignature::new(
             Some(timestamp),
             id.map(str::to_owned),
-            Signature::from_base64(signature, 32).into_iter().collect(),
+            Signatures::from(Signature::from_base64(signature, 32)),
         ))
     }
 

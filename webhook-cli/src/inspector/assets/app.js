@@ -62,12 +62,13 @@ function verdictText(s) {
   }
 }
 
+function forwardStatus(f) {
+  return f.status === null ? 'failed' : String(f.status);
+}
+
 function forwardText(s) {
-  if (s.source === 'forward_replay') return s.status === null ? 'failed' : 'sent → ' + s.status;
-  if (s.forwards && s.forwards.length) {
-    return s.forwards.map((f) => (f.status === undefined || f.status === null ? 'error' : f.status)).join(', ');
-  }
-  return '—';
+  if (s.forwards.length) return s.forwards.map(forwardStatus).join(', ');
+  return s.no_route_matched ? 'no route matched' : '—';
 }
 
 function timeText(iso) {
@@ -84,7 +85,7 @@ function renderRow(s) {
   tr.classList.add('verdict-' + s.verdict);
   if (state.selected === s.id) tr.classList.add('selected');
   const path = el('td', s.path, 'path');
-  if (s.source === 'forward_replay') path.append(el('span', 'to forward target', 'tag'));
+  if (s.source === 'forward_replay') path.append(el('span', 'sent to the forward targets', 'tag'));
   if (s.replay_of !== null) path.append(el('span', 'replay of #' + s.replay_of, 'tag replay-of'));
   if (s.replays.length) path.append(el('span', 'replayed ×' + s.replays.length, 'tag'));
   if (s.body_truncated) path.append(el('span', 'body truncated', 'tag'));
@@ -199,7 +200,7 @@ function headersTable(table, headers) {
   table.replaceChildren();
   for (const h of headers) {
     const value = el('td', h.value);
-    if (h.binary) value.append(el('span', 'not UTF-8: bytes escaped as \\xNN', 'marker tag'));
+    if (h.binary) value.append(el('span', h.marker || 'not UTF-8: bytes escaped as \\xNN', 'marker tag'));
     const tr = el('tr');
     tr.append(el('td', h.name), value);
     table.append(tr);
@@ -258,7 +259,7 @@ function renderDetail(d) {
   $('detail-title').textContent = '#' + d.id + ' ' + d.method + ' ' + d.path;
   renderLinks(d);
   $('detail-request-line').textContent = d.source === 'forward_replay'
-    ? d.method + ' ' + d.target + '  (sent to the forward target)'
+    ? d.method + ' ' + d.path + '  (sent through the --forward-to routes)'
     : d.method + ' ' + d.path + ' HTTP/1.1';
   headersTable($('detail-headers'), d.request.headers);
   renderBody(d);
@@ -272,7 +273,7 @@ function renderDetail(d) {
       ? el('span', 'ok (' + d.verification.scheme + ')', 'ok')
       : el('span', 'invalid (' + d.verification.scheme + '): ' + d.verification.error, 'bad'));
   } else if (d.source === 'forward_replay') {
-    verification.textContent = 'not checked: sent straight to the forward target';
+    verification.textContent = 'not checked: sent straight to the forward targets';
   } else {
     verification.textContent = 'not verified (listen without --verify)';
   }
@@ -286,12 +287,32 @@ function renderDetail(d) {
 
   const forwards = $('detail-forwards');
   forwards.replaceChildren();
-  if (d.forwards && d.forwards.length) {
-    for (const f of d.forwards) forwards.append(el('div', JSON.stringify(f)));
-  } else {
-    forwards.textContent = 'not forwarded';
+  for (const f of d.forwards) forwards.append(renderForward(f));
+  if (!d.forwards.length) {
+    forwards.textContent = d.no_route_matched ? 'not forwarded: no route matched' : 'not forwarded';
   }
   renderActions(d);
+}
+
+// One target's answer: a ForwardLog (headers and body as the capture
+// format stores them: text, or {"b64": …}).
+function renderForward(f) {
+  const block = el('div', null, 'forward');
+  const line = f.status === null
+    ? '→ ' + f.target + ': failed: ' + f.error
+    : '→ ' + f.target + ': ' + f.status + ' (' + f.latency_ms.toFixed(1) + ' ms)';
+  block.append(el('pre', line, 'line'));
+  const table = el('table', null, 'headers');
+  headersTable(table, f.headers.map(([name, value]) => typeof value === 'string'
+    ? { name, value, binary: false }
+    : { name, value: value.b64, binary: true, marker: 'not UTF-8: shown as base64' }));
+  block.append(table);
+  if (f.body !== null) {
+    const text = typeof f.body === 'string' ? f.body : 'base64: ' + f.body.b64;
+    block.append(el('pre', text, 'body'));
+    if (f.body_truncated) block.append(el('p', 'Truncated by the listener.', 'marker'));
+  }
+  return block;
 }
 
 function renderActions(d) {
@@ -307,9 +328,10 @@ function renderActions(d) {
     ? 'The body was truncated in the history, so it can only be replayed edited.'
     : 'Re-signed replay is off: ' + (info.resign_unavailable || '?') + '. Verbatim replay still works.';
   $('edit-send').textContent = canResign ? 'Send re-signed' : 'Send (not re-signed)';
+  const routes = info.forward_to || [];
   const forward = $('replay-target').querySelector('option[value="forward"]');
-  forward.disabled = !info.forward_to;
-  if (!info.forward_to) $('replay-target').value = 'listener';
+  forward.disabled = routes.length === 0;
+  if (!routes.length) $('replay-target').value = 'listener';
   setCommand($('copy-curl'), d.commands.curl, d.commands.curl_unavailable);
   setCommand($('copy-send'), d.commands.send, d.commands.send_unavailable);
   const download = $('download-capture');
@@ -360,7 +382,10 @@ async function replay(payload) {
     result.append(el('span', 'Replay failed: ' + answer.json.message, 'bad'));
     return;
   }
-  result.append('Replayed to ' + answer.json.url + ': ' + answer.json.status);
+  const where = answer.json.target === 'forward'
+    ? 'the forward targets (' + answer.json.forwards.map((f) => f.target + ' ' + forwardStatus(f)).join(', ') + ')'
+    : answer.json.url;
+  result.append('Replayed to ' + where + ': ' + answer.json.status);
   if (answer.json.entry !== null && answer.json.entry !== undefined) {
     result.append(', listed as ');
     result.append(linkTo(answer.json.entry));
@@ -412,7 +437,7 @@ async function start() {
   if (info.ok) {
     state.info = info.json;
     $('listener').textContent = 'listening on ' + info.json.listener +
-      (info.json.forward_to ? ' → ' + info.json.forward_to : '');
+      (info.json.forward_to.length ? ' → ' + info.json.forward_to.join(', ') : '');
   }
   const refilter = debounce(reload, 200);
   for (const [id] of FILTERS) {
