@@ -777,6 +777,28 @@ async fn other_origins_and_forged_replays_are_refused() {
     assert_eq!(status, StatusCode::OK);
     // Only one request ever reached the receiver.
     assert_eq!(ui.list("").await.len(), 1);
+    // A made-up replay marker links nothing and stays on the request.
+    let status = ui
+        .client
+        .post(ui.url("/"))
+        .header("x-webhook-inspector-replay", "0123456789abcdef")
+        .body("{}")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
+    let list = ui.wait_for(2).await;
+    assert_eq!(list[0]["replay_of"], Value::Null);
+    let detail = ui.detail(2).await;
+    assert!(
+        detail["request"]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["name"] == "x-webhook-inspector-replay"),
+        "{detail}"
+    );
     // The page forbids framing and third-party content.
     let page = ui.client.get(format!("{}/", ui.base)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
