@@ -14,9 +14,16 @@ need_curl() {
     command -v curl >/dev/null 2>&1
 }
 
+# The inspector's browser test drives a headless Chromium over WebDriver.
+need_chromium() {
+    command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1 &&
+        command -v "${CHROMEDRIVER:-chromedriver}" >/dev/null 2>&1
+}
+
 missing=()
 need_redis || missing+=(redis-server)
 need_curl || missing+=(curl)
+need_chromium || missing+=(chromium chromium-driver)
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
         echo "test.sh: installing ${missing[*]} (needed by the tests)" >&2
@@ -27,8 +34,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
         (service redis-server stop || true) >/dev/null 2>&1
     else
         echo "test.sh: the tests need ${missing[*]}." >&2
-        echo "         Install them (Debian/Ubuntu: sudo apt-get install redis-server curl;" >&2
-        echo "         macOS: brew install redis curl) or set REDIS_SERVER_BIN/REDIS_CLI_BIN." >&2
+        echo "         Install them (Debian/Ubuntu: sudo apt-get install redis-server curl chromium" >&2
+        echo "         chromium-driver; macOS: brew install redis curl chromedriver) or set" >&2
+        echo "         REDIS_SERVER_BIN/REDIS_CLI_BIN, CHROMIUM/CHROMEDRIVER." >&2
         exit 1
     fi
 fi

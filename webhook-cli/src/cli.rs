@@ -491,6 +491,39 @@ pub(crate) struct ListenArgs {
     /// For --forward-to.
     #[command(flatten)]
     pub(crate) tls: TlsArgs,
+
+    #[command(flatten)]
+    pub(crate) ui: UiArgs,
+}
+
+/// `listen --ui`: the live web inspector.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Inspector")]
+pub(crate) struct UiArgs {
+    /// Serve a live inspector page at /_webhook/ (a second readiness line
+    /// gives its URL): every request, its verdicts and bytes, replay and
+    /// edit-and-replay. Loopback only unless --ui-allow-remote.
+    #[arg(long)]
+    pub(crate) ui: bool,
+
+    /// Serve the inspector on this port of the same host instead of the
+    /// listen port (0 picks a free one).
+    #[arg(long, requires = "ui", value_name = "PORT")]
+    pub(crate) ui_port: Option<u16>,
+
+    /// How many requests the inspector keeps (the oldest are dropped).
+    #[arg(long, requires = "ui", default_value_t = webhook_cli::inspector::DEFAULT_HISTORY, value_parser = parse_positive, value_name = "N")]
+    pub(crate) ui_history: usize,
+
+    /// Body bytes the inspector keeps per request (the page marks the cut;
+    /// --capture keeps everything).
+    #[arg(long, requires = "ui", value_parser = parse_size, default_value = "256KiB", value_name = "SIZE")]
+    pub(crate) ui_body_cap: usize,
+
+    /// Allow --ui on a --host other than loopback: anyone who can reach it
+    /// sees every request and can send requests (warns on stderr).
+    #[arg(long, requires = "ui")]
+    pub(crate) ui_allow_remote: bool,
 }
 
 /// A default duration as `--help` shows it and [`parse_duration`] reads it
@@ -819,6 +852,10 @@ mod tests {
         assert_eq!(
             args.header_timeout,
             webhook_cli::serve::DEFAULT_HEADER_TIMEOUT
+        );
+        assert_eq!(
+            args.ui.ui_body_cap,
+            webhook_cli::inspector::DEFAULT_BODY_CAP
         );
     }
 }

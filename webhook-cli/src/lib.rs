@@ -13,6 +13,8 @@
 //! - [`redact`] — URLs as they may be printed: without credentials.
 //! - [`receiver`] — the local receiver behind `listen` and `roundtrip`: the
 //!   real verify and idempotency layers, capture, fault injection.
+//! - [`inspector`] — `listen --ui`: the bounded request history, its JSON
+//!   API and event stream, replays, and the embedded page.
 //! - [`serve`] — the HTTP/1 accept loop that serves it: header read timeout,
 //!   half-close, graceful shutdown.
 
@@ -20,6 +22,7 @@ pub mod capture;
 pub mod error_chain;
 pub mod event_type;
 pub mod http_client;
+pub mod inspector;
 pub mod receiver;
 pub mod redact;
 pub mod sender;

@@ -17,7 +17,8 @@ use webhook_cli::serve::serve;
 use crate::cli::ListenArgs;
 use crate::dedupe::dedupe_layer;
 use crate::errors::UsageError;
-use crate::output::{self, write_listening, write_request_log};
+use crate::listen_ui;
+use crate::output::{self, write_inspector_url, write_listening, write_request_log};
 use crate::{Run, RunContext};
 
 fn status(code: u16, flag: &str) -> anyhow::Result<StatusCode> {
@@ -39,6 +40,7 @@ impl Run for ListenArgs {
             ))
             .into());
         }
+        listen_ui::check_path(&self.path)?;
         let routes = crate::routes::routes(&self.forward_to, self.routes.as_deref())?;
         let verifier = if self.verify {
             Some(
@@ -68,6 +70,17 @@ impl Run for ListenArgs {
             )),
             None => None,
         };
+        // A target that never answers must not hold the sender's request
+        // (and the connection) forever: 30 s, a sender's usual patience,
+        // then 502.
+        let client = build_client(
+            &self.tls.options(ctx)?,
+            &ClientSettings {
+                timeout: Some(FORWARD_TIMEOUT),
+                ..ClientSettings::default()
+            },
+        )
+        .context("building the HTTP client")?;
         let simulation = Simulation {
             respond: status(self.respond, "--respond")?,
             fail_rate: self.fail_rate,
@@ -77,18 +90,8 @@ impl Run for ListenArgs {
                 .retry_after
                 .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
             delay: self.delay,
-            routes,
-            // A target that never answers must not hold the sender's
-            // request (and the connection) forever: 30 s, a sender's usual
-            // patience, then 502.
-            client: build_client(
-                &self.tls.options(ctx)?,
-                &ClientSettings {
-                    timeout: Some(FORWARD_TIMEOUT),
-                    ..ClientSettings::default()
-                },
-            )
-            .context("building the HTTP client")?,
+            routes: routes.clone(),
+            client: client.clone(),
         };
         let format = self.output.format();
         let bodies = ctx.verbose > 0;
@@ -102,6 +105,28 @@ impl Run for ListenArgs {
         });
         let metrics = ReceiverMetrics::new(dedupe.clone());
         tokio::spawn(upkeep(metrics.clone()));
+
+        // Before the readiness line: a script may send SIGTERM as soon as it
+        // has read it, and that must stop the listener cleanly, not kill it.
+        let interrupted = crate::signals::interrupt();
+        let listener = bind(&self.host, self.port).await?;
+        let bound = listener.local_addr().context("reading the bound address")?;
+        let ui = if self.ui.ui {
+            listen_ui::check_exposure(&self, bound, ctx)?;
+            let ui_listener = match self.ui.ui_port {
+                Some(port) => Some(bind(&self.host, port).await?),
+                None => None,
+            };
+            let ui_bound = match &ui_listener {
+                Some(ui) => ui.local_addr().context("reading the bound address")?,
+                None => bound,
+            };
+            let inspector = listen_ui::inspector(&self, bound, ui_bound, routes, client);
+            Some((inspector, ui_listener, ui_bound))
+        } else {
+            None
+        };
+        let inspector = ui.as_ref().map(|(inspector, _, _)| Arc::clone(inspector));
         let config = ReceiverConfig {
             path: self.path.clone(),
             verifier,
@@ -112,19 +137,48 @@ impl Run for ListenArgs {
             body_timeout: self.body_timeout,
             // --quiet: only the readiness line (for load tests).
             on_request: (!ctx.quiet).then_some(on_request as receiver::OnRequest),
+            inspector: inspector.clone(),
             ..ReceiverConfig::default()
         };
         let handler: Handler = Arc::new(simulation);
         let app = receiver::router(config, handler);
 
-        // Before the readiness line: a script may send SIGTERM as soon as it
-        // has read it, and that must stop the listener cleanly, not kill it.
-        let interrupted = crate::signals::interrupt();
-        let listener = bind(&self.host, self.port).await?;
-        let bound = listener.local_addr().context("reading the bound address")?;
         // The readiness line: scripts wait for it, then parse the address.
         output::print(|out| write_listening(out, format, bound))?;
-        serve(listener, app, self.header_timeout, interrupted).await;
+        let Some((inspector, ui_listener, ui_bound)) = ui else {
+            serve(listener, app, self.header_timeout, interrupted).await;
+            return Ok(());
+        };
+        output::print(|out| write_inspector_url(out, format, ui_bound))?;
+        let stop = tokio_util::sync::CancellationToken::new();
+        let shutdown = {
+            let (stop, inspector) = (stop.clone(), Arc::clone(&inspector));
+            async move {
+                interrupted.await;
+                // Open pages hold event streams: end them, or the graceful
+                // shutdown would wait for them.
+                inspector.close();
+                stop.cancel();
+            }
+        };
+        match ui_listener {
+            // The inspector's routes go in front of the receiver, outside
+            // its observe layer: never verified, captured or listed.
+            None => {
+                let app = inspector.router().fallback_service(app);
+                serve(listener, app, self.header_timeout, shutdown).await;
+            }
+            Some(ui_listener) => {
+                let receiver = serve(listener, app, self.header_timeout, shutdown);
+                let ui = serve(
+                    ui_listener,
+                    inspector.router(),
+                    self.header_timeout,
+                    stop.cancelled_owned(),
+                );
+                tokio::join!(receiver, ui);
+            }
+        }
         Ok(())
     }
 }

@@ -16,6 +16,7 @@ mod errors;
 mod headers;
 mod input;
 mod listen;
+mod listen_ui;
 mod output;
 mod progress;
 mod random_id;

@@ -70,6 +70,21 @@ pub(crate) fn write_listening<W: Write + ?Sized>(
     }
 }
 
+/// Writes the inspector's readiness line (`listen --ui`), after
+/// [`write_listening`]: `inspector on http://ADDR/_webhook/`, or
+/// `{"inspector":"http://ADDR/_webhook/"}`.
+pub(crate) fn write_inspector_url<W: Write + ?Sized>(
+    out: &mut W,
+    format: OutputFormat,
+    bound: SocketAddr,
+) -> io::Result<()> {
+    let url = format!("http://{bound}{}/", webhook_cli::inspector::PREFIX);
+    match format {
+        OutputFormat::Json => writeln!(out, "{}", serde_json::json!({ "inspector": url })),
+        OutputFormat::Text => writeln!(out, "inspector on {url}"),
+    }
+}
+
 /// Writes one finished request as a line (see the module docs); in text,
 /// with `bodies` (`-v`), the forwarding targets' response bodies on lines
 /// of their own.
@@ -315,5 +330,14 @@ mod tests {
         let mut json = Vec::new();
         write_listening(&mut json, OutputFormat::Json, addr).unwrap();
         assert_eq!(json, b"{\"listening\":\"http://127.0.0.1:8080\"}\n");
+        let mut ui = Vec::new();
+        write_inspector_url(&mut ui, OutputFormat::Text, addr).unwrap();
+        assert_eq!(ui, b"inspector on http://127.0.0.1:8080/_webhook/\n");
+        let mut ui_json = Vec::new();
+        write_inspector_url(&mut ui_json, OutputFormat::Json, addr).unwrap();
+        assert_eq!(
+            ui_json,
+            b"{\"inspector\":\"http://127.0.0.1:8080/_webhook/\"}\n"
+        );
     }
 }

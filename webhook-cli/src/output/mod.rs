@@ -27,7 +27,7 @@ mod sign;
 mod summary;
 mod verify;
 
-pub(crate) use listen::{write_listening, write_request_log};
+pub(crate) use listen::{write_inspector_url, write_listening, write_request_log};
 pub(crate) use roundtrip::{RoundtripReport, write_roundtrip};
 pub(crate) use secret::write_secret;
 pub(crate) use send::{SendReport, write_event_list, write_send};

@@ -12,6 +12,7 @@ use webhook_verify::layer::{DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT};
 
 use super::{OnRequest, ReceiverMetrics};
 use crate::capture::CaptureWriter;
+use crate::inspector::Inspector;
 
 /// How the receiver is assembled.
 #[derive(Clone)]
@@ -39,6 +40,9 @@ pub struct ReceiverConfig {
     /// Count requests here and serve them at `GET /metrics` (unless the
     /// route is `/metrics` itself).
     pub metrics: Option<ReceiverMetrics>,
+    /// Shown every finished request with its bytes and response (`listen
+    /// --ui`).
+    pub inspector: Option<Arc<Inspector>>,
 }
 
 impl Default for ReceiverConfig {
@@ -54,6 +58,7 @@ impl Default for ReceiverConfig {
             body_timeout: DEFAULT_BODY_TIMEOUT,
             on_request: None,
             metrics: None,
+            inspector: None,
         }
     }
 }
@@ -69,6 +74,7 @@ impl fmt::Debug for ReceiverConfig {
             .field("body_limit", &self.body_limit)
             .field("body_timeout", &self.body_timeout)
             .field("metrics", &self.metrics)
+            .field("inspector", &self.inspector.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -71,9 +71,9 @@ impl ForwardLog {
 /// The routing outcome, carried from the handler to the observe layer in
 /// the response extensions.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Forwarded {
-    pub(super) forwards: Vec<ForwardLog>,
-    pub(super) no_route_matched: bool,
+pub(crate) struct Forwarded {
+    pub(crate) forwards: Vec<ForwardLog>,
+    pub(crate) no_route_matched: bool,
 }
 
 /// What came back from one target, whole, for the answer.
@@ -85,7 +85,7 @@ struct Answer {
 
 /// Forwards `request` to every route that matches it (see the module docs);
 /// `None` when none does. The response carries a [`Forwarded`] extension.
-pub(super) async fn forward(
+pub(crate) async fn forward(
     client: &reqwest::Client,
     routes: &[Route],
     request: Inbound,

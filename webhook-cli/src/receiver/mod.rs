@@ -22,7 +22,10 @@
 //!    These are the verify layer's codes for the same conditions
 //!    ([`ErrorKind::PayloadTooLarge`], [`ErrorKind::BodyTimeout`],
 //!    [`ErrorKind::BodyRead`]). Then it calls the rest with the exact bytes,
-//!    appends the request to the capture file and reports a [`RequestLog`];
+//!    appends the request to the capture file, reports a [`RequestLog`]
+//!    and hands the request, its bytes, the response and the verdicts to
+//!    the [`Inspector`](crate::inspector::Inspector) when one is set
+//!    ([`ReceiverConfig::inspector`], `listen --ui`);
 //!    a refused request is captured with the bytes that arrived before the
 //!    refusal. The verification result comes from the verify layer's
 //!    response: a rejection carries the typed [`webhook_verify::Error`] in
@@ -82,6 +85,8 @@ mod simulation;
 
 pub use config::ReceiverConfig;
 pub use forward::{ForwardLog, LOGGED_BODY_LIMIT};
+// For the inspector's replays through the same routes.
+pub(crate) use forward::{Forwarded, forward};
 pub use handler::{HandleRequest, Handler, HandlerFuture, Inbound};
 pub use metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, METRICS_PATH, ReceiverMetrics};
 pub use request_log::{OnRequest, RequestLog};

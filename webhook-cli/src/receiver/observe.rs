@@ -21,6 +21,7 @@ use super::metrics::{RequestOutcome, verification_label};
 use super::{OnRequest, ReceiverMetrics, RequestLog};
 use crate::capture::{CaptureWriter, CapturedRequest, VerificationRecord, event_id};
 use crate::event_type::event_type;
+use crate::inspector::{Inspector, Observed};
 
 /// Marks answers from outside the route (no verification, no dedupe ran).
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +41,7 @@ pub(super) struct Observer {
     pub(super) body_timeout: Duration,
     pub(super) on_request: Option<OnRequest>,
     pub(super) metrics: Option<ReceiverMetrics>,
+    pub(super) inspector: Option<Arc<Inspector>>,
 }
 
 /// A body the observe layer refused, with the bytes that arrived first.
@@ -115,7 +117,12 @@ pub(super) async fn observe(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    // The inspector's own replays carry a marker no other layer may see.
+    let replay = observer
+        .inspector
+        .as_ref()
+        .and_then(|inspector| inspector.take_replay_marker(&mut parts.headers));
     let method = parts.method.clone();
     let uri = parts.uri.clone();
     let headers = parts.headers.clone();
@@ -204,31 +211,55 @@ pub(super) async fn observe(
             forwards: &forwarded.forwards,
         });
     }
+    if observer.on_request.is_none() && observer.inspector.is_none() {
+        return response;
+    }
+    let verified_id = response
+        .extensions()
+        .get::<Verified>()
+        .filter(|_| !rejected)
+        .and_then(|verified| verified_event_id(verified, &body));
+    let event_id_verified = verified_id.is_some();
+    let log = RequestLog {
+        method: method.to_string(),
+        path: uri
+            .path_and_query()
+            .map_or_else(|| uri.path().to_owned(), ToString::to_string),
+        event_id: verified_id.or_else(|| event_id(&headers, &body)),
+        event_id_verified,
+        verification,
+        refused: refused.map(|error| error.to_string()),
+        dedupe,
+        status: response.status().as_u16(),
+        // Measured in µs: three decimals of a millisecond, no noise digits.
+        latency_ms: (latency.as_secs_f64() * 1e6).round() / 1e3,
+        event_type,
+        forwards: forwarded.forwards,
+        no_route_matched: forwarded.no_route_matched,
+    };
     if let Some(on_request) = &observer.on_request {
-        let verified_id = response
-            .extensions()
-            .get::<Verified>()
-            .filter(|_| !rejected)
-            .and_then(|verified| verified_event_id(verified, &body));
-        let event_id_verified = verified_id.is_some();
-        let log = RequestLog {
-            method: method.to_string(),
-            path: uri
-                .path_and_query()
-                .map_or_else(|| uri.path().to_owned(), ToString::to_string),
-            event_id: verified_id.or_else(|| event_id(&headers, &body)),
-            event_id_verified,
-            verification,
-            refused: refused.map(|error| error.to_string()),
-            dedupe,
-            status: response.status().as_u16(),
-            // Measured in µs: three decimals of a millisecond, no noise digits.
-            latency_ms: (latency.as_secs_f64() * 1e6).round() / 1e3,
-            event_type,
-            forwards: forwarded.forwards,
-            no_route_matched: forwarded.no_route_matched,
-        };
         on_request(&log);
     }
-    response
+    let Some(inspector) = &observer.inspector else {
+        return response;
+    };
+    // Every answer here is built in memory (ours, or a forward target's
+    // already read whole), so collecting it costs no waiting.
+    let (response_parts, response_body) = response.into_parts();
+    let response_body = match response_body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) => {
+            tracing::warn!(%err, "reading the response for the inspector failed");
+            Bytes::new()
+        }
+    };
+    inspector.record(Observed {
+        log: &log,
+        headers: &headers,
+        body: &body,
+        response: &response_parts,
+        response_body: &response_body,
+        replay: replay.as_ref(),
+    });
+    Response::from_parts(response_parts, Body::from(response_body))
 }

@@ -31,6 +31,7 @@ pub fn router(config: ReceiverConfig, handler: Handler) -> Router {
         body_timeout: config.body_timeout,
         on_request: config.on_request.clone(),
         metrics: config.metrics.clone(),
+        inspector: config.inspector.clone(),
     });
     let mut route = Router::new().route(&config.path, any(handle));
     if let Some(dedupe) = config.dedupe {
