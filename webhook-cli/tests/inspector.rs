@@ -13,7 +13,7 @@ use common::{Listener, RecordingServer, assert_usage_error, run, stderr, stdout,
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use webhook_cli::capture::{self, CapturedRequest};
-use webhook_verify::{Scheme, Signer, Verifier};
+use webhook_verify::{Scheme, SignatureScheme as _, Signer, Verifier};
 
 const SECRET: &str = "s3cret";
 
@@ -529,6 +529,90 @@ async fn replays_re_signed_verify_with_a_fresh_timestamp_and_verbatim_ones_keep_
     assert_eq!(header(&captured[2], "x-webhook-timestamp"), Some(original));
     assert_eq!(captured[3].body().unwrap(), edited.as_bytes());
     assert_eq!(header(&captured[3], "x-extra").as_deref(), Some("yes"));
+}
+
+/// Re-signing must produce what each provider signs: the URL for Square
+/// and Twilio (with Twilio's form parameters), the signature inside the
+/// body for Mailgun. An edited body is re-signed too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_signed_replays_verify_for_url_and_body_signed_schemes() {
+    let cases: [(Scheme, &str, &str); 3] = [
+        (
+            Scheme::Square,
+            "application/json",
+            r#"{"event_id":"e1","type":"payment.created"}"#,
+        ),
+        (
+            Scheme::Twilio,
+            "application/x-www-form-urlencoded",
+            "Body=hello&From=%2B15551234567",
+        ),
+        (
+            Scheme::Mailgun,
+            "application/json",
+            r#"{"event-data":{"id":"m1","event":"delivered"}}"#,
+        ),
+    ];
+    for (scheme, content_type, body) in cases {
+        let ui = Ui::start(&[
+            "--quiet",
+            "--verify",
+            "--scheme",
+            scheme.name(),
+            "--secret",
+            SECRET,
+            "--path",
+            "/hooks",
+        ]);
+        let url: http::Uri = ui.url("/hooks?x=1").parse().unwrap();
+        let none = http::HeaderMap::new();
+        let now = webhook_verify::Clock::now_unix(&webhook_verify::SystemClock);
+        let request = webhook_verify::scheme::WebhookRequest::new(&none, body.as_bytes())
+            .with_method(&http::Method::POST)
+            .with_uri(&url);
+        let (headers, signed_body) = Signer::new(scheme, SECRET)
+            .unwrap()
+            .sign_request_body(&request, now - 60, Some("evt_u"))
+            .unwrap();
+        let body = signed_body.unwrap_or_else(|| body.as_bytes().to_vec());
+        let status = ui
+            .client
+            .post(url.to_string())
+            .header("content-type", content_type)
+            .headers(headers)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::OK, "{scheme}: the original");
+
+        let (status, answer) = ui.replay(1, &json!({"mode": "resign"})).await;
+        assert_eq!(status, StatusCode::OK, "{scheme}: {answer}");
+        // An edit the old signature can't cover: a new form field or a new
+        // JSON member (Mailgun's signature object is written back).
+        let edited = match scheme {
+            Scheme::Twilio => format!("{}&Extra=1", String::from_utf8(body).unwrap()),
+            _ => {
+                let mut value: Value = serde_json::from_slice(&body).unwrap();
+                value["edited"] = json!(true);
+                value.to_string()
+            }
+        };
+        let (status, answer) = ui
+            .replay(
+                1,
+                &json!({"body": edited, "headers": [["content-type", content_type]]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{scheme}: {answer}");
+        let list = ui.wait_for(3).await;
+        for row in &list {
+            assert_eq!(row["verdict"], "ok", "{scheme}: {row}");
+        }
+        assert_eq!(list[0]["replay_of"], 1, "{scheme}");
+        assert_eq!(list[1]["replay_of"], 1, "{scheme}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

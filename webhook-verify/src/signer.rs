@@ -144,6 +144,10 @@ impl Signer {
     /// The headers and the body to send, for every scheme: the body is
     /// `body` itself unless the scheme carries its signature in the body
     /// (Mailgun), in which case it is `body` with the signature embedded.
+    /// A Mailgun body that already carries a `signature` object (a captured
+    /// event, re-signed for a replay) has it replaced; its other members
+    /// are then written back in sorted order, which Mailgun's signature
+    /// does not cover.
     ///
     /// ```
     /// use webhook_verify::{Scheme, Signer, Verifier};

@@ -179,12 +179,21 @@ impl SignatureScheme for Mailgun {
                 "a Mailgun token is 1 to 256 visible ASCII characters",
             ));
         }
-        let Ok(serde_json::Value::Object(object)) = serde_json::from_slice(body) else {
+        let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(body) else {
             return Err(invalid("a Mailgun body to sign is a JSON object"));
         };
-        if object.contains_key("signature") {
-            return Err(invalid("the body already has a signature member"));
-        }
+        // Re-signing a captured event: its old signature object goes. The
+        // rest is written back by serde_json (members in sorted order,
+        // whitespace dropped); Mailgun signs the timestamp and token, not
+        // the body, so nothing a receiver checks changes.
+        let rewritten;
+        let body = if object.remove("signature").is_some() {
+            rewritten = serde_json::to_vec(&object)
+                .map_err(|_| invalid("a Mailgun body to sign is a JSON object"))?;
+            rewritten.as_slice()
+        } else {
+            body
+        };
         let Some(first) = signatures.first() else {
             return Err(
                 ConfigError::new(ConfigErrorKind::InvalidConfig).with_detail("no signing key")
