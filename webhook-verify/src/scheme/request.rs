@@ -112,15 +112,15 @@ impl<'a> WebhookRequest<'a> {
     pub fn url(&self) -> Cow<'a, str> {
         let path = self.path_and_query();
         if let Some(base) = self.public_url {
-            return Cow::Owned(format!("{}{path}", base.trim_end_matches('/')));
+            return Cow::Owned([base.trim_end_matches('/'), path].concat());
         }
         if let Some(uri) = self.uri
             && let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority())
         {
-            return Cow::Owned(format!("{scheme}://{authority}{path}"));
+            return Cow::Owned([scheme, "://", authority.as_str(), path].concat());
         }
         match self.headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-            Some(host) => Cow::Owned(format!("https://{host}{path}")),
+            Some(host) => Cow::Owned(["https://", host, path].concat()),
             None => Cow::Borrowed(path),
         }
     }
