@@ -198,7 +198,12 @@ fn layer_outliving_its_runtime_still_renews_claims() {
     let gate = Arc::new(Notify::new());
     let svc = IdempotencyLayer::builder(MemoryStore::new())
         .event_id(IdSource::header("x-event-id"))
-        .lease(Duration::from_secs(1))
+        // Renewed every lease / 3: a claim is lost only if the heartbeat
+        // misses two renewals in a row. With a 1 s lease that took a 667 ms
+        // stall, which a clean-clone CI run on 2 cores beside a fuzzer
+        // produced once (not reproduced in 32 runs beside two CPU burners);
+        // 2 s leaves 1.3 s.
+        .lease(Duration::from_secs(2))
         .handler_timeout(Duration::from_secs(30))
         .build()
         .unwrap()
@@ -215,7 +220,7 @@ fn layer_outliving_its_runtime_still_renews_claims() {
             async move { send(&svc, delivery("evt-rt-2", "{}")).await }
         });
         eventually("the handler starts", || async { calls.get() == 2 }).await;
-        // 2.5 s: two and a half leases.
+        // 5 s: two and a half leases.
         for _ in 0..25 {
             // A second run would wait at the gate, so the duplicate's
             // answer never comes: watch the handler's call count instead of
@@ -235,7 +240,7 @@ fn layer_outliving_its_runtime_still_renews_claims() {
             .await;
             let dup = dup.await.unwrap();
             assert_eq!(dup.status, StatusCode::CONFLICT, "{dup:?}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
         assert_eq!(calls.get(), 2);
         gate.notify_one();
