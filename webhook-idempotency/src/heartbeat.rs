@@ -118,7 +118,8 @@ impl Heartbeat {
         // Set before the spawn: the task clears it when its future is
         // dropped, which cannot come first.
         self.beating.store(true, Ordering::Release);
-        *task = Some(runtime.spawn(beat_forever(Arc::downgrade(self), self.period())));
+        let beating = Beating(Arc::downgrade(self));
+        *task = Some(runtime.spawn(beat_forever(beating, self.period())));
         true
     }
 
@@ -237,6 +238,10 @@ impl Drop for Heartbeat {
 
 /// Clears `beating` when the renewing task's future is dropped: when it
 /// ends, or when its runtime shuts down (the next claim starts a new one).
+///
+/// Made before the spawn and moved into the future, not made in its body:
+/// a runtime that shuts down before any worker polled the task drops the
+/// future unpolled, and only what it captured is dropped then.
 struct Beating(Weak<Heartbeat>);
 
 impl Drop for Beating {
@@ -247,8 +252,8 @@ impl Drop for Beating {
     }
 }
 
-async fn beat_forever(heartbeat: Weak<Heartbeat>, period: Duration) {
-    let _beating = Beating(heartbeat.clone());
+async fn beat_forever(beating: Beating, period: Duration) {
+    let heartbeat = &beating.0;
     let mut ticker = tokio::time::interval_at(Instant::now() + period, period);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {

@@ -199,10 +199,7 @@ fn layer_outliving_its_runtime_still_renews_claims() {
     let svc = IdempotencyLayer::builder(MemoryStore::new())
         .event_id(IdSource::header("x-event-id"))
         // Renewed every lease / 3: a claim is lost only if the heartbeat
-        // misses two renewals in a row. With a 1 s lease that took a 667 ms
-        // stall, which a clean-clone CI run on 2 cores beside a fuzzer
-        // produced once (not reproduced in 32 runs beside two CPU burners);
-        // 2 s leaves 1.3 s.
+        // misses two renewals in a row (a 1.3 s stall).
         .lease(Duration::from_secs(2))
         .handler_timeout(Duration::from_secs(30))
         .build()
@@ -246,4 +243,82 @@ fn layer_outliving_its_runtime_still_renews_claims() {
         gate.notify_one();
         assert_eq!(held.await.unwrap().status, StatusCode::OK);
     });
+}
+
+/// The same, when the first runtime shuts down before any of its workers
+/// polled the heartbeat task the layer spawned there (a short-lived runtime
+/// whose workers were busy or not yet started). That task never ran, yet
+/// the next runtime must start one of its own.
+///
+/// Deterministic: the first request is polled by hand inside a runtime's
+/// context, so the task is spawned onto a runtime nothing ever drives.
+#[test]
+fn layer_outliving_a_runtime_that_never_ran_its_heartbeat_still_renews_claims() {
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    let calls = Calls::default();
+    let gate = Arc::new(Notify::new());
+    let lease = Duration::from_millis(300);
+    let svc = IdempotencyLayer::builder(MemoryStore::new())
+        .event_id(IdSource::header("x-event-id"))
+        .lease(lease)
+        .handler_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+        .layer(handler(calls.clone(), after_gate(&gate, "ok")));
+
+    let idle = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime");
+    {
+        let _context = idle.enter();
+        gate.notify_one();
+        // The memory store and this handler answer without waiting on the
+        // runtime; the layer yields once after spawning its heartbeat.
+        let mut first = pin!(send(&svc, delivery("evt-idle-1", "{}")));
+        let mut cx = Context::from_waker(Waker::noop());
+        let reply = (0..100)
+            .find_map(|_| match first.as_mut().poll(&mut cx) {
+                Poll::Ready(reply) => Some(reply),
+                Poll::Pending => None,
+            })
+            .expect("the first delivery is answered without the runtime running");
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    drop(idle); // drops the heartbeat task, never polled
+
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime")
+        .block_on(async {
+            let held = tokio::spawn({
+                let svc = svc.clone();
+                async move { send(&svc, delivery("evt-idle-2", "{}")).await }
+            });
+            eventually("the handler starts", || async { calls.get() == 2 }).await;
+            // Four leases: without a heartbeat the claim is gone by then
+            // and the duplicate runs the handler (which would wait at the
+            // gate, so its answer never comes: watch the call count).
+            tokio::time::sleep(lease * 4).await;
+            let dup = tokio::spawn({
+                let svc = svc.clone();
+                async move { send(&svc, delivery("evt-idle-2", "{}")).await }
+            });
+            eventually("the duplicate is answered without a second run", || async {
+                assert_eq!(
+                    calls.get(),
+                    2,
+                    "a duplicate ran the handler again (no heartbeat renewed its claim)"
+                );
+                dup.is_finished()
+            })
+            .await;
+            assert_eq!(dup.await.unwrap().status, StatusCode::CONFLICT);
+            gate.notify_one();
+            assert_eq!(held.await.unwrap().status, StatusCode::OK);
+        });
 }
