@@ -8,13 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, StatusCode};
+use http::{Request, Response, StatusCode};
+use http_body::Body;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::Notify;
-use tower::Layer;
+use tower::{Layer, Service};
 use webhook_idempotency::{IdSource, IdempotencyLayer, MemoryStore, WhenFull};
 
 use common::{Calls, after_gate, delivery, handler, reply, send};
@@ -187,62 +188,19 @@ async fn memory_store_full_of_claims_answers_503() {
 /// there keeps its event (duplicates get 409, never a second run).
 #[test]
 fn layer_outliving_its_runtime_still_renews_claims() {
-    let runtime = || {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a Tokio runtime")
-    };
     let calls = Calls::default();
     let gate = Arc::new(Notify::new());
-    let svc = IdempotencyLayer::builder(MemoryStore::new())
-        .event_id(IdSource::header("x-event-id"))
-        // Renewed every lease / 3: a claim is lost only if the heartbeat
-        // misses two renewals in a row (a 1.3 s stall).
-        .lease(Duration::from_secs(2))
-        .handler_timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-        .layer(handler(calls.clone(), after_gate(&gate, "ok")));
-    let first = runtime();
+    // Renewed every lease / 3: a claim is lost only if the heartbeat misses
+    // two renewals in a row (a 1.3 s stall).
+    let lease = Duration::from_secs(2);
+    let svc = gated_layer(&calls, &gate, lease);
+    let first = multi_thread_runtime();
     first.block_on(async {
         gate.notify_one();
         assert_eq!(send(&svc, delivery("evt-rt-1", "{}")).await.status, 200);
     });
     drop(first);
-    runtime().block_on(async {
-        let held = tokio::spawn({
-            let svc = svc.clone();
-            async move { send(&svc, delivery("evt-rt-2", "{}")).await }
-        });
-        eventually("the handler starts", || async { calls.get() == 2 }).await;
-        // 5 s: two and a half leases.
-        for _ in 0..25 {
-            // A second run would wait at the gate, so the duplicate's
-            // answer never comes: watch the handler's call count instead of
-            // timing the answer, which a loaded machine can delay.
-            let dup = tokio::spawn({
-                let svc = svc.clone();
-                async move { send(&svc, delivery("evt-rt-2", "{}")).await }
-            });
-            eventually("the duplicate is answered without a second run", || async {
-                assert_eq!(
-                    calls.get(),
-                    2,
-                    "a duplicate ran the handler again (its claim was not renewed)"
-                );
-                dup.is_finished()
-            })
-            .await;
-            let dup = dup.await.unwrap();
-            assert_eq!(dup.status, StatusCode::CONFLICT, "{dup:?}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        assert_eq!(calls.get(), 2);
-        gate.notify_one();
-        assert_eq!(held.await.unwrap().status, StatusCode::OK);
-    });
+    held_claim_keeps_its_event(&svc, &calls, &gate, "evt-rt-2", lease * 5 / 2);
 }
 
 /// The same, when the first runtime shuts down before any of its workers
@@ -260,14 +218,7 @@ fn layer_outliving_a_runtime_that_never_ran_its_heartbeat_still_renews_claims() 
     let calls = Calls::default();
     let gate = Arc::new(Notify::new());
     let lease = Duration::from_millis(300);
-    let svc = IdempotencyLayer::builder(MemoryStore::new())
-        .event_id(IdSource::header("x-event-id"))
-        .lease(lease)
-        .handler_timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-        .layer(handler(calls.clone(), after_gate(&gate, "ok")));
-
+    let svc = gated_layer(&calls, &gate, lease);
     let idle = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -288,37 +239,87 @@ fn layer_outliving_a_runtime_that_never_ran_its_heartbeat_still_renews_claims() 
         assert_eq!(reply.status, StatusCode::OK);
     }
     drop(idle); // drops the heartbeat task, never polled
+    held_claim_keeps_its_event(&svc, &calls, &gate, "evt-idle-2", lease * 4);
+}
 
+/// A layer over a handler that counts its calls and answers once `gate`
+/// lets it.
+fn gated_layer(
+    calls: &Calls,
+    gate: &Arc<Notify>,
+    lease: Duration,
+) -> impl Service<
+    Request<Full<Bytes>>,
+    Response = Response<impl Body<Data = Bytes, Error: std::fmt::Debug> + Send>,
+    Error: std::fmt::Debug + Send,
+    Future: Send,
+> + Clone
++ Send
++ Sync
++ 'static {
+    IdempotencyLayer::builder(MemoryStore::new())
+        .event_id(IdSource::header("x-event-id"))
+        .lease(lease)
+        .handler_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+        .layer(handler(calls.clone(), after_gate(gate, "ok")))
+}
+
+fn multi_thread_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a Tokio runtime")
-        .block_on(async {
-            let held = tokio::spawn({
-                let svc = svc.clone();
-                async move { send(&svc, delivery("evt-idle-2", "{}")).await }
-            });
-            eventually("the handler starts", || async { calls.get() == 2 }).await;
-            // Four leases: without a heartbeat the claim is gone by then
-            // and the duplicate runs the handler (which would wait at the
-            // gate, so its answer never comes: watch the call count).
-            tokio::time::sleep(lease * 4).await;
+}
+
+/// On a new runtime: holds event `id` in the handler for `hold` while
+/// duplicates arrive every 200 ms; each must be refused (409) without a
+/// second run. `calls` counts one handler run per event so far.
+fn held_claim_keeps_its_event<S, B>(
+    svc: &S,
+    calls: &Calls,
+    gate: &Notify,
+    id: &'static str,
+    hold: Duration,
+) where
+    S: Service<Request<Full<Bytes>>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    S::Error: std::fmt::Debug + Send,
+    S::Future: Send,
+    B: Body<Data = Bytes, Error: std::fmt::Debug> + Send,
+{
+    let runs = calls.get() + 1;
+    multi_thread_runtime().block_on(async {
+        let held = tokio::spawn({
+            let svc = svc.clone();
+            async move { send(&svc, delivery(id, "{}")).await }
+        });
+        eventually("the handler starts", || async { calls.get() == runs }).await;
+        let until = tokio::time::Instant::now() + hold;
+        while tokio::time::Instant::now() < until {
+            // A second run would wait at the gate, so the duplicate's
+            // answer never comes: watch the handler's call count instead of
+            // timing the answer, which a loaded machine can delay.
             let dup = tokio::spawn({
                 let svc = svc.clone();
-                async move { send(&svc, delivery("evt-idle-2", "{}")).await }
+                async move { send(&svc, delivery(id, "{}")).await }
             });
             eventually("the duplicate is answered without a second run", || async {
                 assert_eq!(
                     calls.get(),
-                    2,
-                    "a duplicate ran the handler again (no heartbeat renewed its claim)"
+                    runs,
+                    "a duplicate ran the handler again (its claim was not renewed)"
                 );
                 dup.is_finished()
             })
             .await;
-            assert_eq!(dup.await.unwrap().status, StatusCode::CONFLICT);
-            gate.notify_one();
-            assert_eq!(held.await.unwrap().status, StatusCode::OK);
-        });
+            let dup = dup.await.unwrap();
+            assert_eq!(dup.status, StatusCode::CONFLICT, "{dup:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(calls.get(), runs);
+        gate.notify_one();
+        assert_eq!(held.await.unwrap().status, StatusCode::OK);
+    });
 }
