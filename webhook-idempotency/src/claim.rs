@@ -247,10 +247,21 @@ fn release_in_background(config: Arc<Config>, event: EventKey, token: OwnerToken
         );
         return;
     }
+    // Counted down when the task's future is dropped, whether it finished
+    // or its runtime shut down first (polled or not).
+    let slot = BackgroundRelease(config);
     tokio::spawn(async move {
-        release_late_claim(&config, &event, token).await;
-        config.background_releases.fetch_sub(1, Ordering::Relaxed);
+        release_late_claim(&slot.0, &event, token).await;
     });
+}
+
+/// One of the [`MAX_BACKGROUND_RELEASES`] slots, given back on drop.
+struct BackgroundRelease(Arc<Config>);
+
+impl Drop for BackgroundRelease {
+    fn drop(&mut self) {
+        self.0.background_releases.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 async fn release_late_claim(config: &Config, event: &EventKey, token: OwnerToken) {
@@ -683,4 +694,34 @@ async fn release(config: &Config, Claimed { event, token, .. }: &Claimed, reason
         reason,
         "claim not released: the event stays blocked until its lease expires"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event_id::EventId;
+    use crate::layer::IdempotencyLayerBuilder;
+    use crate::store::MemoryStore;
+
+    /// A background release whose runtime shuts down before the task ever
+    /// runs still gives its slot back: lost slots would, after
+    /// `MAX_BACKGROUND_RELEASES` of them, stop every later release.
+    #[test]
+    fn a_background_release_dropped_unpolled_gives_its_slot_back() {
+        let config = Arc::new(IdempotencyLayerBuilder::new(Arc::new(MemoryStore::new())).config());
+        let idle = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a Tokio runtime");
+        {
+            let _context = idle.enter();
+            for n in 0..3 {
+                let event = EventKey::new("p", "s", EventId::text(format!("evt-{n}")));
+                release_in_background(config.clone(), event, OwnerToken::random());
+            }
+            assert_eq!(config.background_releases.load(Ordering::Relaxed), 3);
+        }
+        drop(idle); // drops the three tasks, never polled
+        assert_eq!(config.background_releases.load(Ordering::Relaxed), 0);
+    }
 }

@@ -121,7 +121,7 @@ impl fmt::Debug for IdempotencyLayerBuilder {
 }
 
 impl IdempotencyLayerBuilder {
-    fn new(store: Arc<dyn Store>) -> Self {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
         IdempotencyLayerBuilder {
             store,
             id_source: IdSource::Verified,
@@ -387,7 +387,7 @@ impl IdempotencyLayerBuilder {
         })
     }
 
-    fn config(self) -> Config {
+    pub(crate) fn config(self) -> Config {
         let counters = Counters::default();
         let heartbeat = Arc::new(Heartbeat::new(
             self.store.clone(),
