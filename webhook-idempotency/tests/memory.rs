@@ -198,6 +198,9 @@ fn layer_outliving_its_runtime_still_renews_claims() {
     first.block_on(async {
         gate.notify_one();
         assert_eq!(send(&svc, delivery("evt-rt-1", "{}")).await.status, 200);
+        // Gives the workers time to start the heartbeat task: this test is
+        // about a runtime that ran it (the next, one that never did).
+        tokio::time::sleep(Duration::from_millis(50)).await;
     });
     drop(first);
     held_claim_keeps_its_event(&svc, &calls, &gate, "evt-rt-2", lease * 5 / 2);
